@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hwloc.h>
+#include <numa.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include "dw_log.h"
+#include "dw_topo.h"
+
+#define TOPO_LOG(level, ...) DW_LOG(dw_common_logtype, level, __VA_ARGS__)
+
+/* Written once by dw_topo_init(), read by everyone after. */
+static struct {
+	unsigned int nr_nodes;
+	bool fake;
+	unsigned int fake_cpus_per_node;
+	rte_cpuset_t node_cpus[DW_TOPO_MAX_NODES];
+	int cpu_node[CPU_SETSIZE];
+} topo = {.nr_nodes = 1};
+
+static int
+topo_parse_fake(const char *s)
+{
+	unsigned int n, m, i, c;
+	char tail;
+
+	if (sscanf(s, "%ux%u%c", &n, &m, &tail) != 2 || n == 0 || n > DW_TOPO_MAX_NODES || m == 0 ||
+	    m > CPU_SETSIZE / n) {
+		TOPO_LOG(ERR, "bad fake topology '%s' (want NxM, N <= %d)", s, DW_TOPO_MAX_NODES);
+		return -EINVAL;
+	}
+	topo.nr_nodes = n;
+	topo.fake = true;
+	topo.fake_cpus_per_node = m;
+	for (i = 0; i < n; i++) {
+		CPU_ZERO(&topo.node_cpus[i]);
+		for (c = i * m; c < (i + 1) * m; c++) {
+			CPU_SET(c, &topo.node_cpus[i]);
+			topo.cpu_node[c] = (int)i;
+		}
+	}
+	return 0;
+}
+
+static int
+topo_read_hwloc(void)
+{
+	hwloc_topology_t t;
+	hwloc_obj_t obj = NULL;
+	unsigned int n = 0;
+	int rc = -ENODEV;
+
+	if (hwloc_topology_init(&t) < 0)
+		return -ENODEV;
+	if (hwloc_topology_load(t) < 0)
+		goto destroy;
+	while ((obj = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_NUMANODE, obj)) != NULL) {
+		unsigned int cpu;
+
+		if (n == DW_TOPO_MAX_NODES) {
+			TOPO_LOG(WARNING, "more than %d NUMA nodes; extra nodes folded into node 0",
+				 DW_TOPO_MAX_NODES);
+			break;
+		}
+		if (obj->cpuset == NULL || hwloc_bitmap_iszero(obj->cpuset))
+			continue; /* memory-only node: nothing to run on */
+		CPU_ZERO(&topo.node_cpus[n]);
+		hwloc_bitmap_foreach_begin(cpu, obj->cpuset)
+		{
+			if (cpu < CPU_SETSIZE) {
+				CPU_SET(cpu, &topo.node_cpus[n]);
+				topo.cpu_node[cpu] = (int)n;
+			}
+		}
+		hwloc_bitmap_foreach_end();
+		n++;
+	}
+	if (n > 0) {
+		topo.nr_nodes = n;
+		rc = 0;
+	}
+destroy:
+	hwloc_topology_destroy(t);
+	return rc;
+}
+
+static int
+topo_read_libnuma(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	int cpu, max_node;
+
+	if (numa_available() < 0 || ncpu <= 0)
+		return -ENODEV;
+	max_node = numa_max_node();
+	if (max_node >= DW_TOPO_MAX_NODES)
+		max_node = DW_TOPO_MAX_NODES - 1;
+	topo.nr_nodes = (unsigned int)max_node + 1;
+	for (cpu = 0; cpu < ncpu && cpu < CPU_SETSIZE; cpu++) {
+		int node = numa_node_of_cpu(cpu);
+
+		if (node < 0 || node > max_node)
+			node = 0;
+		CPU_SET(cpu, &topo.node_cpus[node]);
+		topo.cpu_node[cpu] = node;
+	}
+	return 0;
+}
+
+int
+dw_topo_init(const char *fake)
+{
+	int rc;
+
+	memset(&topo, 0, sizeof(topo));
+	topo.nr_nodes = 1;
+	if (fake == NULL)
+		fake = getenv("DW_FAKE_TOPO");
+	if (fake != NULL && fake[0] != '\0')
+		return topo_parse_fake(fake);
+
+	rc = topo_read_hwloc();
+	if (rc < 0) {
+		TOPO_LOG(WARNING, "hwloc gave no topology, trying libnuma");
+		rc = topo_read_libnuma();
+	}
+	if (rc < 0)
+		TOPO_LOG(ERR, "cannot read the CPU topology");
+	return rc;
+}
+
+unsigned int
+dw_topo_nr_nodes(void)
+{
+	return topo.nr_nodes;
+}
+
+bool
+dw_topo_is_fake(void)
+{
+	return topo.fake;
+}
+
+const rte_cpuset_t *
+dw_topo_node_cpus(unsigned int node)
+{
+	if (node >= topo.nr_nodes) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	return &topo.node_cpus[node];
+}
+
+int
+dw_topo_node_worker_cpus(unsigned int node, rte_cpuset_t *set)
+{
+	long nreal = sysconf(_SC_NPROCESSORS_ONLN);
+	rte_cpuset_t lcores, trimmed;
+	unsigned int cpu, lcore;
+
+	if (node >= topo.nr_nodes || set == NULL)
+		return -EINVAL;
+	if (nreal <= 0)
+		nreal = 1;
+	CPU_ZERO(set);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &topo.node_cpus[node]))
+			continue;
+		CPU_SET(topo.fake ? cpu % (unsigned int)nreal : cpu, set);
+	}
+
+	/* Leave the lcores' CPUs to the lcores when the node has others. */
+	CPU_ZERO(&lcores);
+	if (rte_lcore_count() > 0) { /* zero before rte_eal_init() */
+		RTE_LCORE_FOREACH (lcore) {
+			rte_cpuset_t c = rte_lcore_cpuset(lcore);
+
+			CPU_OR(&lcores, &lcores, &c);
+		}
+	}
+	CPU_ZERO(&trimmed);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, set) && !CPU_ISSET(cpu, &lcores))
+			CPU_SET(cpu, &trimmed);
+	if (CPU_COUNT(&trimmed) > 0)
+		*set = trimmed;
+	return CPU_COUNT(set);
+}
+
+unsigned int
+dw_topo_cpu_to_node(unsigned int cpu)
+{
+	if (topo.fake) {
+		unsigned int total = topo.nr_nodes * topo.fake_cpus_per_node;
+
+		return (cpu % total) / topo.fake_cpus_per_node;
+	}
+	if (cpu >= CPU_SETSIZE)
+		return 0;
+	return (unsigned int)topo.cpu_node[cpu];
+}
+
+unsigned int
+dw_topo_current_node(void)
+{
+	int cpu = sched_getcpu();
+
+	return cpu < 0 ? 0 : dw_topo_cpu_to_node((unsigned int)cpu);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+
+#include "dw_test.h"
+
+uint64_t
+dw_test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+dw_test_sleep_us(unsigned int us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+
+	nanosleep(&ts, NULL);
+}
+
+void
+dw_test_spin_us(unsigned int us)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	} while ((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000 < (long)us);
+}
+
+int
+dw_test_eal_init(const char *const *extra)
+{
+	char prefix[64];
+	char *argv[64];
+	int argc = 0;
+
+	snprintf(prefix, sizeof(prefix), "--file-prefix=dwt%d", (int)getpid());
+	argv[argc++] = (char *)"dw_test";
+	argv[argc++] = (char *)"--no-huge";
+	argv[argc++] = (char *)"-m";
+	argv[argc++] = (char *)"256";
+	argv[argc++] = prefix;
+	argv[argc++] = (char *)"--no-pci";
+	argv[argc++] = (char *)"--log-level=lib.eal:warning";
+	for (; extra != NULL && *extra != NULL && argc < 63; extra++)
+		argv[argc++] = (char *)*extra;
+	argv[argc] = NULL;
+	return rte_eal_init(argc, argv);
+}
+
+int
+dw_test_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
