@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#include "dw_ethdev.h"
+#include "dw_log.h"
+#include "dw_netdev_driver.h"
+#include "dw_work.h"
+
+RTE_LOG_REGISTER(dw_ethdev_logtype, pmd.net.dw_ethdev, INFO);
+#define ETHDEV_LOG(level, fmt, ...) DW_LOG(dw_ethdev_logtype, level, fmt, ##__VA_ARGS__)
+
+#define ETHDEV_PREFIX "ethdev:"
+
+/*
+ * How arm re-checks a queue for packets that arrived before the interrupt
+ * was enabled (such packets raise no interrupt).
+ */
+enum ethdev_recheck {
+	ETHDEV_RECHECK_COUNT, /* rte_eth_rx_queue_count() works. */
+	ETHDEV_RECHECK_DESC,  /* rte_eth_rx_descriptor_status() of the next descriptor. */
+	ETHDEV_RECHECK_POLL,  /* The fd carries the packets (net_tap): poll() it, never read. */
+	ETHDEV_RECHECK_NONE,  /* Nothing works: arm cannot tell (warned once at start). */
+};
+
+struct ethdev_rxq {
+	/* Interrupt fd or -1. Written by control (start, reset, link-up work)
+	 * with relaxed atomics; read by the queue's lcore. */
+	int fd;
+	uint8_t recheck; /* enum ethdev_recheck; written with fd. */
+	/* Written by the queue's lcore (arm/disarm); read by the link-up work
+	 * to re-enable armed queues. Relaxed: a stale read costs one spurious
+	 * re-enable or one poll round, never a lost wakeup (arm re-checks). */
+	bool armed;
+};
+
+struct ethdev_port {
+	struct dw_netdev *nd;	   /* Set at probe, ro. */
+	uint16_t eth_port;	   /* Set at probe, ro. */
+	uint16_t dw_port;	   /* Set at probe, ro. */
+	struct rte_device *device; /* Set at probe, ro; detached at close. */
+	bool lsc_capable;	   /* Set at probe, ro. */
+	bool cb_registered;	   /* Probe/close only. */
+	/* Under the port's control lock: */
+	struct dw_netdev_conf conf; /* Last configuration (for reset). */
+	struct rte_eth_conf econf;  /* What the device was configured with. */
+	bool configured;
+	struct dw_wq *wq; /* Driver work goes here (conf.ctrl_wq or system wq). */
+	struct ethdev_rxq rxq[DW_NETDEV_MAX_QUEUES];
+	/* Driver work: queued from DPDK's interrupt thread, run on wq. */
+	struct dw_work reset_work;
+	struct dw_work lsc_work;
+};
+
+/* dwork port id -> driver port, for the public helpers. Written at probe and
+ * close (release/relaxed pairs with the acquire loads), read anywhere. */
+static struct ethdev_port *ethdev_ports[DW_NETDEV_MAX_PORTS];
+
+static struct dw_wq *
+ethdev_wq(struct ethdev_port *p)
+{
+	return p->wq != NULL ? p->wq : dw_system_wq;
+}
+
+static struct ethdev_port *
+ethdev_port_get(uint16_t port)
+{
+	if (port >= DW_NETDEV_MAX_PORTS)
+		return NULL;
+	return __atomic_load_n(&ethdev_ports[port], __ATOMIC_ACQUIRE);
+}
+
+/* Runs on DPDK's interrupt thread: only queue work (or raise, which queues). */
+static int
+ethdev_event_cb(uint16_t eth_port, enum rte_eth_event_type type, void *arg, void *ret_param)
+{
+	struct ethdev_port *p = arg;
+	struct dw_wq *wq = ethdev_wq(p);
+
+	switch (type) {
+	case RTE_ETH_EVENT_INTR_LSC:
+		if (wq == NULL || (!dw_queue_work(wq, &p->lsc_work) && rte_errno != 0))
+			ETHDEV_LOG(ERR, "port %u: cannot queue link work", p->dw_port);
+		break;
+	case RTE_ETH_EVENT_INTR_RESET:
+		if (wq == NULL || (!dw_queue_work(wq, &p->reset_work) && rte_errno != 0))
+			ETHDEV_LOG(ERR, "port %u: cannot queue reset work", p->dw_port);
+		break;
+	case RTE_ETH_EVENT_INTR_RMV:
+		dw_netdev_event_raise(p->nd, DW_NETDEV_EV_RMV);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const enum rte_eth_event_type ethdev_events[] = {
+    RTE_ETH_EVENT_INTR_LSC,
+    RTE_ETH_EVENT_INTR_RESET,
+    RTE_ETH_EVENT_INTR_RMV,
+};
+
+/* Device setup shared by configure and reset: rte_eth_dev_configure, queues. */
+static int
+ethdev_setup(struct ethdev_port *p, const struct dw_netdev_conf *conf)
+{
+	struct rte_eth_dev_info di;
+	struct rte_eth_conf ec;
+	uint16_t nb_rxd = conf->nb_rxd, nb_txd = conf->nb_txd;
+	int ret, socket;
+	uint16_t q;
+
+	ret = rte_eth_dev_info_get(p->eth_port, &di);
+	if (ret < 0)
+		goto out;
+	if (conf->nb_rxq > di.max_rx_queues || conf->nb_txq > di.max_tx_queues) {
+		ETHDEV_LOG(ERR, "port %u: %u/%u queues asked, device has %u/%u", p->dw_port,
+			   conf->nb_rxq, conf->nb_txq, di.max_rx_queues, di.max_tx_queues);
+		ret = -EINVAL;
+		goto out;
+	}
+	memset(&ec, 0, sizeof(ec));
+	ec.intr_conf.lsc = p->lsc_capable && !(conf->flags & DW_NETDEV_F_NO_LSC);
+	ec.intr_conf.rxq = !(conf->flags & DW_NETDEV_F_NO_RX_INTR);
+	for (;;) {
+		ret = rte_eth_dev_configure(p->eth_port, conf->nb_rxq, conf->nb_txq, &ec);
+		if (ret == 0)
+			break;
+		/* Ask for less, one interrupt kind at a time, as devices refuse them. */
+		if (ec.intr_conf.rxq) {
+			ETHDEV_LOG(
+			    INFO,
+			    "port %u: configure with rx interrupts failed (%s), retrying without",
+			    p->dw_port, strerror(-ret));
+			ec.intr_conf.rxq = 0;
+		} else if (ec.intr_conf.lsc) {
+			ETHDEV_LOG(
+			    INFO,
+			    "port %u: configure with LSC interrupts failed (%s), retrying without",
+			    p->dw_port, strerror(-ret));
+			ec.intr_conf.lsc = 0;
+		} else {
+			goto out;
+		}
+	}
+	if (nb_rxd == 0)
+		nb_rxd = di.default_rxportconf.ring_size ? di.default_rxportconf.ring_size : 512;
+	if (nb_txd == 0)
+		nb_txd = di.default_txportconf.ring_size ? di.default_txportconf.ring_size : 512;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(p->eth_port, &nb_rxd, &nb_txd);
+	if (ret < 0)
+		goto out;
+	socket = rte_eth_dev_socket_id(p->eth_port);
+	if (socket < 0)
+		socket = SOCKET_ID_ANY;
+	for (q = 0; q < conf->nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(p->eth_port, q, nb_rxd, (unsigned int)socket, NULL,
+					     conf->mp);
+		if (ret < 0) {
+			ETHDEV_LOG(ERR, "port %u: rx queue %u setup: %s", p->dw_port, q,
+				   strerror(-ret));
+			goto out;
+		}
+	}
+	for (q = 0; q < conf->nb_txq; q++) {
+		ret = rte_eth_tx_queue_setup(p->eth_port, q, nb_txd, (unsigned int)socket, NULL);
+		if (ret < 0) {
+			ETHDEV_LOG(ERR, "port %u: tx queue %u setup: %s", p->dw_port, q,
+				   strerror(-ret));
+			goto out;
+		}
+	}
+	p->econf = ec;
+	p->conf = *conf;
+	p->configured = true;
+out:
+	return ret;
+}
+
+/* True if @p fd is an eventfd (an interrupt counter, not a packet fd). */
+static bool
+ethdev_fd_is_eventfd(int fd)
+{
+	char path[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return true; /* Unknown: do not trust poll() on it. */
+	target[n] = '\0';
+	return strstr(target, "eventfd") != NULL;
+}
+
+/*
+ * Read the queues' interrupt fds again (they change across stop/start, reset
+ * and, on vhost, link-up) and pick each queue's re-check method.
+ * Returns true if any fd changed. Control lock held.
+ */
+static bool
+ethdev_rxq_refresh(struct ethdev_port *p)
+{
+	bool changed = false, intr = p->econf.intr_conf.rxq;
+	uint16_t q;
+
+	for (q = 0; q < p->conf.nb_rxq; q++) {
+		struct ethdev_rxq *rxq = &p->rxq[q];
+		int fd = -1;
+		uint8_t how;
+
+		if (intr)
+			fd = rte_eth_dev_rx_intr_ctl_q_get_fd(p->eth_port, q);
+		if (fd < 0) {
+			fd = -1;
+			/* No fd on queue 0: the device has no rx interrupt at all
+			 * (ethdev logs an error per query, ask once). */
+			intr = intr && q > 0;
+		}
+		if (rte_eth_rx_queue_count(p->eth_port, q) != -ENOTSUP)
+			how = ETHDEV_RECHECK_COUNT;
+		else if (rte_eth_rx_descriptor_status(p->eth_port, q, 0) != -ENOTSUP)
+			how = ETHDEV_RECHECK_DESC;
+		else if (fd >= 0 && !ethdev_fd_is_eventfd(fd))
+			how = ETHDEV_RECHECK_POLL;
+		else
+			how = ETHDEV_RECHECK_NONE;
+		if (fd >= 0 && how == ETHDEV_RECHECK_NONE && rxq->fd != fd)
+			ETHDEV_LOG(WARNING,
+				   "port %u rxq %u: no way to re-check the queue after arming; a "
+				   "packet arriving just before arm may wait for the next one",
+				   p->dw_port, q);
+		if (rxq->fd != fd)
+			changed = true;
+		__atomic_store_n(&rxq->recheck, how, __ATOMIC_RELAXED);
+		__atomic_store_n(&rxq->fd, fd, __ATOMIC_RELAXED);
+	}
+	return changed;
+}
+
+static void
+ethdev_rxq_forget(struct ethdev_port *p)
+{
+	uint16_t q;
+
+	for (q = 0; q < DW_NETDEV_MAX_QUEUES; q++) {
+		__atomic_store_n(&p->rxq[q].fd, -1, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->rxq[q].armed, false, __ATOMIC_RELAXED);
+	}
+}
+
+/* Start the device, falling back to no rx interrupts; publish the fast path. */
+static int
+ethdev_start_locked(struct ethdev_port *p, bool *fds_changed)
+{
+	struct rte_eth_fp_ops *fpo = &rte_eth_fp_ops[p->eth_port];
+	int ret;
+
+	ret = rte_eth_dev_start(p->eth_port);
+	if (ret < 0 && p->econf.intr_conf.rxq) {
+		struct dw_netdev_conf c = p->conf;
+
+		ETHDEV_LOG(INFO, "port %u: start with rx interrupts failed (%s), retrying without",
+			   p->dw_port, strerror(-ret));
+		c.flags |= DW_NETDEV_F_NO_RX_INTR;
+		ret = ethdev_setup(p, &c);
+		if (ret == 0)
+			ret = rte_eth_dev_start(p->eth_port);
+		p->conf.flags = p->conf.flags & ~DW_NETDEV_F_NO_RX_INTR; /* Next time, try again. */
+	}
+	if (ret < 0)
+		return ret;
+	/* One indirect call per burst: the PMD's own burst function and queue
+	 * array, as rte_eth_rx_burst() would use (no ethdev rx/tx callbacks). */
+	dw_netdev_fp_set(p->nd, fpo->rx_pkt_burst, fpo->rxq.data, fpo->tx_pkt_burst, fpo->txq.data);
+	*fds_changed = ethdev_rxq_refresh(p);
+	return 0;
+}
+
+static int
+ethdev_configure(struct dw_netdev *nd, const struct dw_netdev_conf *conf)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+
+	p->wq = conf->ctrl_wq;
+	return ethdev_setup(p, conf);
+}
+
+static int
+ethdev_start(struct dw_netdev *nd)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	bool changed = false;
+	int ret;
+
+	ret = ethdev_start_locked(p, &changed);
+	if (ret == 0 && changed)
+		dw_netdev_event_raise(nd, DW_NETDEV_EV_RXQ_FD);
+	return ret;
+}
+
+static int
+ethdev_stop(struct dw_netdev *nd)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	int ret;
+
+	ret = rte_eth_dev_stop(p->eth_port);
+	ethdev_rxq_forget(p);
+	return ret;
+}
+
+/*
+ * Reset requested by the device (RTE_ETH_EVENT_INTR_RESET): reset it, set it
+ * up again with the last configuration and restart it if it was started.
+ * Serialized with configure/start/stop/close by the control lock; skipped
+ * when the port is closing (close cancels this work synchronously).
+ */
+static void
+ethdev_reset_work(struct dw_work *work)
+{
+	struct ethdev_port *p = container_of(work, struct ethdev_port, reset_work);
+	bool was_started, changed = false;
+	uint32_t ev = DW_NETDEV_EV_RESET;
+	int ret;
+
+	if (dw_netdev_ctrl_lock(p->nd) < 0)
+		return;
+	was_started = dw_netdev_started(p->nd);
+	ETHDEV_LOG(INFO, "port %u: reset requested (%s)", p->dw_port,
+		   was_started ? "started" : "stopped");
+	dw_netdev_fp_clear(p->nd);
+	ethdev_rxq_forget(p);
+	ret = rte_eth_dev_reset(p->eth_port);
+	if (ret == -ENOTSUP) {
+		/* No device reset: a stop and a fresh setup is what is left. */
+		ETHDEV_LOG(INFO, "port %u: no device reset, stopping and setting up again",
+			   p->dw_port);
+		ret = rte_eth_dev_stop(p->eth_port);
+	}
+	if (ret < 0) {
+		ETHDEV_LOG(ERR, "port %u: reset failed: %s", p->dw_port, strerror(-ret));
+		goto unlock;
+	}
+	if (p->configured) {
+		ret = ethdev_setup(p, &p->conf);
+		if (ret < 0) {
+			ETHDEV_LOG(ERR, "port %u: setup after reset failed: %s", p->dw_port,
+				   strerror(-ret));
+			goto unlock;
+		}
+	}
+	if (was_started) {
+		ret = ethdev_start_locked(p, &changed);
+		if (ret < 0) {
+			ETHDEV_LOG(ERR, "port %u: restart after reset failed: %s", p->dw_port,
+				   strerror(-ret));
+			goto unlock;
+		}
+	}
+	dw_netdev_reset_count(p->nd);
+	if (changed)
+		ev |= DW_NETDEV_EV_RXQ_FD;
+	dw_netdev_event_raise(p->nd, ev);
+	ETHDEV_LOG(INFO, "port %u: reset done", p->dw_port);
+unlock:
+	dw_netdev_ctrl_unlock(p->nd);
+}
+
+/*
+ * Link changed. On link-up, fds may have been replaced (vhost sets up its
+ * vrings when the driver side connects) and an interrupt enabled before the
+ * vrings existed is lost: re-read the fds and re-enable armed queues.
+ */
+static void
+ethdev_lsc_work(struct dw_work *work)
+{
+	struct ethdev_port *p = container_of(work, struct ethdev_port, lsc_work);
+	uint32_t ev = DW_NETDEV_EV_LSC;
+	struct rte_eth_link link;
+	uint16_t q;
+
+	if (dw_netdev_ctrl_lock(p->nd) < 0)
+		return;
+	if (dw_netdev_started(p->nd) && rte_eth_link_get_nowait(p->eth_port, &link) == 0 &&
+	    link.link_status == RTE_ETH_LINK_UP) {
+		if (ethdev_rxq_refresh(p))
+			ev |= DW_NETDEV_EV_RXQ_FD;
+		for (q = 0; q < p->conf.nb_rxq; q++) {
+			if (__atomic_load_n(&p->rxq[q].armed, __ATOMIC_RELAXED) &&
+			    p->rxq[q].fd >= 0)
+				rte_eth_dev_rx_intr_enable(p->eth_port, q);
+		}
+	}
+	dw_netdev_ctrl_unlock(p->nd);
+	dw_netdev_event_raise(p->nd, ev);
+}
+
+static int
+ethdev_close(struct dw_netdev *nd)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	unsigned int i;
+	int ret = 0;
+
+	if (p == NULL)
+		return 0;
+	/* No new driver work after this; unregister waits out a running callback. */
+	for (i = 0; p->cb_registered && i < RTE_DIM(ethdev_events); i++) {
+		while (rte_eth_dev_callback_unregister(p->eth_port, ethdev_events[i],
+						       ethdev_event_cb, p) == -EAGAIN)
+			usleep(1000);
+	}
+	dw_cancel_work_sync(&p->reset_work);
+	dw_cancel_work_sync(&p->lsc_work);
+	__atomic_store_n(&ethdev_ports[p->dw_port], NULL, __ATOMIC_RELAXED);
+	rte_eth_dev_stop(p->eth_port);
+	ret = rte_eth_dev_close(p->eth_port);
+	if (ret < 0)
+		ETHDEV_LOG(ERR, "port %u: rte_eth_dev_close: %s", p->dw_port, strerror(-ret));
+	if (p->device != NULL && rte_dev_remove(p->device) < 0)
+		ETHDEV_LOG(WARNING, "port %u: device not detached", p->dw_port);
+	rte_free(p);
+	dw_netdev_priv_set(nd, NULL);
+	return ret;
+}
+
+static int
+ethdev_rx_intr_fd(struct dw_netdev *nd, uint16_t q)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	int fd = __atomic_load_n(&p->rxq[q].fd, __ATOMIC_RELAXED);
+
+	return fd >= 0 ? fd : -ENOTSUP;
+}
+
+static int
+ethdev_rx_intr_arm(struct dw_netdev *nd, uint16_t q)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	struct ethdev_rxq *rxq = &p->rxq[q];
+	int fd = __atomic_load_n(&rxq->fd, __ATOMIC_RELAXED);
+	struct pollfd pfd;
+	int ret;
+
+	if (fd < 0)
+		return -ENOTSUP;
+	/* net_tap has no enable op (-ENOTSUP) yet its fd signals: that is fine. */
+	ret = rte_eth_dev_rx_intr_enable(p->eth_port, q);
+	if (ret < 0 && ret != -ENOTSUP)
+		return ret;
+	__atomic_store_n(&rxq->armed, true, __ATOMIC_RELAXED);
+	switch (__atomic_load_n(&rxq->recheck, __ATOMIC_RELAXED)) {
+	case ETHDEV_RECHECK_COUNT:
+		return rte_eth_rx_queue_count(p->eth_port, q) > 0 ? -EAGAIN : 0;
+	case ETHDEV_RECHECK_DESC:
+		return rte_eth_rx_descriptor_status(p->eth_port, q, 0) == RTE_ETH_RX_DESC_DONE
+			   ? -EAGAIN
+			   : 0;
+	case ETHDEV_RECHECK_POLL:
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		return poll(&pfd, 1, 0) > 0 ? -EAGAIN : 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+ethdev_rx_intr_disarm(struct dw_netdev *nd, uint16_t q)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	struct ethdev_rxq *rxq = &p->rxq[q];
+	int ret;
+
+	if (__atomic_load_n(&rxq->fd, __ATOMIC_RELAXED) < 0)
+		return -ENOTSUP;
+	__atomic_store_n(&rxq->armed, false, __ATOMIC_RELAXED);
+	ret = rte_eth_dev_rx_intr_disable(p->eth_port, q);
+	return ret == -ENOTSUP ? 0 : ret;
+}
+
+static int
+ethdev_link_get(struct dw_netdev *nd, struct dw_netdev_link *link)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	struct rte_eth_link l;
+	int ret;
+
+	ret = rte_eth_link_get_nowait(p->eth_port, &l);
+	if (ret < 0)
+		return ret;
+	link->up = l.link_status == RTE_ETH_LINK_UP;
+	link->full_duplex = l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+	link->autoneg = l.link_autoneg == RTE_ETH_LINK_AUTONEG;
+	link->speed_mbps = l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : l.link_speed;
+	return 0;
+}
+
+static int
+ethdev_stats_get(struct dw_netdev *nd, struct dw_netdev_stats *st)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	struct rte_eth_stats es;
+	int ret;
+
+	ret = rte_eth_stats_get(p->eth_port, &es);
+	if (ret < 0)
+		return ret;
+	st->ipackets = es.ipackets;
+	st->opackets = es.opackets;
+	st->ibytes = es.ibytes;
+	st->obytes = es.obytes;
+	st->imissed = es.imissed;
+	st->ierrors = es.ierrors;
+	st->oerrors = es.oerrors;
+	st->rx_nombuf = es.rx_nombuf;
+	return 0;
+}
+
+static int
+ethdev_stats_reset(struct dw_netdev *nd)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	int ret;
+
+	ret = rte_eth_stats_reset(p->eth_port);
+	if (ret == 0)
+		rte_eth_xstats_reset(p->eth_port);
+	return ret;
+}
+
+static int
+ethdev_xstats_get(struct dw_netdev *nd, struct dw_netdev_xstat *xs, unsigned int n)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *vals = NULL;
+	int cnt, ret;
+	unsigned int i;
+
+	cnt = rte_eth_xstats_get_names(p->eth_port, NULL, 0);
+	if (cnt < 0 || n == 0) {
+		ret = cnt;
+		goto out;
+	}
+	names = calloc((size_t)cnt, sizeof(*names));
+	vals = calloc((size_t)cnt, sizeof(*vals));
+	if (names == NULL || vals == NULL) {
+		ret = -ENOMEM;
+		goto free_arrays;
+	}
+	ret = rte_eth_xstats_get_names(p->eth_port, names, (unsigned int)cnt);
+	if (ret >= 0 && ret <= cnt)
+		ret = rte_eth_xstats_get(p->eth_port, vals, (unsigned int)cnt);
+	if (ret < 0 || ret > cnt) {
+		ret = ret < 0 ? ret : -EAGAIN; /* Counters changed under us. */
+		goto free_arrays;
+	}
+	for (i = 0; i < n && i < (unsigned int)ret; i++) {
+		snprintf(xs[i].name, sizeof(xs[i].name), "%s", names[vals[i].id].name);
+		xs[i].value = vals[i].value;
+	}
+free_arrays:
+	free(names);
+	free(vals);
+out:
+	return ret;
+}
+
+static int
+ethdev_info_get(struct dw_netdev *nd, struct dw_netdev_info *info)
+{
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	struct rte_eth_dev_info di;
+	uint16_t q;
+	int ret;
+
+	ret = rte_eth_dev_info_get(p->eth_port, &di);
+	if (ret < 0)
+		return ret;
+	info->max_rxq = RTE_MIN(di.max_rx_queues, DW_NETDEV_MAX_QUEUES);
+	info->max_txq = RTE_MIN(di.max_tx_queues, DW_NETDEV_MAX_QUEUES);
+	info->lsc_intr = p->configured && p->econf.intr_conf.lsc;
+	for (q = 0; info->started && q < p->conf.nb_rxq; q++)
+		info->nb_rxq_intr += p->rxq[q].fd >= 0;
+	return 0;
+}
+
+static const struct dw_netdev_ops ethdev_ops = {
+    .configure = ethdev_configure,
+    .start = ethdev_start,
+    .stop = ethdev_stop,
+    .close = ethdev_close,
+    .rx_intr_fd = ethdev_rx_intr_fd,
+    .rx_intr_arm = ethdev_rx_intr_arm,
+    .rx_intr_disarm = ethdev_rx_intr_disarm,
+    .link_get = ethdev_link_get,
+    .stats_get = ethdev_stats_get,
+    .stats_reset = ethdev_stats_reset,
+    .xstats_get = ethdev_xstats_get,
+    .info_get = ethdev_info_get,
+};
+
+/* Find (or hot-plug) the ethdev of @p devargs. */
+static int
+ethdev_attach(const char *devargs, uint16_t *eth_port)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	size_t len = strcspn(devargs, ",");
+	int ret;
+
+	if (len == 0 || len >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, devargs, len);
+	name[len] = '\0';
+	if (rte_eth_dev_get_port_by_name(name, eth_port) == 0)
+		return 0; /* Probed by EAL already (--vdev, PCI scan). */
+	ret = rte_dev_probe(devargs);
+	if (ret < 0) {
+		ETHDEV_LOG(ERR, "%s: rte_dev_probe: %s", devargs, strerror(-ret));
+		return -ENODEV;
+	}
+	if (rte_eth_dev_get_port_by_name(name, eth_port) < 0) {
+		ETHDEV_LOG(ERR, "%s: probed, but no ethdev port named %s", devargs, name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int
+ethdev_probe(struct dw_netdev *nd, const char *devargs)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	struct rte_eth_dev_info di;
+	struct ethdev_port *p;
+	unsigned int i;
+	uint16_t q;
+	int ret;
+
+	if (strncmp(devargs, ETHDEV_PREFIX, strlen(ETHDEV_PREFIX)) == 0)
+		devargs += strlen(ETHDEV_PREFIX);
+	p = rte_zmalloc("dw_ethdev", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL)
+		return -ENOMEM;
+	p->nd = nd;
+	p->dw_port = dw_netdev_port_id(nd);
+	for (q = 0; q < DW_NETDEV_MAX_QUEUES; q++)
+		p->rxq[q].fd = -1;
+	dw_work_init(&p->reset_work, ethdev_reset_work);
+	dw_work_init(&p->lsc_work, ethdev_lsc_work);
+	ret = ethdev_attach(devargs, &p->eth_port);
+	if (ret < 0)
+		goto free_port;
+	ret = rte_eth_dev_info_get(p->eth_port, &di);
+	if (ret < 0)
+		goto free_port;
+	p->device = di.device;
+	p->lsc_capable = di.dev_flags != NULL && (*di.dev_flags & RTE_ETH_DEV_INTR_LSC);
+	ret = rte_eth_dev_get_name_by_port(p->eth_port, name);
+	if (ret == 0)
+		ret = dw_netdev_name_set(nd, name);
+	if (ret < 0)
+		goto free_port;
+	for (i = 0; i < RTE_DIM(ethdev_events); i++) {
+		ret = rte_eth_dev_callback_register(p->eth_port, ethdev_events[i], ethdev_event_cb,
+						    p);
+		if (ret < 0)
+			goto unregister;
+	}
+	p->cb_registered = true;
+	dw_netdev_priv_set(nd, p);
+	dw_netdev_ops_set(nd, &ethdev_ops);
+	__atomic_store_n(&ethdev_ports[p->dw_port], p, __ATOMIC_RELEASE);
+	ETHDEV_LOG(INFO, "port %u: ethdev %u (%s), lsc %s", p->dw_port, p->eth_port, di.driver_name,
+		   p->lsc_capable ? "yes" : "no");
+	return 0;
+
+unregister:
+	while (i-- > 0)
+		rte_eth_dev_callback_unregister(p->eth_port, ethdev_events[i], ethdev_event_cb, p);
+free_port:
+	rte_free(p);
+	return ret;
+}
+
+/* PCI addresses: [domain:]bus:device.function, e.g. 0000:00:04.0 or 00:04.0. */
+static bool
+ethdev_match(const char *devargs)
+{
+	unsigned int dom, bus, dev, fn;
+	int n = 0;
+
+	if (sscanf(devargs, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &n) == 4 &&
+	    (devargs[n] == '\0' || devargs[n] == ','))
+		return true;
+	n = 0;
+	return sscanf(devargs, "%x:%x.%x%n", &bus, &dev, &fn, &n) == 3 &&
+	       (devargs[n] == '\0' || devargs[n] == ',');
+}
+
+static struct dw_netdev_driver ethdev_driver = {
+    .name = "ethdev",
+    .prefix = "net_",
+    .match = ethdev_match,
+    .probe = ethdev_probe,
+};
+DW_NETDEV_DRIVER_REGISTER(ethdev_driver);
+
+/* "ethdev:<devargs>" names the driver explicitly. */
+static struct dw_netdev_driver ethdev_driver_explicit = {
+    .name = "ethdev",
+    .prefix = ETHDEV_PREFIX,
+    .probe = ethdev_probe,
+};
+DW_NETDEV_DRIVER_REGISTER(ethdev_driver_explicit);
+
+int
+dw_ethdev_eth_port(uint16_t port)
+{
+	struct ethdev_port *p = ethdev_port_get(port);
+
+	return p != NULL ? p->eth_port : -ENODEV;
+}
+
+int
+dw_ethdev_event_inject(uint16_t port, enum rte_eth_event_type type)
+{
+	struct ethdev_port *p = ethdev_port_get(port);
+
+	if (p == NULL) {
+		ETHDEV_LOG(ERR, "port %u: not an ethdev port", port);
+		return -ENODEV;
+	}
+	if (type != RTE_ETH_EVENT_INTR_LSC && type != RTE_ETH_EVENT_INTR_RESET &&
+	    type != RTE_ETH_EVENT_INTR_RMV) {
+		ETHDEV_LOG(ERR, "port %u: event %d cannot be injected", port, (int)type);
+		return -EINVAL;
+	}
+	ethdev_event_cb(p->eth_port, type, p, NULL);
+	return 0;
+}

@@ -1,0 +1,642 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+
+#include "netdev_private.h"
+
+RTE_LOG_REGISTER(dw_netdev_logtype, dw.netdev, INFO);
+
+/* The fast path of a stopped (or never opened) port: nothing in, nothing out. */
+static uint16_t
+netdev_dummy_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	return 0;
+}
+
+static void *netdev_dummy_queues[DW_NETDEV_MAX_QUEUES];
+
+struct dw_netdev_fp dw_netdev_fp[DW_NETDEV_MAX_PORTS] = {
+    [0 ... DW_NETDEV_MAX_PORTS - 1] =
+	{
+	    .rx_burst = netdev_dummy_burst,
+	    .rxq = netdev_dummy_queues,
+	    .tx_burst = netdev_dummy_burst,
+	    .txq = netdev_dummy_queues,
+	},
+};
+
+pthread_mutex_t netdev_table_lock = PTHREAD_MUTEX_INITIALIZER;
+struct dw_netdev *netdev_ports[DW_NETDEV_MAX_PORTS]; /* Under netdev_table_lock. */
+
+/* Drivers; written by constructors and read at open, under netdev_table_lock. */
+static TAILQ_HEAD(, dw_netdev_driver) netdev_drivers = TAILQ_HEAD_INITIALIZER(netdev_drivers);
+
+void
+dw_netdev_driver_register(struct dw_netdev_driver *drv)
+{
+	pthread_mutex_lock(&netdev_table_lock);
+	TAILQ_INSERT_TAIL(&netdev_drivers, drv, next);
+	pthread_mutex_unlock(&netdev_table_lock);
+}
+
+/* The driver for @p devargs: longest matching prefix, then match(). Table lock held. */
+static const struct dw_netdev_driver *
+netdev_driver_find(const char *devargs)
+{
+	const struct dw_netdev_driver *drv, *best = NULL;
+	size_t best_len = 0;
+
+	TAILQ_FOREACH (drv, &netdev_drivers, next) {
+		size_t len = drv->prefix != NULL ? strlen(drv->prefix) : 0;
+
+		if (len > 0 && strncmp(devargs, drv->prefix, len) == 0 && len > best_len) {
+			best = drv;
+			best_len = len;
+		}
+	}
+	if (best != NULL)
+		return best;
+	TAILQ_FOREACH (drv, &netdev_drivers, next) {
+		if (drv->match != NULL && drv->match(devargs))
+			return drv;
+	}
+	return NULL;
+}
+
+static struct dw_netdev *
+netdev_find_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < DW_NETDEV_MAX_PORTS; i++) {
+		if (netdev_ports[i] != NULL && strcmp(netdev_ports[i]->name, name) == 0)
+			return netdev_ports[i];
+	}
+	return NULL;
+}
+
+struct dw_netdev *
+netdev_get_locked(uint16_t port, const char *caller)
+{
+	struct dw_netdev *nd = NULL;
+
+	pthread_mutex_lock(&netdev_table_lock);
+	if (port < DW_NETDEV_MAX_PORTS)
+		nd = netdev_ports[port];
+	if (nd != NULL) {
+		pthread_mutex_lock(&nd->ctrl_lock);
+		if (nd->state == NETDEV_CLOSING) {
+			pthread_mutex_unlock(&nd->ctrl_lock);
+			nd = NULL;
+		}
+	}
+	pthread_mutex_unlock(&netdev_table_lock);
+	if (nd == NULL)
+		rte_log(RTE_LOG_ERR, dw_netdev_logtype, "%s(): port %u: no such port\n", caller,
+			port);
+	return nd;
+}
+
+/* Unlocked lookup for the lcore-side calls (arm, disarm, fd): no lock, no sleep. */
+static struct dw_netdev *
+netdev_get_fast(uint16_t port, uint16_t q, int *err, const char *caller)
+{
+	struct dw_netdev *nd = NULL;
+
+	if (port < DW_NETDEV_MAX_PORTS)
+		nd = __atomic_load_n(&netdev_ports[port], __ATOMIC_ACQUIRE);
+	if (nd == NULL || __atomic_load_n(&nd->state, __ATOMIC_RELAXED) == NETDEV_CLOSING) {
+		*err = -ENODEV;
+		rte_log(RTE_LOG_ERR, dw_netdev_logtype, "%s(): port %u: no such port\n", caller,
+			port);
+		return NULL;
+	}
+	if (__atomic_load_n(&nd->state, __ATOMIC_RELAXED) != NETDEV_STARTED) {
+		*err = -EIO;
+		rte_log(RTE_LOG_ERR, dw_netdev_logtype, "%s(): port %u: not started\n", caller,
+			port);
+		return NULL;
+	}
+	if (q >= nd->conf.nb_rxq) {
+		*err = -EINVAL;
+		rte_log(RTE_LOG_ERR, dw_netdev_logtype,
+			"%s(): port %u: rx queue %u out of range (%u queues)\n", caller, port, q,
+			nd->conf.nb_rxq);
+		return NULL;
+	}
+	return nd;
+}
+
+int
+dw_netdev_open(const char *devargs)
+{
+	const struct dw_netdev_driver *drv;
+	struct dw_netdev *nd;
+	int port = -1, ret;
+	unsigned int i;
+
+	if (devargs == NULL || strnlen(devargs, NETDEV_DEVARGS_LEN) == NETDEV_DEVARGS_LEN) {
+		NETDEV_LOG(ERR, "NULL or too long devargs");
+		return -EINVAL;
+	}
+	nd = calloc(1, sizeof(*nd));
+	if (nd == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_init(&nd->ctrl_lock, NULL);
+	rte_spinlock_init(&nd->subs_lock);
+	TAILQ_INIT(&nd->subs);
+	nd->state = NETDEV_PROBED;
+
+	pthread_mutex_lock(&netdev_table_lock);
+	drv = netdev_driver_find(devargs);
+	for (i = 0; i < DW_NETDEV_MAX_PORTS && port < 0; i++) {
+		if (netdev_ports[i] == NULL)
+			port = (int)i;
+	}
+	pthread_mutex_unlock(&netdev_table_lock);
+	if (drv == NULL) {
+		NETDEV_LOG(ERR, "%s: no driver for these devargs", devargs);
+		ret = -ENODEV;
+		goto free_nd;
+	}
+	if (port < 0) {
+		NETDEV_LOG(ERR, "%s: all %d ports in use", devargs, DW_NETDEV_MAX_PORTS);
+		ret = -ENOSPC;
+		goto free_nd;
+	}
+	nd->drv = drv;
+	nd->port_id = (uint16_t)port;
+	/* The driver names the port; the slot is claimed once it is probed. */
+	ret = drv->probe(nd, devargs);
+	if (ret < 0) {
+		NETDEV_LOG(ERR, "%s: %s driver probe failed: %s", devargs, drv->name,
+			   strerror(-ret));
+		goto free_nd;
+	}
+	pthread_mutex_lock(&netdev_table_lock);
+	if (netdev_ports[port] != NULL || nd->name[0] == '\0' || netdev_find_name(nd->name)) {
+		pthread_mutex_unlock(&netdev_table_lock);
+		NETDEV_LOG(ERR, "%s: port %d or name '%s' taken meanwhile", devargs, port,
+			   nd->name);
+		ret = -EEXIST;
+		goto close_drv;
+	}
+	/* Pairs with the acquire in netdev_get_fast(): the port is complete. */
+	__atomic_store_n(&netdev_ports[port], nd, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&netdev_table_lock);
+	NETDEV_LOG(INFO, "port %d: %s (driver %s)", port, nd->name, drv->name);
+	return port;
+
+close_drv:
+	nd->state = NETDEV_CLOSING;
+	nd->ops->close(nd);
+free_nd:
+	if (nd != NULL)
+		pthread_mutex_destroy(&nd->ctrl_lock);
+	free(nd);
+out:
+	return ret;
+}
+
+int
+dw_netdev_configure(uint16_t port, const struct dw_netdev_conf *conf)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	nd = netdev_get_locked(port, __func__);
+	if (nd == NULL)
+		return -ENODEV;
+	if (conf == NULL || conf->size != sizeof(*conf) || (conf->flags & ~DW_NETDEV_F_ALL) ||
+	    conf->nb_rxq == 0 || conf->nb_rxq > DW_NETDEV_MAX_QUEUES || conf->nb_txq == 0 ||
+	    conf->nb_txq > DW_NETDEV_MAX_QUEUES || conf->mp == NULL) {
+		NETDEV_LOG(ERR, "port %u: bad configuration", port);
+		ret = -EINVAL;
+		goto unlock;
+	}
+	if (nd->state == NETDEV_STARTED) {
+		NETDEV_LOG(ERR, "port %u: started, stop it first", port);
+		ret = -EBUSY;
+		goto unlock;
+	}
+	ret = nd->ops->configure(nd, conf);
+	if (ret < 0) {
+		NETDEV_LOG(ERR, "port %u: configure failed: %s", port, strerror(-ret));
+		goto unlock;
+	}
+	nd->conf = *conf;
+	__atomic_store_n(&nd->state, NETDEV_CONFIGURED, __ATOMIC_RELAXED);
+unlock:
+	pthread_mutex_unlock(&nd->ctrl_lock);
+	return ret;
+}
+
+int
+dw_netdev_start(uint16_t port)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	nd = netdev_get_locked(port, __func__);
+	if (nd == NULL)
+		return -ENODEV;
+	if (nd->state == NETDEV_STARTED) {
+		ret = -EALREADY;
+		goto unlock;
+	}
+	if (nd->state != NETDEV_CONFIGURED) {
+		NETDEV_LOG(ERR, "port %u: not configured", port);
+		ret = -EINVAL;
+		goto unlock;
+	}
+	ret = nd->ops->start(nd);
+	if (ret < 0) {
+		NETDEV_LOG(ERR, "port %u: start failed: %s", port, strerror(-ret));
+		goto unlock;
+	}
+	__atomic_store_n(&nd->state, NETDEV_STARTED, __ATOMIC_RELAXED);
+unlock:
+	pthread_mutex_unlock(&nd->ctrl_lock);
+	return ret;
+}
+
+int
+dw_netdev_stop(uint16_t port)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	nd = netdev_get_locked(port, __func__);
+	if (nd == NULL)
+		return -ENODEV;
+	if (nd->state != NETDEV_STARTED) {
+		ret = -EALREADY;
+		goto unlock;
+	}
+	dw_netdev_fp_clear(nd);
+	__atomic_store_n(&nd->state, NETDEV_CONFIGURED, __ATOMIC_RELAXED);
+	ret = nd->ops->stop(nd);
+	if (ret < 0)
+		NETDEV_LOG(ERR, "port %u: stop failed: %s", port, strerror(-ret));
+unlock:
+	pthread_mutex_unlock(&nd->ctrl_lock);
+	return ret;
+}
+
+/* True if the calling thread runs an event delivery of @p nd. */
+static bool
+netdev_in_own_callback(struct dw_netdev *nd)
+{
+	struct dw_work *cur = dw_current_work();
+	struct netdev_sub *s;
+	bool found = false;
+
+	if (cur == NULL)
+		return false;
+	rte_spinlock_lock(&nd->subs_lock);
+	TAILQ_FOREACH (s, &nd->subs, next) {
+		if (&s->work == cur)
+			found = true;
+	}
+	rte_spinlock_unlock(&nd->subs_lock);
+	return found;
+}
+
+int
+dw_netdev_close(uint16_t port)
+{
+	struct netdev_sub *s;
+	struct dw_netdev *nd;
+	int ret;
+
+	nd = netdev_get_locked(port, __func__);
+	if (nd == NULL)
+		return -ENODEV;
+	if (netdev_in_own_callback(nd)) {
+		pthread_mutex_unlock(&nd->ctrl_lock);
+		NETDEV_LOG(ERR, "port %u: close from its own event callback", port);
+		return -EDEADLK;
+	}
+	dw_netdev_fp_clear(nd);
+	__atomic_store_n(&nd->state, NETDEV_CLOSING, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&nd->ctrl_lock);
+
+	/* Unlocked from here: the driver cancels its own work synchronously. */
+	ret = nd->ops->close(nd);
+	if (ret < 0)
+		NETDEV_LOG(ERR, "port %u: driver close failed: %s", port, strerror(-ret));
+
+	/* No event can be raised any more: drop the subscriptions. */
+	for (;;) {
+		rte_spinlock_lock(&nd->subs_lock);
+		s = TAILQ_FIRST(&nd->subs);
+		if (s != NULL)
+			TAILQ_REMOVE(&nd->subs, s, next);
+		rte_spinlock_unlock(&nd->subs_lock);
+		if (s == NULL)
+			break;
+		dw_cancel_work_sync(&s->work);
+		free(s);
+	}
+
+	pthread_mutex_lock(&netdev_table_lock);
+	__atomic_store_n(&netdev_ports[port], NULL, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&netdev_table_lock);
+	/* A caller that took ctrl_lock from the table before the removal is gone
+	 * once we get the lock (it saw CLOSING); none can come after it. */
+	pthread_mutex_lock(&nd->ctrl_lock);
+	pthread_mutex_unlock(&nd->ctrl_lock);
+	pthread_mutex_destroy(&nd->ctrl_lock);
+	NETDEV_LOG(INFO, "port %u: %s closed", port, nd->name);
+	free(nd);
+	return ret;
+}
+
+int
+dw_netdev_lookup(const char *name)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	if (name == NULL) {
+		NETDEV_LOG(ERR, "NULL name");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&netdev_table_lock);
+	nd = netdev_find_name(name);
+	ret = nd != NULL ? nd->port_id : -ENODEV;
+	pthread_mutex_unlock(&netdev_table_lock);
+	if (ret < 0)
+		NETDEV_LOG(ERR, "no port named '%s'", name);
+	return ret;
+}
+
+bool
+dw_netdev_is_valid(uint16_t port)
+{
+	struct dw_netdev *nd;
+
+	if (port >= DW_NETDEV_MAX_PORTS)
+		return false;
+	nd = __atomic_load_n(&netdev_ports[port], __ATOMIC_ACQUIRE);
+	return nd != NULL && __atomic_load_n(&nd->state, __ATOMIC_RELAXED) != NETDEV_CLOSING;
+}
+
+const char *
+dw_netdev_name(uint16_t port)
+{
+	struct dw_netdev *nd = NULL;
+
+	if (port < DW_NETDEV_MAX_PORTS)
+		nd = __atomic_load_n(&netdev_ports[port], __ATOMIC_ACQUIRE);
+	if (nd == NULL) {
+		rte_errno = ENODEV;
+		return NULL;
+	}
+	return nd->name;
+}
+
+int
+dw_netdev_info_get(uint16_t port, struct dw_netdev_info *info)
+{
+	struct dw_netdev *nd;
+	int ret = 0;
+
+	if (info == NULL) {
+		NETDEV_LOG(ERR, "port %u: NULL info", port);
+		return -EINVAL;
+	}
+	nd = netdev_get_locked(port, __func__);
+	if (nd == NULL)
+		return -ENODEV;
+	memset(info, 0, sizeof(*info));
+	snprintf(info->name, sizeof(info->name), "%s", nd->name);
+	info->driver = nd->drv->name;
+	info->started = nd->state == NETDEV_STARTED;
+	if (nd->state != NETDEV_PROBED) {
+		info->nb_rxq = nd->conf.nb_rxq;
+		info->nb_txq = nd->conf.nb_txq;
+	}
+	info->resets = __atomic_load_n(&nd->resets, __ATOMIC_RELAXED);
+	if (nd->ops->info_get != NULL)
+		ret = nd->ops->info_get(nd, info);
+	pthread_mutex_unlock(&nd->ctrl_lock);
+	return ret;
+}
+
+int
+dw_netdev_rx_intr_fd(uint16_t port, uint16_t q)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	nd = netdev_get_fast(port, q, &ret, __func__);
+	if (nd == NULL)
+		return ret;
+	if (nd->ops->rx_intr_fd == NULL)
+		return -ENOTSUP;
+	return nd->ops->rx_intr_fd(nd, q);
+}
+
+int
+dw_netdev_rx_intr_arm(uint16_t port, uint16_t q)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	nd = netdev_get_fast(port, q, &ret, __func__);
+	if (nd == NULL)
+		return ret;
+	if (nd->ops->rx_intr_arm == NULL)
+		return -ENOTSUP;
+	return nd->ops->rx_intr_arm(nd, q);
+}
+
+int
+dw_netdev_rx_intr_disarm(uint16_t port, uint16_t q)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	nd = netdev_get_fast(port, q, &ret, __func__);
+	if (nd == NULL)
+		return ret;
+	if (nd->ops->rx_intr_disarm == NULL)
+		return -ENOTSUP;
+	return nd->ops->rx_intr_disarm(nd, q);
+}
+
+int
+dw_netdev_link_get(uint16_t port, struct dw_netdev_link *link)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	if (link == NULL) {
+		NETDEV_LOG(ERR, "port %u: NULL link", port);
+		return -EINVAL;
+	}
+	nd = netdev_get_locked(port, __func__);
+	if (nd == NULL)
+		return -ENODEV;
+	memset(link, 0, sizeof(*link));
+	ret = nd->ops->link_get != NULL ? nd->ops->link_get(nd, link) : -ENOTSUP;
+	pthread_mutex_unlock(&nd->ctrl_lock);
+	return ret;
+}
+
+int
+dw_netdev_stats_get(uint16_t port, struct dw_netdev_stats *stats)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	if (stats == NULL) {
+		NETDEV_LOG(ERR, "port %u: NULL stats", port);
+		return -EINVAL;
+	}
+	nd = netdev_get_locked(port, __func__);
+	if (nd == NULL)
+		return -ENODEV;
+	memset(stats, 0, sizeof(*stats));
+	ret = nd->ops->stats_get != NULL ? nd->ops->stats_get(nd, stats) : -ENOTSUP;
+	pthread_mutex_unlock(&nd->ctrl_lock);
+	return ret;
+}
+
+int
+dw_netdev_stats_reset(uint16_t port)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	nd = netdev_get_locked(port, __func__);
+	if (nd == NULL)
+		return -ENODEV;
+	ret = nd->ops->stats_reset != NULL ? nd->ops->stats_reset(nd) : -ENOTSUP;
+	pthread_mutex_unlock(&nd->ctrl_lock);
+	return ret;
+}
+
+int
+dw_netdev_xstats_get(uint16_t port, struct dw_netdev_xstat *xstats, unsigned int n)
+{
+	struct dw_netdev *nd;
+	int ret;
+
+	if (xstats == NULL && n > 0) {
+		NETDEV_LOG(ERR, "port %u: NULL xstats", port);
+		return -EINVAL;
+	}
+	nd = netdev_get_locked(port, __func__);
+	if (nd == NULL)
+		return -ENODEV;
+	ret = nd->ops->xstats_get != NULL ? nd->ops->xstats_get(nd, xstats, n) : -ENOTSUP;
+	pthread_mutex_unlock(&nd->ctrl_lock);
+	return ret;
+}
+
+/* Driver-facing helpers. */
+
+uint16_t
+dw_netdev_port_id(const struct dw_netdev *nd)
+{
+	return nd->port_id;
+}
+
+void
+dw_netdev_ops_set(struct dw_netdev *nd, const struct dw_netdev_ops *ops)
+{
+	nd->ops = ops;
+}
+
+int
+dw_netdev_name_set(struct dw_netdev *nd, const char *name)
+{
+	int ret = 0;
+
+	if (strnlen(name, DW_NETDEV_NAME_LEN) == DW_NETDEV_NAME_LEN) {
+		NETDEV_LOG(ERR, "port name too long");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&netdev_table_lock);
+	if (netdev_find_name(name) != NULL) {
+		NETDEV_LOG(ERR, "port name '%s' in use", name);
+		ret = -EEXIST;
+	} else {
+		snprintf(nd->name, sizeof(nd->name), "%s", name);
+	}
+	pthread_mutex_unlock(&netdev_table_lock);
+	return ret;
+}
+
+void *
+dw_netdev_priv(const struct dw_netdev *nd)
+{
+	return nd->priv;
+}
+
+void
+dw_netdev_priv_set(struct dw_netdev *nd, void *priv)
+{
+	nd->priv = priv;
+}
+
+const struct dw_netdev_conf *
+dw_netdev_conf_get(const struct dw_netdev *nd)
+{
+	return &nd->conf;
+}
+
+void
+dw_netdev_fp_set(struct dw_netdev *nd, dw_netdev_rx_burst_t rx, void **rxq, dw_netdev_tx_burst_t tx,
+		 void **txq)
+{
+	struct dw_netdev_fp *fp = &dw_netdev_fp[nd->port_id];
+
+	fp->rxq = rxq;
+	fp->txq = txq;
+	fp->rx_burst = rx;
+	fp->tx_burst = tx;
+}
+
+void
+dw_netdev_fp_clear(struct dw_netdev *nd)
+{
+	dw_netdev_fp_set(nd, netdev_dummy_burst, netdev_dummy_queues, netdev_dummy_burst,
+			 netdev_dummy_queues);
+}
+
+int
+dw_netdev_ctrl_lock(struct dw_netdev *nd)
+{
+	pthread_mutex_lock(&nd->ctrl_lock);
+	if (nd->state == NETDEV_CLOSING) {
+		pthread_mutex_unlock(&nd->ctrl_lock);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+void
+dw_netdev_ctrl_unlock(struct dw_netdev *nd)
+{
+	pthread_mutex_unlock(&nd->ctrl_lock);
+}
+
+bool
+dw_netdev_started(const struct dw_netdev *nd)
+{
+	return __atomic_load_n(&nd->state, __ATOMIC_RELAXED) == NETDEV_STARTED;
+}
+
+void
+dw_netdev_reset_count(struct dw_netdev *nd)
+{
+	__atomic_fetch_add(&nd->resets, 1, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NETDEV_PRIVATE_H
+#define NETDEV_PRIVATE_H
+
+/* lib/netdev internals shared by its own files; never installed. */
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_spinlock.h>
+
+#include "dw_log.h"
+#include "dw_netdev.h"
+#include "dw_netdev_driver.h"
+#include "dw_work.h"
+
+#define NETDEV_LOG(level, fmt, ...) DW_LOG(dw_netdev_logtype, level, fmt, ##__VA_ARGS__)
+
+/* Devargs strings longer than this are refused. */
+#define NETDEV_DEVARGS_LEN 256
+
+enum netdev_state {
+	NETDEV_PROBED,	   /* Opened, never configured. */
+	NETDEV_CONFIGURED, /* Configured and stopped. */
+	NETDEV_STARTED,
+	NETDEV_CLOSING, /* dw_netdev_close() under way: every call fails. */
+};
+
+/* One event subscription; its work item delivers the pending events. */
+struct netdev_sub {
+	struct dw_work work;	      /* Queued by raise, runs the callback. */
+	uint32_t pending;	      /* Atomic: raise ORs (release), work swaps to 0 (acquire). */
+	uint32_t events;	      /* Mask; set at subscribe, ro afterwards. */
+	int id;			      /* Set at subscribe, ro afterwards. */
+	uint16_t port;		      /* Set at subscribe, ro afterwards. */
+	struct dw_wq *wq;	      /* Set at subscribe, ro afterwards. */
+	dw_netdev_event_cb_t cb;      /* Set at subscribe, ro afterwards. */
+	void *arg;		      /* Set at subscribe, ro afterwards. */
+	TAILQ_ENTRY(netdev_sub) next; /* Protected by dw_netdev.subs_lock. */
+};
+
+TAILQ_HEAD(netdev_sub_list, netdev_sub);
+
+struct dw_netdev {
+	uint16_t port_id;		    /* Set at open, ro afterwards. */
+	char name[DW_NETDEV_NAME_LEN];	    /* Set in probe, ro afterwards. */
+	const struct dw_netdev_driver *drv; /* Set at open, ro afterwards. */
+	const struct dw_netdev_ops *ops;    /* Set in probe, ro afterwards. */
+	void *priv;			    /* Driver's; set in probe. */
+	/*
+	 * Control lock: serializes configure/start/stop/close and the driver's
+	 * work (reset). Taken with netdev_table_lock held (lookup), never the
+	 * other way round.
+	 */
+	pthread_mutex_t ctrl_lock;
+	/* Written under ctrl_lock; read unlocked (relaxed) by arm/disarm/fd. */
+	enum netdev_state state;
+	struct dw_netdev_conf conf; /* Last good configure; under ctrl_lock. */
+	uint64_t resets;	    /* Atomic; incremented by the driver's reset work. */
+	/* Subscriptions: list and next_sub_id under subs_lock (raise may run on
+	 * the EAL interrupt thread, hence a spinlock; nothing under it sleeps). */
+	rte_spinlock_t subs_lock;
+	struct netdev_sub_list subs;
+	int next_sub_id;
+};
+
+/*
+ * Port table: ports[] and port names. Taken before a port's ctrl_lock.
+ */
+extern pthread_mutex_t netdev_table_lock;
+extern struct dw_netdev *netdev_ports[DW_NETDEV_MAX_PORTS];
+
+/*
+ * Find open port @p port and take its control lock. Returns NULL (and logs)
+ * if the port is not open or closing.
+ */
+struct dw_netdev *netdev_get_locked(uint16_t port, const char *caller);
+
+#endif /* NETDEV_PRIVATE_H */
