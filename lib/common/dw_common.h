@@ -15,9 +15,9 @@ extern "C" {
 #endif
 
 /** Nanoseconds per microsecond / millisecond / second. */
-#define DW_NS_PER_US 1000ULL
-#define DW_NS_PER_MS 1000000ULL
-#define DW_NS_PER_S 1000000000ULL
+#define DW_NS_PER_US UINT64_C(1000)
+#define DW_NS_PER_MS UINT64_C(1000000)
+#define DW_NS_PER_S UINT64_C(1000000000)
 
 /**
  * Monotonic time in nanoseconds (CLOCK_MONOTONIC, vDSO: no syscall).

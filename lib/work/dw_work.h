@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_bitops.h>
 #include <rte_common.h>
 
 #ifdef __cplusplus
@@ -59,25 +60,25 @@ struct dw_work {
 	/* Protected by the lock of the queue the item is on (pool or lane). */
 	struct dw_work *next;
 	struct dw_work *prev;
-	void *pwq;       /**< Where the item is linked, NULL when not on a list. */
-	struct dw_wq *wq; /**< Last workqueue the item was queued on. */
-	void *last_pool;  /**< Pool (or lane) that ran or holds it last. */
+	void *list;	     /**< List the item is linked on, NULL when none. */
+	void *pwq;	     /**< Queue accounting it (pool or lane), while linked. */
+	struct dw_wq *wq;    /**< Last workqueue the item was queued on. */
+	void *last_pool;     /**< Pool (or lane) that ran or holds it last. */
 	uint64_t queued_gen; /**< Incremented by every successful queueing. */
-	uint64_t done_gen;   /**< queued_gen of the last instance that ended. */
 	uint64_t queued_at;  /**< dw_now_ns() of the last queueing (watchdog). */
-	uint32_t color;      /**< Flush color of the pending instance. */
-	int32_t target;      /**< Node or lcore requested by dw_queue_work_on(). */
+	uint32_t color;	     /**< Flush color of the pending instance. */
+	int32_t target;	     /**< Node or lcore requested by dw_queue_work_on(). */
 };
 
 /** A work item that is queued after a delay. */
 struct dw_delayed_work {
 	struct dw_work work;
 	/* Protected by the timer's lock. */
-	uint64_t expires;   /**< dw_now_ns() deadline while the timer is armed. */
-	int32_t heap_idx;   /**< Position in the timer heap, -1 when not armed. */
-	int32_t cpu;        /**< Target passed to dw_queue_delayed_work_on(). */
+	uint64_t expires;	/**< dw_now_ns() deadline while the timer is armed. */
+	int32_t heap_idx;	/**< Position in the timer heap, -1 when not armed. */
+	int32_t cpu;		/**< Target passed to dw_queue_delayed_work_on(). */
 	struct dw_wq *timer_wq; /**< Workqueue to queue on at expiry. */
-	void *timer;        /**< Timer structure holding it while armed. */
+	void *timer;		/**< Timer structure holding it while armed. */
 };
 
 /** Let dw_queue_work() choose the node (or, for BH, the calling lcore). */
@@ -134,8 +135,8 @@ bool dw_work_busy(const struct dw_work *work);
 
 /** Workqueue configuration. */
 struct dw_wq_conf {
-	size_t size;         /**< sizeof(struct dw_wq_conf), for ABI growth. */
-	uint32_t flags;      /**< DW_WQ_* flags. */
+	size_t size;	     /**< sizeof(struct dw_wq_conf), for ABI growth. */
+	uint32_t flags;	     /**< DW_WQ_* flags. */
 	uint32_t max_active; /**< Items running at once per node; 0 = default (256). */
 };
 
@@ -180,10 +181,10 @@ struct dw_wq *dw_wq_lookup(const char *name);
  * @name System workqueues (valid between dw_work_lib_init() and _fini())
  * @{
  */
-extern struct dw_wq *dw_system_wq;          /**< Bound, concurrency-managed. */
-extern struct dw_wq *dw_system_highpri_wq;  /**< Bound, high priority. */
-extern struct dw_wq *dw_system_unbound_wq;  /**< Unbound: long-running items. */
-extern struct dw_wq *dw_system_bh_wq;       /**< BH lanes; NULL until the lanes exist. */
+extern struct dw_wq *dw_system_wq;	   /**< Bound, concurrency-managed. */
+extern struct dw_wq *dw_system_highpri_wq; /**< Bound, high priority. */
+extern struct dw_wq *dw_system_unbound_wq; /**< Unbound: long-running items. */
+extern struct dw_wq *dw_system_bh_wq;	   /**< BH lanes; NULL until the lanes exist. */
 /** @} */
 
 /**
@@ -294,15 +295,15 @@ struct dw_work *dw_current_work(void);
 
 /** Library configuration for dw_work_lib_init(); zero fields take dw_config.h defaults. */
 struct dw_work_lib_conf {
-	size_t size;                    /**< sizeof(struct dw_work_lib_conf). */
-	const char *fake_topology;      /**< "NxM" to fake N nodes of M CPUs (tests). */
-	uint32_t concurrency;           /**< Override running workers per pool (0 = CPUs of the node). */
-	uint32_t max_threads;           /**< Cap on worker threads over all pools. */
-	uint32_t idle_timeout_ms;       /**< Reap idle surplus workers after this. */
+	size_t size;		   /**< sizeof(struct dw_work_lib_conf). */
+	const char *fake_topology; /**< "NxM" to fake N nodes of M CPUs (tests). */
+	uint32_t concurrency;	   /**< Override running workers per pool (0 = CPUs of the node). */
+	uint32_t max_threads;	   /**< Cap on worker threads over all pools. */
+	uint32_t idle_timeout_ms;  /**< Reap idle surplus workers after this. */
 	uint32_t cpu_intensive_thresh_us; /**< CPU-hog detection threshold. */
-	uint32_t monitor_interval_us;   /**< Safety-net monitor period. */
-	uint32_t watchdog_thresh_ms;    /**< Watchdog threshold. */
-	uint32_t flags;                 /**< DW_WORK_LIB_F_* */
+	uint32_t monitor_interval_us;	  /**< Safety-net monitor period. */
+	uint32_t watchdog_thresh_ms;	  /**< Watchdog threshold. */
+	uint32_t flags;			  /**< DW_WORK_LIB_F_* */
 };
 
 /** Disable the safety-net monitor (blocking and CPU-hog detection). */
@@ -342,14 +343,14 @@ int dw_wq_stats_get(const struct dw_wq *wq, struct dw_wq_stats *st);
 struct dw_pool_stats {
 	int node;
 	bool highpri, unbound;
-	uint32_t concurrency;   /**< Target running workers. */
+	uint32_t concurrency; /**< Target running workers. */
 	uint32_t nr_workers, nr_idle, nr_running, nr_pending;
 	uint32_t peak_workers;
 	uint64_t started, completed;
 	uint64_t workers_created, workers_reaped, create_failures;
-	uint64_t cm_wakeups;       /**< Idle workers woken because a worker blocked. */
+	uint64_t cm_wakeups;	   /**< Idle workers woken because a worker blocked. */
 	uint64_t blocked_detected; /**< Unannotated blocking caught by the monitor. */
-	uint64_t hogs_detected;    /**< Items marked CPU intensive at run time. */
+	uint64_t hogs_detected;	   /**< Items marked CPU intensive at run time. */
 	uint64_t maydays, rescued;
 	uint64_t watchdog_hits;
 };

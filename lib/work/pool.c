@@ -1,0 +1,980 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Concurrency-managed worker pools.
+ *
+ * Each NUMA node has three pools: normal, high priority and unbound. A bound
+ * pool keeps about `concurrency` workers running (nr_running): when a running
+ * worker blocks (annotated, or caught asleep by the monitor) another one is
+ * woken; when too many run, the extra ones park after their current item.
+ * Unbound pools have no limit: every pending item gets a worker (bounded by
+ * the queues' max_active and the thread cap). Every pool keeps a spare idle
+ * worker so that a block costs a wake-up, not a thread creation; the manager
+ * thread creates workers off the critical path, reaps idle surplus, calls
+ * rescuers when creation fails, and runs the monitor and the watchdog.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+
+#include "dw_common.h"
+#include "work_private.h"
+
+static __thread struct worker *tls_worker;
+
+/* The manager thread and what wakes it. */
+static struct {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool kicked; /* under lock */
+	bool stop;   /* under lock */
+	bool running;
+	uint64_t last_watchdog_ns;
+	uint64_t last_hog_warn_ns;
+} mgr = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+static const char *const kind_names[POOL_NR_KINDS] = {"normal", "highpri", "unbound"};
+
+struct worker *
+current_worker(void)
+{
+	return tls_worker;
+}
+
+struct dw_work *
+dw_current_work(void)
+{
+	struct worker *w = tls_worker;
+
+	return w != NULL ? w->current_work : NULL;
+}
+
+struct pool *
+pool_for(const struct dw_wq *wq, unsigned int node)
+{
+	enum pool_kind kind = POOL_NORMAL;
+
+	if (wq->flags & DW_WQ_UNBOUND)
+		kind = POOL_UNBOUND;
+	else if (wq->flags & DW_WQ_HIGHPRI)
+		kind = POOL_HIGHPRI;
+	return work_lib.pools[node * POOL_NR_KINDS + kind];
+}
+
+/* --- nr_running accounting (pool lock held) --- */
+
+static void
+worker_set_flags(struct worker *w, uint32_t f)
+{
+	if (!(w->flags & WORKER_NOT_RUNNING) && (f & WORKER_NOT_RUNNING))
+		w->pool->nr_running--;
+	w->flags |= f;
+}
+
+static void
+worker_clr_flags(struct worker *w, uint32_t f)
+{
+	uint32_t old = w->flags;
+
+	w->flags &= ~f;
+	if ((old & WORKER_NOT_RUNNING) && !(w->flags & WORKER_NOT_RUNNING))
+		w->pool->nr_running++;
+}
+
+static bool
+need_more_worker(const struct pool *pool)
+{
+	return pool->nr_pending > 0 && pool->nr_running < pool->concurrency;
+}
+
+static bool
+keep_working(const struct pool *pool)
+{
+	return pool->nr_pending > 0 && pool->nr_running <= pool->concurrency;
+}
+
+void
+pool_kick_manager(void)
+{
+	pthread_mutex_lock(&mgr.lock);
+	mgr.kicked = true;
+	pthread_cond_signal(&mgr.cond);
+	pthread_mutex_unlock(&mgr.lock);
+}
+
+/* Wake the most recently parked worker; ask for a new one when none is left. */
+static bool
+wake_idle(struct pool *pool)
+{
+	struct worker *w = TAILQ_FIRST(&pool->idle_list);
+
+	if (w == NULL) {
+		if (pool->starved_since_ns == 0)
+			pool->starved_since_ns = dw_now_ns();
+		pool_kick_manager();
+		return false;
+	}
+	TAILQ_REMOVE(&pool->idle_list, w, idle_entry);
+	pool->nr_idle--;
+	w->flags |= W_WOKEN;
+	worker_clr_flags(w, W_IDLE);
+	pthread_cond_signal(&w->cond);
+	if (pool->nr_idle == 0)
+		pool_kick_manager(); /* keep a spare */
+	return true;
+}
+
+struct worker *
+pool_find_executing(struct pool *pool, const struct dw_work *work)
+{
+	struct worker *w;
+
+	TAILQ_FOREACH (w, &pool->busy_list, busy_entry)
+		if (w->current_work == work && w->current_func == work->func)
+			return w;
+	return NULL;
+}
+
+void
+pool_insert_work(struct pool *pool, struct pwq *pwq, struct dw_work *w)
+{
+	w->pwq = pwq;
+	if (pwq->nr_active >= pwq->max_active) {
+		work_list_append(&pwq->inactive, w);
+		return;
+	}
+	pwq->nr_active++;
+	work_list_append(&pool->worklist, w);
+	pool->nr_pending++;
+	if (need_more_worker(pool))
+		wake_idle(pool);
+	else if (pool->nr_idle == 0 && pool->nr_running == 0)
+		pool_kick_manager();
+}
+
+/* An active slot of @pwq was freed: promote the oldest inactive item. */
+static void
+pwq_activate_next(struct pool *pool, struct pwq *pwq)
+{
+	struct dw_work *w;
+
+	pwq->nr_active--;
+	if (pwq->nr_active >= pwq->max_active)
+		return;
+	w = work_list_pop(&pwq->inactive);
+	if (w == NULL)
+		return;
+	pwq->nr_active++;
+	work_list_append(&pool->worklist, w);
+	pool->nr_pending++;
+	if (need_more_worker(pool))
+		wake_idle(pool);
+}
+
+void
+pool_unlink_work(struct pool *pool, struct dw_work *w)
+{
+	struct pwq *pwq = w->pwq;
+	struct work_list *l = w->list;
+
+	work_list_remove(l, w);
+	w->pwq = NULL;
+	if (l == &pwq->inactive)
+		return;
+	if (l == &pool->worklist)
+		pool->nr_pending--;
+	pwq_activate_next(pool, pwq);
+}
+
+/*
+ * Flushers wait on the pool, not on the item: a work function may free its
+ * own item, so the worker may only compare the pointer after the call. A
+ * waiter for instance @gen is done when no instance up to @gen is pending or
+ * running; the item is alive then because the waiter's caller keeps it so.
+ */
+static bool
+flush_done(struct pool *pool, struct dw_work *w, uint64_t gen)
+{
+	struct worker *wk = pool_find_executing(pool, w);
+
+	if (wk != NULL && wk->current_gen <= gen)
+		return false;
+	return w->list == NULL || w->queued_gen > gen;
+}
+
+void
+pool_flushers_wake(struct pool *pool, struct dw_work *w)
+{
+	struct flush_waiter *fw;
+
+	TAILQ_FOREACH (fw, &pool->flushers, entry) {
+		if (fw->work == w && !fw->done && flush_done(pool, w, fw->gen)) {
+			fw->done = true;
+			pthread_cond_signal(&fw->cond);
+		}
+	}
+}
+
+void
+pool_flush_wait(struct pool *pool, struct dw_work *w, uint64_t gen)
+{
+	struct flush_waiter fw = {.work = w, .gen = gen};
+
+	if (flush_done(pool, w, gen))
+		return;
+	pthread_cond_init(&fw.cond, NULL);
+	TAILQ_INSERT_TAIL(&pool->flushers, &fw, entry);
+	while (!fw.done)
+		pthread_cond_wait(&fw.cond, &pool->lock);
+	TAILQ_REMOVE(&pool->flushers, &fw, entry);
+	pthread_cond_destroy(&fw.cond);
+}
+
+/* Run one item; called and returns with the pool lock held. */
+static void
+process_one(struct worker *wk, struct dw_work *w)
+{
+	struct pool *pool = wk->pool;
+	struct pwq *pwq = w->pwq;
+	struct dw_wq *wq = pwq->wq;
+	uint64_t gen = w->queued_gen, cpu_ns;
+	uint32_t color = w->color;
+
+	w->pwq = NULL;
+	wk->current_work = w;
+	wk->current_func = w->func;
+	wk->current_pwq = pwq;
+	wk->current_gen = gen;
+	wk->current_color = color;
+	wk->current_start_ns = dw_now_ns();
+	wk->wd_reported = false;
+	TAILQ_INSERT_TAIL(&pool->busy_list, wk, busy_entry);
+	/* Once current_work is visible a queuer redirects here; now let it queue. Pairs with
+	 * the fetch_or in queue_prepare(). */
+	__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
+	if (wq->flags & DW_WQ_CPU_INTENSIVE)
+		worker_set_flags(wk, W_INTENSIVE);
+	if (need_more_worker(pool))
+		wake_idle(pool);
+	pool->st.started++;
+	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&wq->n_started, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&wq->n_running, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&pool->lock);
+
+	wk->current_cpu_start_ns = dw_thread_cpu_ns();
+	wk->current_func(w);
+	cpu_ns = dw_thread_cpu_ns() - wk->current_cpu_start_ns;
+
+	/* @w may be freed or reused from here on: touch only what we copied. */
+	pthread_mutex_lock(&pool->lock);
+	TAILQ_REMOVE(&pool->busy_list, wk, busy_entry);
+	worker_clr_flags(wk, W_INTENSIVE | W_DETECTED);
+	wk->current_work = NULL;
+	wk->current_func = NULL;
+	wk->current_pwq = NULL;
+	pool->st.completed++;
+	__atomic_fetch_add(&wq->n_cpu_ns, cpu_ns, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&wq->n_running, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&wq->n_completed, 1, __ATOMIC_RELAXED);
+	if (wk->flags & W_RESCUER)
+		__atomic_fetch_add(&wq->n_rescued, 1, __ATOMIC_RELAXED);
+	pwq_activate_next(pool, pwq);
+	/* @w is only compared, unless a flusher waits on it (then it is alive). */
+	if (!TAILQ_EMPTY(&pool->flushers))
+		pool_flushers_wake(pool, w);
+	work_color_done(wq, color);
+}
+
+static void
+run_item(struct worker *wk, struct dw_work *w)
+{
+	struct worker *other = pool_find_executing(wk->pool, w);
+
+	if (other != NULL) {
+		/* Running elsewhere: it goes after that run, on that worker. */
+		work_list_append(&other->scheduled, w);
+		return;
+	}
+	process_one(wk, w);
+}
+
+static void
+worker_park(struct worker *wk)
+{
+	struct pool *pool = wk->pool;
+
+	worker_set_flags(wk, W_IDLE);
+	wk->flags &= ~W_WOKEN;
+	wk->idle_since_ns = dw_now_ns();
+	TAILQ_INSERT_HEAD(&pool->idle_list, wk, idle_entry);
+	pool->nr_idle++;
+	while (!(wk->flags & (W_WOKEN | W_DIE)))
+		pthread_cond_wait(&wk->cond, &pool->lock);
+}
+
+static void
+thread_exited(void)
+{
+	pthread_mutex_lock(&work_lib.threads_lock);
+	work_lib.live_threads--;
+	pthread_cond_broadcast(&work_lib.threads_cond);
+	pthread_mutex_unlock(&work_lib.threads_lock);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct pool *pool = wk->pool;
+	struct dw_work *w;
+	char name[16];
+
+	tls_worker = wk;
+	snprintf(name, sizeof(name), "dwk%u%c/%u", pool->node, "NHU"[pool->kind],
+		 (unsigned int)(pool->st.workers_created % 1000));
+	pthread_setname_np(pthread_self(), name);
+	if (pool->kind == POOL_HIGHPRI && setpriority(PRIO_PROCESS, 0, -10) < 0)
+		WORK_LOG(DEBUG, "cannot raise the priority of %s", name);
+
+	pthread_mutex_lock(&pool->lock);
+	wk->tid = (pid_t)syscall(SYS_gettid);
+	if (pthread_getcpuclockid(pthread_self(), &wk->cpu_clock) != 0)
+		wk->cpu_clock = CLOCK_THREAD_CPUTIME_ID;
+	/* Created parked (see worker_create): wait to be woken. */
+	while (!(wk->flags & (W_WOKEN | W_DIE)))
+		pthread_cond_wait(&wk->cond, &pool->lock);
+	for (;;) {
+		if (wk->flags & W_DIE)
+			break;
+		if (!keep_working(pool)) {
+			worker_park(wk);
+			continue;
+		}
+		if (pool->nr_idle == 0)
+			pool_kick_manager();
+		w = work_list_pop(&pool->worklist);
+		pool->nr_pending--;
+		run_item(wk, w);
+		while ((w = work_list_pop(&wk->scheduled)) != NULL)
+			process_one(wk, w);
+	}
+	/* Dying: the reaper took us off the idle list and the counts. */
+	TAILQ_REMOVE(&pool->workers, wk, all_entry);
+	pthread_mutex_unlock(&pool->lock);
+	pthread_cond_destroy(&wk->cond);
+	free(wk);
+	__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
+	thread_exited();
+	return NULL;
+}
+
+static int
+thread_start(pthread_t *t, const rte_cpuset_t *cpus, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	if (__atomic_load_n(&work_lib.fail_create, __ATOMIC_RELAXED))
+		return -EAGAIN;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (cpus != NULL && CPU_COUNT(cpus) > 0)
+		pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus);
+	pthread_mutex_lock(&work_lib.threads_lock);
+	work_lib.live_threads++;
+	pthread_mutex_unlock(&work_lib.threads_lock);
+	rc = pthread_create(t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pthread_mutex_lock(&work_lib.threads_lock);
+		work_lib.live_threads--;
+		pthread_mutex_unlock(&work_lib.threads_lock);
+		return -rc;
+	}
+	return 0;
+}
+
+/* Create one parked worker; pool lock held (dropped around pthread_create). */
+static int
+worker_create(struct pool *pool)
+{
+	struct worker *wk;
+	int rc;
+
+	if (__atomic_add_fetch(&work_lib.nr_threads, 1, __ATOMIC_RELAXED) >
+	    work_lib.conf.max_threads) {
+		__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
+		rc = -EAGAIN;
+		goto fail;
+	}
+	wk = calloc(1, sizeof(*wk));
+	if (wk == NULL) {
+		__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
+		rc = -ENOMEM;
+		goto fail;
+	}
+	wk->pool = pool;
+	pthread_cond_init(&wk->cond, NULL);
+	/* Parked from birth so it counts as the spare before it runs. */
+	wk->flags = W_IDLE;
+	wk->idle_since_ns = dw_now_ns();
+	TAILQ_INSERT_HEAD(&pool->idle_list, wk, idle_entry);
+	TAILQ_INSERT_TAIL(&pool->workers, wk, all_entry);
+	pool->nr_idle++;
+	pool->nr_workers++;
+	pool->st.workers_created++;
+	pthread_mutex_unlock(&pool->lock);
+	rc = thread_start(&wk->thread, &pool->cpus, worker_main, wk);
+	pthread_mutex_lock(&pool->lock);
+	if (rc == 0) {
+		if (pool->nr_workers > pool->peak_workers)
+			pool->peak_workers = pool->nr_workers;
+		return 0;
+	}
+	/* Nobody can have woken it for real: a waker would have counted it running. */
+	if (wk->flags & W_IDLE) {
+		TAILQ_REMOVE(&pool->idle_list, wk, idle_entry);
+		pool->nr_idle--;
+	} else {
+		worker_set_flags(wk, W_IDLE); /* undo the waker's nr_running++ */
+	}
+	TAILQ_REMOVE(&pool->workers, wk, all_entry);
+	pool->nr_workers--;
+	pool->st.workers_created--;
+	pthread_cond_destroy(&wk->cond);
+	free(wk);
+	__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
+fail:
+	pool->st.create_failures++;
+	WORK_LOG(DEBUG, "pool %u: cannot create a worker: %s", pool->id, strerror(-rc));
+	return rc;
+}
+
+/* --- blocking annotations --- */
+
+void
+dw_blocking_begin(void)
+{
+	struct worker *wk = tls_worker;
+	struct pool *pool;
+
+	if (wk == NULL || wk->block_depth++ > 0 || (wk->flags & W_RESCUER))
+		return;
+	pool = wk->pool;
+	pthread_mutex_lock(&pool->lock);
+	if (!(wk->flags & WORKER_NOT_RUNNING) && need_more_worker(pool) == false &&
+	    pool->nr_pending > 0 && pool->nr_running == pool->concurrency) {
+		/* We are about to free a slot that pending work is waiting for. */
+		worker_set_flags(wk, W_BLOCKED);
+		if (wake_idle(pool))
+			pool->st.cm_wakeups++;
+	} else {
+		worker_set_flags(wk, W_BLOCKED);
+		if (need_more_worker(pool) && wake_idle(pool))
+			pool->st.cm_wakeups++;
+	}
+	pthread_mutex_unlock(&pool->lock);
+}
+
+void
+dw_blocking_end(void)
+{
+	struct worker *wk = tls_worker;
+	struct pool *pool;
+
+	if (wk == NULL || --wk->block_depth > 0 || (wk->flags & W_RESCUER))
+		return;
+	pool = wk->pool;
+	pthread_mutex_lock(&pool->lock);
+	worker_clr_flags(wk, W_BLOCKED);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/* --- rescuers --- */
+
+static void *
+rescuer_main(void *arg)
+{
+	struct dw_wq *wq = arg;
+	struct rescuer *r = wq->rescuer;
+	struct worker *wk = &r->worker;
+	struct dw_work *w, *next;
+	struct pool *pool;
+	uint64_t mask;
+	unsigned int id;
+	char name[16];
+
+	snprintf(name, sizeof(name), "dwr/%.11s", wq->name);
+	pthread_setname_np(pthread_self(), name);
+	tls_worker = wk;
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (r->mayday_mask == 0 && !r->stop)
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (r->mayday_mask == 0 && r->stop)
+			break;
+		mask = r->mayday_mask;
+		r->mayday_mask = 0;
+		pthread_mutex_unlock(&r->lock);
+		for (id = 0; id < work_lib.nr_pools; id++) {
+			if (!(mask & RTE_BIT64(id)))
+				continue;
+			pool = work_lib.pools[id];
+			pthread_mutex_lock(&pool->lock);
+			wk->pool = pool;
+			/* Run this queue's items that wait on the pool, oldest first. */
+			for (w = pool->worklist.head; w != NULL; w = next) {
+				next = w->next;
+				if (((struct pwq *)w->pwq)->wq != wq ||
+				    pool_find_executing(pool, w))
+					continue;
+				work_list_remove(&pool->worklist, w);
+				pool->nr_pending--;
+				pool->st.rescued++;
+				process_one(wk, w);
+				next =
+				    pool->worklist.head; /* the list may have changed meanwhile */
+			}
+			pthread_mutex_unlock(&pool->lock);
+		}
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	tls_worker = NULL;
+	pthread_mutex_lock(&work_lib.threads_lock);
+	r->exited = true;
+	work_lib.live_threads--;
+	pthread_cond_broadcast(&work_lib.threads_cond);
+	pthread_mutex_unlock(&work_lib.threads_lock);
+	return NULL;
+}
+
+int
+rescuer_start(struct dw_wq *wq)
+{
+	struct rescuer *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (r == NULL)
+		return -ENOMEM;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	r->worker.flags = W_RESCUER;
+	r->worker.rescue_wq = wq;
+	r->worker.block_depth = 0;
+	wq->rescuer = r;
+	/* The rescuer exists exactly so it does not depend on creating threads later. */
+	rc = thread_start(&r->worker.thread, NULL, rescuer_main, wq);
+	if (rc < 0) {
+		WORK_LOG(ERR, "%s: cannot create the rescuer thread: %s", wq->name, strerror(-rc));
+		wq->rescuer = NULL;
+		pthread_mutex_destroy(&r->lock);
+		pthread_cond_destroy(&r->cond);
+		free(r);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+void
+rescuer_stop(struct dw_wq *wq)
+{
+	struct rescuer *r = wq->rescuer;
+
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	/* Detached: wait until it is gone through the live-thread count. */
+	pthread_mutex_lock(&work_lib.threads_lock);
+	while (!r->exited)
+		pthread_cond_wait(&work_lib.threads_cond, &work_lib.threads_lock);
+	pthread_mutex_unlock(&work_lib.threads_lock);
+	wq->rescuer = NULL;
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+}
+
+/* Pool lock held: this pool needs a worker and none came: call rescuers. */
+static void
+pool_mayday(struct pool *pool)
+{
+	struct dw_work *w;
+	struct dw_wq *wq;
+
+	for (w = pool->worklist.head; w != NULL; w = w->next) {
+		wq = ((struct pwq *)w->pwq)->wq;
+		if (wq->rescuer == NULL)
+			continue;
+		pthread_mutex_lock(&wq->rescuer->lock);
+		if (!(wq->rescuer->mayday_mask & RTE_BIT64(pool->id))) {
+			wq->rescuer->mayday_mask |= RTE_BIT64(pool->id);
+			pthread_cond_signal(&wq->rescuer->cond);
+			pool->st.maydays++;
+			__atomic_fetch_add(&wq->n_maydays, 1, __ATOMIC_RELAXED);
+		}
+		pthread_mutex_unlock(&wq->rescuer->lock);
+	}
+}
+
+/* --- monitor: blocking and CPU hogs the annotations did not report --- */
+
+/* Scheduler state letter of a thread of ours ('R', 'S', 'D', ...), 0 if unknown. */
+static char
+thread_state(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = (ssize_t)fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The name is in parentheses and may hold anything: the state follows the last ')'. */
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' ? p[2] : 0;
+}
+
+static uint64_t
+worker_cpu_ns(const struct worker *wk)
+{
+	struct timespec ts;
+
+	if (clock_gettime(wk->cpu_clock, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * DW_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+static void
+pool_monitor(struct pool *pool, uint64_t now)
+{
+	const struct dw_work_lib_conf *c = &work_lib.conf;
+	struct worker *wk;
+	char fn[64];
+	char st;
+
+	/* Workers we marked asleep come back into the count once they run again. */
+	TAILQ_FOREACH (wk, &pool->busy_list, busy_entry) {
+		if ((wk->flags & W_DETECTED) && thread_state(wk->tid) == 'R')
+			worker_clr_flags(wk, W_DETECTED);
+	}
+	if (pool->nr_pending == 0 || pool->st.started != pool->mon_last_started) {
+		pool->mon_last_started = pool->st.started;
+		return;
+	}
+	/* Pending work and nothing started since the last tick: look at the runners. */
+	TAILQ_FOREACH (wk, &pool->busy_list, busy_entry) {
+		if (wk->flags & WORKER_NOT_RUNNING)
+			continue;
+		st = thread_state(wk->tid);
+		if (st == 'S' || st == 'D') {
+			worker_set_flags(wk, W_DETECTED);
+			pool->st.blocked_detected++;
+			continue;
+		}
+		if (st != 'R' || (c->flags & DW_WORK_LIB_F_NO_HOG_DETECT))
+			continue; /* preempted or unknown: leave it */
+		if (worker_cpu_ns(wk) - wk->current_cpu_start_ns <
+		    (uint64_t)c->cpu_intensive_thresh_us * DW_NS_PER_US)
+			continue;
+		worker_set_flags(wk, W_INTENSIVE);
+		pool->st.hogs_detected++;
+		if (now - mgr.last_hog_warn_ns > DW_NS_PER_S) {
+			mgr.last_hog_warn_ns = now;
+			WORK_LOG(WARNING,
+				 "%s on %s used over %u us of CPU: treated as CPU intensive "
+				 "(use DW_WQ_CPU_INTENSIVE)",
+				 work_func_name(wk->current_func, fn, sizeof(fn)),
+				 wk->current_pwq->wq->name, c->cpu_intensive_thresh_us);
+		}
+	}
+	while (need_more_worker(pool) && wake_idle(pool))
+		pool->st.cm_wakeups++;
+	pool->mon_last_started = pool->st.started;
+}
+
+static void
+pool_watchdog(struct pool *pool, uint64_t now)
+{
+	uint64_t thresh = (uint64_t)work_lib.conf.watchdog_thresh_ms * DW_NS_PER_MS;
+	struct dw_work *head = pool->worklist.head;
+	struct worker *wk;
+	char fn[64];
+
+	TAILQ_FOREACH (wk, &pool->busy_list, busy_entry) {
+		if (wk->wd_reported || now - wk->current_start_ns < thresh)
+			continue;
+		wk->wd_reported = true;
+		pool->st.watchdog_hits++;
+		WORK_LOG(WARNING, "watchdog: %s on %s running for %" PRIu64 " ms (pool %u)",
+			 work_func_name(wk->current_func, fn, sizeof(fn)),
+			 wk->current_pwq->wq->name, (now - wk->current_start_ns) / DW_NS_PER_MS,
+			 pool->id);
+	}
+	if (head != NULL && now - head->queued_at >= thresh &&
+	    (pool->wd_pending_work != head || pool->wd_pending_gen != head->queued_gen)) {
+		pool->wd_pending_work = head;
+		pool->wd_pending_gen = head->queued_gen;
+		pool->st.watchdog_hits++;
+		WORK_LOG(WARNING, "watchdog: %s on %s pending for %" PRIu64 " ms (pool %u)",
+			 work_func_name(head->func, fn, sizeof(fn)),
+			 ((struct pwq *)head->pwq)->wq->name,
+			 (now - head->queued_at) / DW_NS_PER_MS, pool->id);
+	}
+}
+
+/* --- manager thread --- */
+
+static bool
+pool_wants_worker(const struct pool *pool)
+{
+	/* A spare idle worker whenever anything runs or waits, one at least. */
+	return pool->nr_idle == 0;
+}
+
+static void
+pool_reap(struct pool *pool, uint64_t now)
+{
+	uint64_t timeout = (uint64_t)work_lib.conf.idle_timeout_ms * DW_NS_PER_MS;
+	struct worker *wk;
+
+	while (pool->nr_idle > DW_CFG_MIN_IDLE_WORKERS) {
+		wk = TAILQ_LAST(&pool->idle_list, worker_list);
+		if (now - wk->idle_since_ns < timeout)
+			break;
+		TAILQ_REMOVE(&pool->idle_list, wk, idle_entry);
+		pool->nr_idle--;
+		pool->nr_workers--;
+		pool->st.workers_reaped++;
+		wk->flags |= W_DIE;
+		pthread_cond_signal(&wk->cond);
+	}
+}
+
+/* One manager pass over @pool; returns true while the pool has work in flight. */
+static bool
+pool_manage(struct pool *pool, uint64_t now, bool watchdog)
+{
+	const struct dw_work_lib_conf *c = &work_lib.conf;
+	bool busy;
+
+	pthread_mutex_lock(&pool->lock);
+	while (pool_wants_worker(pool) && worker_create(pool) == 0)
+		;
+	if (need_more_worker(pool) && pool->nr_idle == 0) {
+		if (pool->starved_since_ns == 0)
+			pool->starved_since_ns = now;
+		if (now - pool->starved_since_ns >= DW_CFG_MAYDAY_TIMEOUT_MS * DW_NS_PER_MS)
+			pool_mayday(pool);
+	} else if (pool->nr_idle > 0) {
+		pool->starved_since_ns = 0;
+	}
+	while (need_more_worker(pool) && wake_idle(pool))
+		;
+	if (!(c->flags & DW_WORK_LIB_F_NO_MONITOR))
+		pool_monitor(pool, now);
+	if (watchdog)
+		pool_watchdog(pool, now);
+	pool_reap(pool, now);
+	busy = pool->nr_pending > 0 || !TAILQ_EMPTY(&pool->busy_list);
+	pthread_mutex_unlock(&pool->lock);
+	return busy;
+}
+
+static void *
+manager_main(void *arg)
+{
+	const struct dw_work_lib_conf *c = &work_lib.conf;
+	uint64_t now, period_ns, idle_period_ns;
+	struct timespec ts;
+	bool busy, watchdog;
+	unsigned int i;
+
+	RTE_SET_USED(arg);
+	pthread_setname_np(pthread_self(), "dw-mgr");
+	idle_period_ns = RTE_MIN((uint64_t)c->idle_timeout_ms * DW_NS_PER_MS / 2, DW_NS_PER_S);
+	pthread_mutex_lock(&mgr.lock);
+	while (!mgr.stop) {
+		mgr.kicked = false;
+		pthread_mutex_unlock(&mgr.lock);
+		now = dw_now_ns();
+		watchdog = now - mgr.last_watchdog_ns >= 100 * DW_NS_PER_MS;
+		if (watchdog)
+			mgr.last_watchdog_ns = now;
+		busy = false;
+		for (i = 0; i < work_lib.nr_pools; i++)
+			busy |= pool_manage(work_lib.pools[i], now, watchdog);
+		/* Tick fast only while work is in flight: quiet when idle. */
+		period_ns = busy ? (uint64_t)c->monitor_interval_us * DW_NS_PER_US : idle_period_ns;
+		if (busy)
+			period_ns = RTE_MIN(period_ns, 100 * DW_NS_PER_MS);
+		ts = dw_ns_to_timespec(now + period_ns);
+		pthread_mutex_lock(&mgr.lock);
+		if (!mgr.kicked && !mgr.stop)
+			pthread_cond_timedwait(&mgr.cond, &mgr.lock, &ts);
+	}
+	pthread_mutex_unlock(&mgr.lock);
+	return NULL;
+}
+
+/* --- init / fini --- */
+
+static int
+pool_create(unsigned int id, unsigned int node, enum pool_kind kind,
+	    const struct dw_work_lib_conf *conf)
+{
+	struct pool *pool = calloc(1, sizeof(*pool));
+	int ncpu;
+
+	if (pool == NULL)
+		return -ENOMEM;
+	pthread_mutex_init(&pool->lock, NULL);
+	TAILQ_INIT(&pool->idle_list);
+	TAILQ_INIT(&pool->busy_list);
+	TAILQ_INIT(&pool->workers);
+	TAILQ_INIT(&pool->flushers);
+	pool->id = id;
+	pool->node = node;
+	pool->kind = kind;
+	ncpu = dw_topo_node_worker_cpus(node, &pool->cpus);
+	if (kind == POOL_UNBOUND)
+		pool->concurrency = UINT32_MAX;
+	else if (conf->concurrency != 0)
+		pool->concurrency = conf->concurrency;
+	else if (dw_topo_is_fake())
+		pool->concurrency = (uint32_t)CPU_COUNT(dw_topo_node_cpus(node));
+	else
+		pool->concurrency = (uint32_t)RTE_MAX(ncpu, 1);
+	work_lib.pools[id] = pool;
+	return 0;
+}
+
+int
+pools_init(const struct dw_work_lib_conf *conf)
+{
+	unsigned int node, kind, id = 0;
+	pthread_condattr_t ca;
+	int rc;
+
+	for (node = 0; node < dw_topo_nr_nodes(); node++)
+		for (kind = 0; kind < POOL_NR_KINDS; kind++) {
+			rc = pool_create(id++, node, kind, conf);
+			if (rc < 0)
+				goto free_pools;
+		}
+	work_lib.nr_pools = id;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&mgr.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	mgr.stop = false;
+	mgr.kicked = true;
+	rc = pthread_create(&mgr.thread, NULL, manager_main, NULL);
+	if (rc != 0) {
+		rc = -EAGAIN;
+		goto free_pools;
+	}
+	mgr.running = true;
+	return 0;
+
+free_pools:
+	work_lib.nr_pools = id;
+	pools_fini();
+	return rc;
+}
+
+void
+pools_fini(void)
+{
+	struct worker *wk;
+	struct pool *pool;
+	unsigned int i;
+
+	if (mgr.running) {
+		pthread_mutex_lock(&mgr.lock);
+		mgr.stop = true;
+		pthread_cond_signal(&mgr.cond);
+		pthread_mutex_unlock(&mgr.lock);
+		pthread_join(mgr.thread, NULL);
+		mgr.running = false;
+	}
+	for (i = 0; i < work_lib.nr_pools; i++) {
+		pool = work_lib.pools[i];
+		pthread_mutex_lock(&pool->lock);
+		TAILQ_FOREACH (wk, &pool->workers, all_entry) {
+			if (wk->flags & W_IDLE) {
+				TAILQ_REMOVE(&pool->idle_list, wk, idle_entry);
+				pool->nr_idle--;
+			}
+			pool->nr_workers--;
+			wk->flags |= W_DIE;
+			pthread_cond_signal(&wk->cond);
+		}
+		pthread_mutex_unlock(&pool->lock);
+	}
+	pthread_mutex_lock(&work_lib.threads_lock);
+	while (work_lib.live_threads > 0)
+		pthread_cond_wait(&work_lib.threads_cond, &work_lib.threads_lock);
+	pthread_mutex_unlock(&work_lib.threads_lock);
+	for (i = 0; i < work_lib.nr_pools; i++) {
+		pthread_mutex_destroy(&work_lib.pools[i]->lock);
+		free(work_lib.pools[i]);
+		work_lib.pools[i] = NULL;
+	}
+	work_lib.nr_pools = 0;
+}
+
+unsigned int
+dw_pool_count(void)
+{
+	return work_lib.nr_pools;
+}
+
+int
+dw_pool_stats_get(unsigned int id, struct dw_pool_stats *st)
+{
+	struct pool *pool;
+
+	if (!__atomic_load_n(&work_lib.initialised, __ATOMIC_ACQUIRE))
+		return -ESHUTDOWN;
+	if (st == NULL || id >= work_lib.nr_pools) {
+		WORK_LOG(ERR, "bad pool id %u or NULL stats", id);
+		return -EINVAL;
+	}
+	pool = work_lib.pools[id];
+	pthread_mutex_lock(&pool->lock);
+	*st = pool->st;
+	st->node = (int)pool->node;
+	st->highpri = pool->kind == POOL_HIGHPRI;
+	st->unbound = pool->kind == POOL_UNBOUND;
+	st->concurrency = pool->concurrency;
+	st->nr_workers = pool->nr_workers;
+	st->nr_idle = pool->nr_idle;
+	st->nr_running = pool->nr_running;
+	st->nr_pending = pool->nr_pending;
+	st->peak_workers = pool->peak_workers;
+	pthread_mutex_unlock(&pool->lock);
+	return 0;
+}
+
+const char *
+work_pool_kind_name(unsigned int id)
+{
+	return id < work_lib.nr_pools ? kind_names[work_lib.pools[id]->kind] : "?";
+}

@@ -1,0 +1,1035 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Work items and workqueues: PENDING test-and-set, queueing, flushing,
+ * cancelling, workqueue lifetime, library init. Pools live in pool.c.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+
+#include "dw_common.h"
+#include "work_private.h"
+
+RTE_LOG_REGISTER(dw_work_logtype, dw.work, INFO);
+
+struct work_lib work_lib = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .threads_lock = PTHREAD_MUTEX_INITIALIZER,
+    .threads_cond = PTHREAD_COND_INITIALIZER,
+    .wqs = TAILQ_HEAD_INITIALIZER(work_lib.wqs),
+    .graveyard = TAILQ_HEAD_INITIALIZER(work_lib.graveyard),
+};
+
+const struct work_bh_ops *work_bh;
+
+struct dw_wq *dw_system_wq;
+struct dw_wq *dw_system_highpri_wq;
+struct dw_wq *dw_system_unbound_wq;
+struct dw_wq *dw_system_bh_wq;
+
+void
+work_list_append(struct work_list *l, struct dw_work *w)
+{
+	w->next = NULL;
+	w->prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->next = w;
+	else
+		l->head = w;
+	l->tail = w;
+	w->list = l;
+}
+
+void
+work_list_remove(struct work_list *l, struct dw_work *w)
+{
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		l->head = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	else
+		l->tail = w->prev;
+	w->next = w->prev = NULL;
+	w->list = NULL;
+}
+
+struct dw_work *
+work_list_pop(struct work_list *l)
+{
+	struct dw_work *w = l->head;
+
+	if (w != NULL)
+		work_list_remove(l, w);
+	return w;
+}
+
+const char *
+work_func_name(dw_work_func_t fn, char *buf, size_t len)
+{
+	Dl_info info;
+
+	if (dladdr((void *)(uintptr_t)fn, &info) != 0 && info.dli_sname != NULL)
+		snprintf(buf, len, "%s", info.dli_sname);
+	else
+		snprintf(buf, len, "%p", (void *)(uintptr_t)fn);
+	return buf;
+}
+
+bool
+work_valid(const struct dw_work *w, const char *caller)
+{
+	if (w == NULL) {
+		WORK_LOG(ERR, "%s: NULL work item", caller);
+		return false;
+	}
+	if (w->magic != WORK_MAGIC || w->func == NULL) {
+		WORK_LOG(ERR, "%s: work item %p is not initialised (dw_work_init)", caller, w);
+		return false;
+	}
+	return true;
+}
+
+bool
+wq_valid(const struct dw_wq *wq, const char *caller)
+{
+	if (wq == NULL) {
+		WORK_LOG(ERR, "%s: NULL workqueue", caller);
+		return false;
+	}
+	if (wq->magic == WQ_DEAD) {
+		WORK_LOG(ERR, "%s: workqueue %s was destroyed", caller, wq->name);
+		return false;
+	}
+	if (wq->magic != WQ_MAGIC) {
+		WORK_LOG(ERR, "%s: %p is not a workqueue", caller, wq);
+		return false;
+	}
+	return true;
+}
+
+void
+dw_work_init(struct dw_work *work, dw_work_func_t func)
+{
+	if (work == NULL)
+		return;
+	memset(work, 0, sizeof(*work));
+	work->func = func;
+	work->target = DW_WORK_ANY;
+	work->magic = func != NULL ? WORK_MAGIC : 0;
+	if (func == NULL)
+		WORK_LOG(ERR, "work item %p initialised without a function", work);
+}
+
+void
+dw_delayed_work_init(struct dw_delayed_work *dwork, dw_work_func_t func)
+{
+	if (dwork == NULL)
+		return;
+	memset(dwork, 0, sizeof(*dwork));
+	dw_work_init(&dwork->work, func);
+	dwork->heap_idx = -1;
+}
+
+bool
+dw_work_pending(const struct dw_work *work)
+{
+	return work != NULL && (__atomic_load_n(&work->state, __ATOMIC_ACQUIRE) & WORK_PENDING);
+}
+
+static bool
+work_running(struct dw_work *w, uint64_t *gen)
+{
+	struct pool *pool = WORK_LOAD(&w->last_pool);
+	struct worker *wk;
+	bool running = false;
+
+	if (pool == NULL)
+		return false;
+	if (w->wq != NULL && (w->wq->flags & DW_WQ_BH))
+		return work_bh != NULL && work_bh->running(w, gen);
+	pthread_mutex_lock(&pool->lock);
+	wk = pool_find_executing(pool, w);
+	if (wk != NULL) {
+		running = true;
+		if (gen != NULL)
+			*gen = wk->current_gen;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return running;
+}
+
+bool
+dw_work_busy(const struct dw_work *work)
+{
+	if (work == NULL || work->magic != WORK_MAGIC)
+		return false;
+	return dw_work_pending(work) || work_running((struct dw_work *)(uintptr_t)work, NULL);
+}
+
+void
+work_color_done(struct dw_wq *wq, uint32_t color)
+{
+	/* Pairs with the load in wq_wait_color(). */
+	if (__atomic_sub_fetch(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST) == 0) {
+		pthread_mutex_lock(&wq->lock);
+		pthread_cond_broadcast(&wq->cond);
+		pthread_mutex_unlock(&wq->lock);
+	}
+}
+
+static bool
+queue_fail(int err)
+{
+	rte_errno = err;
+	return false;
+}
+
+/* True if the caller is a work item (or rescuer) of @wq. */
+static bool
+in_own_item(const struct dw_wq *wq)
+{
+	struct dw_work *cur = dw_current_work();
+
+	return cur != NULL && WORK_LOAD(&cur->wq) == wq;
+}
+
+bool
+work_queue_held(struct dw_wq *wq, struct dw_work *w, int target, bool count)
+{
+	struct pool *last, *pool;
+	struct worker *wk;
+	struct pwq *pwq;
+	unsigned int node;
+
+	if (wq->flags & DW_WQ_BH)
+		return work_bh->queue(wq, w, target, count);
+
+	/* Non-reentrancy: an item still running stays on the pool running it. */
+	last = WORK_LOAD(&w->last_pool);
+	if (last != NULL) {
+		pthread_mutex_lock(&last->lock);
+		wk = pool_find_executing(last, w);
+		if (wk != NULL && wk->current_pwq->wq == wq) {
+			pool = last;
+			pwq = wk->current_pwq;
+			goto locked;
+		}
+		pthread_mutex_unlock(&last->lock);
+	}
+	node = target >= 0 ? (unsigned int)target : dw_topo_current_node();
+	if (node >= dw_topo_nr_nodes())
+		node = 0;
+	pwq = wq->pwqs[node];
+	pool = pwq->pool;
+	pthread_mutex_lock(&pool->lock);
+locked:
+	WORK_STORE(&w->wq, wq);
+	WORK_STORE(&w->last_pool, pool);
+	w->target = target;
+	w->queued_gen++;
+	w->queued_at = dw_now_ns();
+	w->color = wq->work_color;
+	__atomic_fetch_add(&wq->in_flight[w->color], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&wq->n_pending, 1, __ATOMIC_RELAXED);
+	if (count)
+		__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
+	pool_insert_work(pool, pwq, w);
+	pthread_mutex_unlock(&pool->lock);
+	return true;
+}
+
+/* Common checks, then test-and-set PENDING. */
+static bool
+queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *caller)
+{
+	struct dw_wq *cur_wq;
+	uint32_t old;
+
+	if (!work_valid(w, caller) || !wq_valid(wq, caller))
+		return queue_fail(wq != NULL && wq->magic == WQ_DEAD ? ESHUTDOWN : EINVAL);
+	if (target != DW_WORK_ANY && (target < 0 || (!(wq->flags & DW_WQ_BH) &&
+						     (unsigned int)target >= dw_topo_nr_nodes()))) {
+		WORK_LOG(ERR, "%s: target %d out of range for %s", caller, target, wq->name);
+		return queue_fail(EINVAL);
+	}
+	if (__atomic_load_n(&wq->draining, __ATOMIC_ACQUIRE) && !in_own_item(wq)) {
+		WORK_LOG(ERR, "%s: workqueue %s is draining", caller, wq->name);
+		return queue_fail(ESHUTDOWN);
+	}
+	old = __atomic_fetch_or(&w->state, WORK_PENDING, __ATOMIC_ACQ_REL);
+	if (old & WORK_PENDING) {
+		if (old & WORK_CANCELING)
+			return queue_fail(ECANCELED);
+		cur_wq = WORK_LOAD(&w->wq);
+		if (cur_wq != NULL && cur_wq != wq) {
+			WORK_LOG(ERR, "%s: work %p is pending on %s, not %s", caller, w,
+				 cur_wq->name, wq->name);
+			return queue_fail(EBUSY);
+		}
+		return queue_fail(0);
+	}
+	cur_wq = WORK_LOAD(&w->wq);
+	if (cur_wq != NULL && cur_wq != wq && work_running(w, NULL)) {
+		__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
+		WORK_LOG(ERR, "%s: work %p is running on %s, cannot queue it on %s", caller, w,
+			 cur_wq->name, wq->name);
+		return queue_fail(EBUSY);
+	}
+	return true;
+}
+
+bool
+dw_queue_work_on(int target, struct dw_wq *wq, struct dw_work *work)
+{
+	if (!queue_prepare(wq, work, target, __func__))
+		return false;
+	return work_queue_held(wq, work, target, true);
+}
+
+bool
+dw_queue_work(struct dw_wq *wq, struct dw_work *work)
+{
+	return dw_queue_work_on(DW_WORK_ANY, wq, work);
+}
+
+bool
+dw_queue_delayed_work_on(int target, struct dw_wq *wq, struct dw_delayed_work *dwork,
+			 uint64_t delay_us)
+{
+	if (dwork == NULL)
+		return queue_fail(EINVAL);
+	if (!queue_prepare(wq, &dwork->work, target, __func__))
+		return false;
+	if (delay_us == 0)
+		return work_queue_held(wq, &dwork->work, target, true);
+	WORK_STORE(&dwork->work.wq, wq);
+	__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
+	timer_arm(dwork, wq, target, delay_us);
+	return true;
+}
+
+bool
+dw_queue_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t delay_us)
+{
+	return dw_queue_delayed_work_on(DW_WORK_ANY, wq, dwork, delay_us);
+}
+
+/*
+ * Take PENDING away from whoever holds it so the caller owns it:
+ *   1: it was pending; the item is now off its list or timer,
+ *   0: it was idle; the caller now holds PENDING,
+ *   -EAGAIN: it is between states (being queued, timer firing): retry,
+ *   -ECANCELED: another cancel holds it.
+ * count_cancel: a pending instance taken off counts as cancelled (the caller
+ * is cancelling, not moving it).
+ */
+static int
+grab_pending(struct dw_work *w, bool is_dwork, bool count_cancel)
+{
+	struct pool *pool;
+	struct dw_wq *wq;
+	uint32_t old;
+
+	if (is_dwork && timer_disarm(dw_to_delayed_work(w))) {
+		wq = WORK_LOAD(&w->wq);
+		if (count_cancel) {
+			__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
+			/* The timer instance never got a generation: nothing to mark done. */
+		}
+		return 1;
+	}
+	old = __atomic_fetch_or(&w->state, WORK_PENDING, __ATOMIC_ACQ_REL);
+	if (!(old & WORK_PENDING))
+		return 0;
+	if (old & WORK_CANCELING)
+		return -ECANCELED;
+	wq = WORK_LOAD(&w->wq);
+	if (wq != NULL && (wq->flags & DW_WQ_BH))
+		return work_bh->grab(w, count_cancel);
+	pool = WORK_LOAD(&w->last_pool);
+	if (pool == NULL)
+		return -EAGAIN;
+	pthread_mutex_lock(&pool->lock);
+	if (w->list == NULL || WORK_LOAD(&w->last_pool) != pool) {
+		pthread_mutex_unlock(&pool->lock);
+		return -EAGAIN;
+	}
+	pool_unlink_work(pool, w);
+	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
+	if (count_cancel)
+		__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
+	/* The taken-off instance is over unless the caller queues it again. */
+	if (!TAILQ_EMPTY(&pool->flushers))
+		pool_flushers_wake(pool, w);
+	work_color_done(wq, w->color);
+	pthread_mutex_unlock(&pool->lock);
+	return 1;
+}
+
+static int
+grab_pending_wait(struct dw_work *w, bool is_dwork, bool count_cancel)
+{
+	unsigned int spins = 0;
+	int rc;
+
+	while ((rc = grab_pending(w, is_dwork, count_cancel)) < 0) {
+		if (++spins < 64)
+			sched_yield();
+		else
+			rte_delay_us_sleep(50);
+	}
+	return rc;
+}
+
+int
+dw_mod_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t delay_us)
+{
+	struct dw_work *w = dwork != NULL ? &dwork->work : NULL;
+	int was;
+
+	if (!work_valid(w, __func__) || !wq_valid(wq, __func__))
+		return wq != NULL && wq->magic == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
+	if (__atomic_load_n(&wq->draining, __ATOMIC_ACQUIRE) && !in_own_item(wq)) {
+		WORK_LOG(ERR, "workqueue %s is draining", wq->name);
+		return -ESHUTDOWN;
+	}
+	if (WORK_LOAD(&w->wq) != NULL && WORK_LOAD(&w->wq) != wq && dw_work_busy(w)) {
+		WORK_LOG(ERR, "delayed work %p is busy on %s, not %s", w, WORK_LOAD(&w->wq)->name,
+			 wq->name);
+		return -EBUSY;
+	}
+	for (;;) {
+		was = grab_pending(w, true, false);
+		if (was >= 0)
+			break;
+		if (was == -ECANCELED)
+			return -ECANCELED;
+		sched_yield();
+	}
+	if (!was)
+		__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
+	if (delay_us == 0) {
+		work_queue_held(wq, w, w->target, false);
+	} else {
+		WORK_STORE(&w->wq, wq);
+		timer_arm(dwork, wq, w->target, delay_us);
+	}
+	return was;
+}
+
+int
+dw_flush_work(struct dw_work *work)
+{
+	struct dw_work *cur = dw_current_work();
+	struct dw_wq *wq;
+	struct pool *pool;
+	bool busy = false;
+
+	if (!work_valid(work, __func__))
+		return -EINVAL;
+	if (cur == work) {
+		WORK_LOG(ERR, "work %p flushes itself: would deadlock", work);
+		return -EDEADLK;
+	}
+	wq = WORK_LOAD(&work->wq);
+	if (wq == NULL)
+		return 0;
+	if (cur != NULL && WORK_LOAD(&cur->wq) == wq && wq->max_active == 1) {
+		WORK_LOG(ERR, "work %p on %s flushes a sibling on the same one-at-a-time queue",
+			 cur, wq->name);
+		return -EDEADLK;
+	}
+	if (wq->flags & DW_WQ_BH)
+		return work_bh->flush(work);
+	pool = WORK_LOAD(&work->last_pool);
+	if (pool == NULL)
+		return 0;
+	dw_blocking_begin();
+	pthread_mutex_lock(&pool->lock);
+	if (work->list != NULL || pool_find_executing(pool, work) != NULL) {
+		busy = true;
+		pool_flush_wait(pool, work, work->queued_gen);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	dw_blocking_end();
+	return busy;
+}
+
+int
+dw_flush_delayed_work(struct dw_delayed_work *dwork)
+{
+	struct dw_work *w = dwork != NULL ? &dwork->work : NULL;
+	struct dw_wq *wq;
+
+	if (!work_valid(w, __func__))
+		return -EINVAL;
+	/* Fire an armed timer now: we hold PENDING after a successful disarm. */
+	if (timer_disarm(dwork)) {
+		wq = WORK_LOAD(&w->wq);
+		work_queue_held(wq, w, dwork->cpu, false);
+	}
+	return dw_flush_work(w);
+}
+
+/* Wait for a running instance of @w to return (the caller holds PENDING). */
+static void
+wait_running(struct dw_work *w)
+{
+	struct dw_wq *wq = WORK_LOAD(&w->wq);
+	struct pool *pool = WORK_LOAD(&w->last_pool);
+	struct worker *wk;
+
+	if (wq != NULL && (wq->flags & DW_WQ_BH)) {
+		work_bh->wait_running(w);
+		return;
+	}
+	if (pool == NULL)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	wk = pool_find_executing(pool, w);
+	if (wk != NULL)
+		pool_flush_wait(pool, w, wk->current_gen);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+static int
+cancel_sync(struct dw_work *w, bool is_dwork)
+{
+	int was;
+
+	if (!work_valid(w, __func__))
+		return -EINVAL;
+	if (dw_current_work() == w) {
+		WORK_LOG(ERR, "work %p cancels itself synchronously: would deadlock", w);
+		return -EDEADLK;
+	}
+	dw_blocking_begin();
+	for (;;) {
+		was = grab_pending_wait(w, is_dwork, true);
+		/* Holding PENDING: mark it so queue attempts fail with ECANCELED. */
+		if (!(__atomic_fetch_or(&w->state, WORK_CANCELING, __ATOMIC_ACQ_REL) &
+		      WORK_CANCELING))
+			break;
+		/* Another canceller holds it: wait for it to finish and retry. */
+		sched_yield();
+	}
+	wait_running(w);
+	/* Pairs with the fetch_or in queue_prepare(). */
+	__atomic_fetch_and(&w->state, ~(WORK_PENDING | WORK_CANCELING), __ATOMIC_RELEASE);
+	dw_blocking_end();
+	return was;
+}
+
+int
+dw_cancel_work_sync(struct dw_work *work)
+{
+	return cancel_sync(work, false);
+}
+
+int
+dw_cancel_delayed_work_sync(struct dw_delayed_work *dwork)
+{
+	return cancel_sync(dwork != NULL ? &dwork->work : NULL, true);
+}
+
+static bool
+cancel(struct dw_work *w, bool is_dwork)
+{
+	int was;
+
+	if (!work_valid(w, __func__)) {
+		rte_errno = EINVAL;
+		return false;
+	}
+	do {
+		was = grab_pending(w, is_dwork, true);
+		if (was == -ECANCELED)
+			return false; /* a cancel_sync owns it already */
+		if (was == -EAGAIN)
+			sched_yield();
+	} while (was < 0);
+	__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
+	return was == 1;
+}
+
+bool
+dw_cancel_work(struct dw_work *work)
+{
+	return cancel(work, false);
+}
+
+bool
+dw_cancel_delayed_work(struct dw_delayed_work *dwork)
+{
+	return cancel(dwork != NULL ? &dwork->work : NULL, true);
+}
+
+/* --- workqueues --- */
+
+static void
+wq_lock_pools(struct dw_wq *wq)
+{
+	unsigned int i;
+
+	for (i = 0; i < wq->nr_pwqs; i++)
+		pthread_mutex_lock(&wq->pwq_list[i]->pool->lock);
+}
+
+static void
+wq_unlock_pools(struct dw_wq *wq)
+{
+	unsigned int i;
+
+	for (i = wq->nr_pwqs; i > 0; i--)
+		pthread_mutex_unlock(&wq->pwq_list[i - 1]->pool->lock);
+}
+
+static int
+wq_flush(struct dw_wq *wq)
+{
+	uint32_t old;
+
+	if (wq->flags & DW_WQ_BH) {
+		/* Lanes hold no pool locks: flip under the wq lock (bh.c reads it there). */
+		pthread_mutex_lock(&wq->flush_mutex);
+		pthread_mutex_lock(&wq->lock);
+		old = wq->work_color;
+		__atomic_store_n(&wq->work_color, old ^ 1, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&wq->lock);
+	} else {
+		dw_blocking_begin();
+		pthread_mutex_lock(&wq->flush_mutex);
+		wq_lock_pools(wq);
+		old = wq->work_color;
+		wq->work_color = old ^ 1;
+		wq_unlock_pools(wq);
+		dw_blocking_end();
+	}
+	dw_blocking_begin();
+	pthread_mutex_lock(&wq->lock);
+	/* Pairs with the decrement in work_color_done(). */
+	while (__atomic_load_n(&wq->in_flight[old], __ATOMIC_SEQ_CST) != 0)
+		pthread_cond_wait(&wq->cond, &wq->lock);
+	pthread_mutex_unlock(&wq->lock);
+	pthread_mutex_unlock(&wq->flush_mutex);
+	dw_blocking_end();
+	return 0;
+}
+
+int
+dw_flush_wq(struct dw_wq *wq)
+{
+	if (!wq_valid(wq, __func__))
+		return wq != NULL && wq->magic == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
+	if (in_own_item(wq)) {
+		WORK_LOG(ERR, "an item of %s flushes its own queue: would deadlock", wq->name);
+		return -EDEADLK;
+	}
+	return wq_flush(wq);
+}
+
+static uint64_t
+wq_in_flight(struct dw_wq *wq)
+{
+	return __atomic_load_n(&wq->in_flight[0], __ATOMIC_ACQUIRE) +
+	       __atomic_load_n(&wq->in_flight[1], __ATOMIC_ACQUIRE);
+}
+
+static void
+wq_drain(struct dw_wq *wq)
+{
+	__atomic_store_n(&wq->draining, true, __ATOMIC_RELEASE);
+	for (;;) {
+		timer_fire_wq(wq);
+		wq_flush(wq);
+		if (wq_in_flight(wq) == 0 && timer_count_wq(wq) == 0)
+			break;
+	}
+	__atomic_store_n(&wq->draining, false, __ATOMIC_RELEASE);
+}
+
+int
+dw_drain_wq(struct dw_wq *wq)
+{
+	if (!wq_valid(wq, __func__))
+		return wq != NULL && wq->magic == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
+	if (in_own_item(wq)) {
+		WORK_LOG(ERR, "an item of %s drains its own queue: would deadlock", wq->name);
+		return -EDEADLK;
+	}
+	wq_drain(wq);
+	return 0;
+}
+
+static struct dw_wq *
+wq_lookup_locked(const char *name)
+{
+	struct dw_wq *wq;
+
+	TAILQ_FOREACH (wq, &work_lib.wqs, entry)
+		if (strcmp(wq->name, name) == 0)
+			return wq;
+	return NULL;
+}
+
+struct dw_wq *
+dw_wq_lookup(const char *name)
+{
+	struct dw_wq *wq = NULL;
+
+	if (name != NULL) {
+		pthread_mutex_lock(&work_lib.lock);
+		wq = wq_lookup_locked(name);
+		pthread_mutex_unlock(&work_lib.lock);
+	}
+	if (wq == NULL)
+		rte_errno = ENOENT;
+	return wq;
+}
+
+const char *
+dw_wq_name(const struct dw_wq *wq)
+{
+	return wq != NULL && (wq->magic == WQ_MAGIC || wq->magic == WQ_DEAD) ? wq->name : NULL;
+}
+
+static int
+wq_conf_check(const char *name, const struct dw_wq_conf *conf)
+{
+	if (name == NULL || name[0] == '\0' || strlen(name) >= DW_CFG_WQ_NAME_LEN) {
+		WORK_LOG(ERR, "workqueue name missing or longer than %d", DW_CFG_WQ_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	if (conf == NULL)
+		return 0;
+	if (conf->size != sizeof(*conf)) {
+		WORK_LOG(ERR, "%s: conf size %zu, expected %zu", name, conf->size, sizeof(*conf));
+		return -EINVAL;
+	}
+	if (conf->flags & ~DW_WQ_FLAGS_ALL) {
+		WORK_LOG(ERR, "%s: unknown flags %#x", name, conf->flags & ~DW_WQ_FLAGS_ALL);
+		return -EINVAL;
+	}
+	if (conf->max_active > DW_CFG_WQ_MAX_ACTIVE) {
+		WORK_LOG(ERR, "%s: max_active %u over %d", name, conf->max_active,
+			 DW_CFG_WQ_MAX_ACTIVE);
+		return -EINVAL;
+	}
+	if ((conf->flags & DW_WQ_BH) && (conf->flags & ~(DW_WQ_BH | DW_WQ_HIGHPRI))) {
+		WORK_LOG(ERR, "%s: DW_WQ_BH combines only with DW_WQ_HIGHPRI", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+wq_alloc_pwqs(struct dw_wq *wq)
+{
+	unsigned int node, nr_nodes = dw_topo_nr_nodes();
+	struct pwq *pwq;
+
+	for (node = 0; node < nr_nodes; node++) {
+		if ((wq->flags & DW_WQ_ORDERED) && node > 0) {
+			wq->pwqs[node] = wq->pwqs[0];
+			continue;
+		}
+		pwq = calloc(1, sizeof(*pwq));
+		if (pwq == NULL)
+			return -ENOMEM;
+		pwq->wq = wq;
+		pwq->pool = pool_for(wq, node);
+		pwq->max_active = wq->max_active;
+		wq->pwqs[node] = pwq;
+		wq->pwq_list[wq->nr_pwqs++] = pwq;
+	}
+	return 0;
+}
+
+static void
+wq_free(struct dw_wq *wq)
+{
+	unsigned int i;
+
+	for (i = 0; i < wq->nr_pwqs; i++)
+		free(wq->pwq_list[i]);
+	pthread_mutex_destroy(&wq->flush_mutex);
+	pthread_mutex_destroy(&wq->lock);
+	pthread_cond_destroy(&wq->cond);
+	free(wq);
+}
+
+static struct dw_wq *
+wq_create(const char *name, const struct dw_wq_conf *conf, bool system)
+{
+	struct dw_wq *wq;
+	int rc;
+
+	if (!__atomic_load_n(&work_lib.initialised, __ATOMIC_ACQUIRE)) {
+		WORK_LOG(ERR, "dw_work_lib_init() was not called");
+		rte_errno = ESHUTDOWN;
+		return NULL;
+	}
+	rc = wq_conf_check(name, conf);
+	if (rc < 0)
+		goto fail;
+	if (conf != NULL && (conf->flags & DW_WQ_BH) && work_bh == NULL) {
+		WORK_LOG(ERR, "%s: BH lanes are not set up (dw_bh_init)", name);
+		rc = -ENOTSUP;
+		goto fail;
+	}
+	wq = calloc(1, sizeof(*wq));
+	if (wq == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	snprintf(wq->name, sizeof(wq->name), "%s", name);
+	wq->flags = conf != NULL ? conf->flags : 0;
+	wq->max_active = conf != NULL && conf->max_active ? conf->max_active : DW_CFG_WQ_DFL_ACTIVE;
+	if (wq->flags & DW_WQ_ORDERED) {
+		wq->flags |= DW_WQ_UNBOUND;
+		wq->max_active = 1;
+	}
+	wq->system = system;
+	pthread_mutex_init(&wq->flush_mutex, NULL);
+	pthread_mutex_init(&wq->lock, NULL);
+	pthread_cond_init(&wq->cond, NULL);
+	wq->magic = WQ_MAGIC;
+
+	rc = (wq->flags & DW_WQ_BH) ? work_bh->wq_init(wq) : wq_alloc_pwqs(wq);
+	if (rc < 0)
+		goto free_wq;
+	if (wq->flags & DW_WQ_RESCUER) {
+		rc = rescuer_start(wq);
+		if (rc < 0)
+			goto free_wq;
+	}
+
+	pthread_mutex_lock(&work_lib.lock);
+	if (wq_lookup_locked(name) != NULL) {
+		pthread_mutex_unlock(&work_lib.lock);
+		WORK_LOG(ERR, "workqueue %s exists already", name);
+		rc = -EEXIST;
+		goto stop_rescuer;
+	}
+	TAILQ_INSERT_TAIL(&work_lib.wqs, wq, entry);
+	pthread_mutex_unlock(&work_lib.lock);
+	return wq;
+
+stop_rescuer:
+	if (wq->rescuer != NULL)
+		rescuer_stop(wq);
+free_wq:
+	if (wq->flags & DW_WQ_BH && wq->bh != NULL)
+		work_bh->wq_fini(wq);
+	wq->magic = 0;
+	wq_free(wq);
+fail:
+	rte_errno = -rc;
+	return NULL;
+}
+
+struct dw_wq *
+dw_wq_create(const char *name, const struct dw_wq_conf *conf)
+{
+	return wq_create(name, conf, false);
+}
+
+static int
+wq_destroy(struct dw_wq *wq)
+{
+	unsigned int i;
+
+	wq_drain(wq);
+	/* Refuse newcomers from now on; items of this queue are all done. */
+	wq->magic = WQ_DEAD;
+	if (wq->rescuer != NULL)
+		rescuer_stop(wq);
+	/* Barrier: a worker finishing our last item released its pool lock. */
+	for (i = 0; i < wq->nr_pwqs; i++) {
+		pthread_mutex_lock(&wq->pwq_list[i]->pool->lock);
+		pthread_mutex_unlock(&wq->pwq_list[i]->pool->lock);
+	}
+	if (wq->flags & DW_WQ_BH)
+		work_bh->wq_fini(wq);
+	for (i = 0; i < wq->nr_pwqs; i++) {
+		free(wq->pwq_list[i]);
+		wq->pwq_list[i] = NULL;
+	}
+	memset(wq->pwqs, 0, sizeof(wq->pwqs));
+	wq->nr_pwqs = 0;
+	pthread_mutex_lock(&work_lib.lock);
+	TAILQ_REMOVE(&work_lib.wqs, wq, entry);
+	TAILQ_INSERT_TAIL(&work_lib.graveyard, wq, entry);
+	pthread_mutex_unlock(&work_lib.lock);
+	return 0;
+}
+
+int
+dw_wq_destroy(struct dw_wq *wq)
+{
+	if (!wq_valid(wq, __func__))
+		return wq != NULL && wq->magic == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
+	if (wq->system) {
+		WORK_LOG(ERR, "%s is a system workqueue", wq->name);
+		return -EPERM;
+	}
+	if (in_own_item(wq)) {
+		WORK_LOG(ERR, "an item of %s destroys its own queue: would deadlock", wq->name);
+		return -EDEADLK;
+	}
+	return wq_destroy(wq);
+}
+
+int
+dw_wq_stats_get(const struct dw_wq *wq, struct dw_wq_stats *st)
+{
+	if (!wq_valid(wq, __func__) || st == NULL)
+		return wq != NULL && wq->magic == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
+	st->queued = __atomic_load_n(&wq->n_queued, __ATOMIC_RELAXED);
+	st->started = __atomic_load_n(&wq->n_started, __ATOMIC_RELAXED);
+	st->completed = __atomic_load_n(&wq->n_completed, __ATOMIC_RELAXED);
+	st->cancelled = __atomic_load_n(&wq->n_cancelled, __ATOMIC_RELAXED);
+	st->cpu_ns = __atomic_load_n(&wq->n_cpu_ns, __ATOMIC_RELAXED);
+	st->rescued = __atomic_load_n(&wq->n_rescued, __ATOMIC_RELAXED);
+	st->maydays = __atomic_load_n(&wq->n_maydays, __ATOMIC_RELAXED);
+	st->pending = __atomic_load_n(&wq->n_pending, __ATOMIC_RELAXED);
+	st->running = __atomic_load_n(&wq->n_running, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* --- library --- */
+
+static int
+lib_conf_check(const struct dw_work_lib_conf *conf)
+{
+	if (conf == NULL)
+		return 0;
+	if (conf->size != sizeof(*conf)) {
+		WORK_LOG(ERR, "conf size %zu, expected %zu", conf->size, sizeof(*conf));
+		return -EINVAL;
+	}
+	if (conf->flags & ~DW_WORK_LIB_F_ALL) {
+		WORK_LOG(ERR, "unknown flags %#x", conf->flags & ~DW_WORK_LIB_F_ALL);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+lib_conf_defaults(struct dw_work_lib_conf *c)
+{
+	if (c->max_threads == 0)
+		c->max_threads = DW_CFG_MAX_THREADS;
+	if (c->idle_timeout_ms == 0)
+		c->idle_timeout_ms = DW_CFG_IDLE_TIMEOUT_MS;
+	if (c->cpu_intensive_thresh_us == 0)
+		c->cpu_intensive_thresh_us = DW_CFG_CPU_INTENSIVE_THRESH_US;
+	if (c->monitor_interval_us == 0)
+		c->monitor_interval_us = DW_CFG_MONITOR_INTERVAL_US;
+	if (c->watchdog_thresh_ms == 0)
+		c->watchdog_thresh_ms = DW_CFG_WATCHDOG_THRESH_MS;
+}
+
+static int
+system_wqs_create(void)
+{
+	struct dw_wq_conf c = {.size = sizeof(c)};
+
+	dw_system_wq = wq_create("events", &c, true);
+	c.flags = DW_WQ_HIGHPRI;
+	dw_system_highpri_wq = wq_create("events_highpri", &c, true);
+	c.flags = DW_WQ_UNBOUND;
+	dw_system_unbound_wq = wq_create("events_unbound", &c, true);
+	if (dw_system_wq == NULL || dw_system_highpri_wq == NULL || dw_system_unbound_wq == NULL)
+		return -rte_errno;
+	return 0;
+}
+
+int
+dw_work_lib_init(const struct dw_work_lib_conf *conf)
+{
+	int rc;
+
+	rc = lib_conf_check(conf);
+	if (rc < 0)
+		return rc;
+	if (__atomic_load_n(&work_lib.initialised, __ATOMIC_ACQUIRE)) {
+		WORK_LOG(ERR, "already initialised");
+		return -EALREADY;
+	}
+	memset(&work_lib.conf, 0, sizeof(work_lib.conf));
+	if (conf != NULL)
+		work_lib.conf = *conf;
+	work_lib.conf.size = sizeof(work_lib.conf);
+	lib_conf_defaults(&work_lib.conf);
+	rc = dw_topo_init(work_lib.conf.fake_topology);
+	if (rc < 0)
+		return rc;
+	rc = timer_init();
+	if (rc < 0)
+		return rc;
+	rc = pools_init(&work_lib.conf);
+	if (rc < 0)
+		goto stop_timer;
+	__atomic_store_n(&work_lib.initialised, true, __ATOMIC_RELEASE);
+	rc = system_wqs_create();
+	if (rc < 0)
+		goto fini;
+	work_telemetry_register();
+	WORK_LOG(DEBUG, "%u pools on %u nodes", work_lib.nr_pools, dw_topo_nr_nodes());
+	return 0;
+
+fini:
+	dw_work_lib_fini();
+	return rc;
+stop_timer:
+	timer_fini();
+	return rc;
+}
+
+int
+dw_work_lib_fini(void)
+{
+	struct dw_wq *wq;
+
+	if (!__atomic_load_n(&work_lib.initialised, __ATOMIC_ACQUIRE))
+		return -ESHUTDOWN;
+	if (current_worker() != NULL || dw_current_work() != NULL) {
+		WORK_LOG(ERR, "called from a work item: would deadlock");
+		return -EDEADLK;
+	}
+	/* Destroy user queues first (their items may use the system queues), newest first. */
+	for (;;) {
+		pthread_mutex_lock(&work_lib.lock);
+		wq = TAILQ_LAST(&work_lib.wqs, wq_list);
+		while (wq != NULL && wq->system)
+			wq = TAILQ_PREV(wq, wq_list, entry);
+		if (wq == NULL)
+			wq = TAILQ_LAST(&work_lib.wqs, wq_list);
+		pthread_mutex_unlock(&work_lib.lock);
+		if (wq == NULL)
+			break;
+		if (wq->system)
+			WORK_LOG(DEBUG, "draining system workqueue %s", wq->name);
+		wq_destroy(wq);
+	}
+	dw_system_wq = dw_system_highpri_wq = dw_system_unbound_wq = NULL;
+	__atomic_store_n(&work_lib.initialised, false, __ATOMIC_RELEASE);
+	pools_fini();
+	timer_fini();
+	pthread_mutex_lock(&work_lib.lock);
+	while ((wq = TAILQ_FIRST(&work_lib.graveyard)) != NULL) {
+		TAILQ_REMOVE(&work_lib.graveyard, wq, entry);
+		wq_free(wq);
+	}
+	pthread_mutex_unlock(&work_lib.lock);
+	return 0;
+}

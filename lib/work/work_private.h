@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WORK_PRIVATE_H
+#define WORK_PRIVATE_H
+
+/*
+ * lib/work internals, shared by work.c (items and workqueues), pool.c
+ * (concurrency-managed worker pools, manager, monitor, rescuers), timer.c
+ * (delayed work) and work_telemetry.c. Never installed.
+ *
+ * Lock order: wq->flush_mutex -> pool->lock (by pool id) -> timer lock,
+ * flush bucket locks, wq->lock, mgr.lock. Work functions never run under
+ * any of them.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <rte_bitops.h>
+#include <rte_common.h>
+
+#include "dw_config.h"
+#include "dw_log.h"
+#include "dw_topo.h"
+#include "dw_work.h"
+
+extern int dw_work_logtype;
+#define WORK_LOG(level, ...) DW_LOG(dw_work_logtype, level, __VA_ARGS__)
+
+#define WORK_MAGIC 0x64774b31u /* initialised work item */
+#define WQ_MAGIC 0x64775131u   /* live workqueue */
+#define WQ_DEAD 0x64775144u    /* destroyed workqueue (husk kept until fini) */
+
+/* dw_work.state bits (atomic). */
+#define WORK_PENDING RTE_BIT32(0)   /* queued, timer armed, or held by a canceller */
+#define WORK_CANCELING RTE_BIT32(1) /* a cancel_sync holds PENDING: queueing fails */
+
+/* Relaxed accessors for dw_work fields read outside the lock that writes them. */
+#define WORK_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define WORK_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+/* A doubly linked list of work items through dw_work.next/prev. */
+struct work_list {
+	struct dw_work *head, *tail;
+};
+
+enum pool_kind { POOL_NORMAL, POOL_HIGHPRI, POOL_UNBOUND, POOL_NR_KINDS };
+
+#define MAX_POOLS (DW_TOPO_MAX_NODES * POOL_NR_KINDS)
+
+/* Worker flags; those in WORKER_NOT_RUNNING take the worker out of nr_running. */
+#define W_IDLE RTE_BIT32(0)	 /* parked on the idle list */
+#define W_BLOCKED RTE_BIT32(1)	 /* inside dw_blocking_begin/end */
+#define W_DETECTED RTE_BIT32(2)	 /* monitor saw it asleep (unannotated) */
+#define W_INTENSIVE RTE_BIT32(3) /* CPU_INTENSIVE queue or detected hog */
+#define W_RESCUER RTE_BIT32(4)	 /* a rescuer, never counted */
+#define W_WOKEN RTE_BIT32(8)	 /* taken off the idle list by a waker */
+#define W_DIE RTE_BIT32(9)	 /* told to exit */
+#define WORKER_NOT_RUNNING (W_IDLE | W_BLOCKED | W_DETECTED | W_INTENSIVE | W_RESCUER)
+
+struct pool;
+struct pwq;
+
+/* A dw_flush_work()/cancel_sync caller waiting for an instance to end. */
+struct flush_waiter {
+	struct dw_work *work;
+	uint64_t gen;
+	bool done;
+	pthread_cond_t cond; /* waits use pool->lock */
+	TAILQ_ENTRY(flush_waiter) entry;
+};
+
+struct worker {
+	/* Set at creation; pool changes only for rescuers (under the new pool's lock). */
+	struct pool *pool;
+	pthread_t thread;
+	pid_t tid;	     /* written by the thread before it first parks */
+	clockid_t cpu_clock; /* per-thread CPU clock, for the monitor */
+	pthread_cond_t cond; /* wakes this worker; waits use pool->lock */
+	/* Protected by pool->lock. */
+	uint32_t flags;
+	TAILQ_ENTRY(worker) idle_entry; /* on pool->idle_list while W_IDLE */
+	TAILQ_ENTRY(worker) busy_entry; /* on pool->busy_list while running an item */
+	TAILQ_ENTRY(worker) all_entry;	/* on pool->workers */
+	struct dw_work *current_work;
+	dw_work_func_t current_func;
+	struct pwq *current_pwq;
+	uint64_t current_gen;
+	uint32_t current_color;
+	uint64_t current_start_ns;
+	uint64_t current_cpu_start_ns;
+	bool wd_reported; /* watchdog logged this run already */
+	uint64_t idle_since_ns;
+	struct work_list scheduled; /* collisions: items to run after the current one */
+	/* Owned by the worker thread. */
+	int block_depth;
+	/* Rescuers only: the queue they serve. */
+	struct dw_wq *rescue_wq;
+};
+
+TAILQ_HEAD(worker_list, worker);
+
+struct pool {
+	pthread_mutex_t lock;
+	/* Set at init, read-only after. */
+	unsigned int id;
+	unsigned int node;
+	enum pool_kind kind;
+	uint32_t concurrency; /* target nr_running; UINT32_MAX for unbound pools */
+	rte_cpuset_t cpus;    /* real CPUs its workers are pinned to */
+	/* Protected by lock. */
+	struct work_list worklist; /* active items ready to run, FIFO */
+	uint32_t nr_pending;	   /* items on worklist */
+	uint32_t nr_workers, nr_idle, nr_running, peak_workers;
+	struct worker_list idle_list; /* most recently parked first */
+	struct worker_list busy_list; /* workers running an item (rescuers included) */
+	struct worker_list workers;   /* every worker but rescuers */
+	TAILQ_HEAD(, flush_waiter) flushers;
+	uint64_t starved_since_ns; /* needs a worker and has none (mayday clock) */
+	uint64_t mon_last_started; /* monitor: started count at the last tick */
+	uint64_t wd_pending_gen;   /* watchdog: last pending head reported */
+	struct dw_work *wd_pending_work;
+	struct dw_pool_stats st; /* counters (only the uint64 ones are used) */
+};
+
+/* One per (workqueue, pool) in use: max_active accounting and the inactive list. */
+struct pwq {
+	struct dw_wq *wq;
+	struct pool *pool;
+	/* Protected by pool->lock. */
+	uint32_t nr_active;
+	uint32_t max_active;
+	struct work_list inactive;
+};
+
+struct rescuer {
+	struct worker worker;
+	pthread_mutex_t lock; /* protects mayday_mask and stop */
+	pthread_cond_t cond;
+	uint64_t mayday_mask; /* pools that called for help */
+	bool stop;
+	bool exited; /* under work_lib.threads_lock */
+};
+
+struct dw_wq {
+	uint32_t magic;
+	char name[DW_CFG_WQ_NAME_LEN];
+	uint32_t flags;
+	uint32_t max_active;
+	bool system;
+	/* Pool queue per node (ORDERED: every slot points at the same pwq). */
+	struct pwq *pwqs[DW_TOPO_MAX_NODES];
+	unsigned int nr_pwqs;
+	struct pwq *pwq_list[DW_TOPO_MAX_NODES]; /* distinct pwqs, by pool id */
+	struct rescuer *rescuer;
+	/* Flushing: flush_mutex serialises flushers; work_color changes under
+	 * every pwq pool lock, so it is stable for a queuer holding one. */
+	pthread_mutex_t flush_mutex;
+	uint32_t work_color;
+	uint64_t in_flight[2]; /* atomic: items of each color not finished */
+	pthread_mutex_t lock;  /* pairs with cond for in_flight waits */
+	pthread_cond_t cond;
+	bool draining; /* atomic: only the queue's own items may queue */
+	/* Counters, atomic. */
+	uint64_t n_queued, n_started, n_completed, n_cancelled, n_cpu_ns, n_rescued, n_maydays;
+	uint32_t n_pending, n_running;
+	/* BH queues: owned by bh.c. */
+	void *bh;
+	TAILQ_ENTRY(dw_wq) entry; /* on work_lib.wqs or the graveyard, under work_lib.lock */
+};
+
+TAILQ_HEAD(wq_list, dw_wq);
+
+/* Library-wide state. */
+struct work_lib {
+	bool initialised;     /* atomic */
+	pthread_mutex_t lock; /* protects wqs, graveyard */
+	struct wq_list wqs;
+	struct wq_list graveyard;
+	struct dw_work_lib_conf conf;
+	unsigned int nr_pools;
+	struct pool *pools[MAX_POOLS];
+	uint32_t nr_threads;	      /* atomic: live worker threads (cap) */
+	pthread_mutex_t threads_lock; /* with threads_cond: wait for exits */
+	pthread_cond_t threads_cond;
+	uint32_t live_threads; /* under threads_lock: every thread we started */
+	bool fail_create;      /* test hook: worker creation fails */
+};
+
+extern struct work_lib work_lib;
+
+/* BH lanes plug in here (bh.c); NULL until the lanes are set up. */
+struct work_bh_ops {
+	bool (*queue)(struct dw_wq *wq, struct dw_work *work, int target, bool count);
+	int (*grab)(struct dw_work *work, bool count_cancel); /* as grab_pending */
+	bool (*running)(struct dw_work *work, uint64_t *gen);
+	int (*flush)(struct dw_work *work);	    /* as dw_flush_work() */
+	void (*wait_running)(struct dw_work *work); /* spin until not running */
+	int (*wq_init)(struct dw_wq *wq);
+	void (*wq_fini)(struct dw_wq *wq);
+};
+extern const struct work_bh_ops *work_bh;
+
+/* --- lists (work.c) --- */
+void work_list_append(struct work_list *l, struct dw_work *w);
+void work_list_remove(struct work_list *l, struct dw_work *w);
+struct dw_work *work_list_pop(struct work_list *l);
+
+/* --- items (work.c) --- */
+bool work_valid(const struct dw_work *w, const char *caller);
+bool wq_valid(const struct dw_wq *wq, const char *caller);
+/* Queue an item whose PENDING bit the caller holds. count: add to n_queued. */
+bool work_queue_held(struct dw_wq *wq, struct dw_work *w, int target, bool count);
+void work_color_done(struct dw_wq *wq, uint32_t color);
+
+/* --- pools (pool.c) --- */
+int pools_init(const struct dw_work_lib_conf *conf);
+void pools_fini(void);
+struct pool *pool_for(const struct dw_wq *wq, unsigned int node);
+struct worker *pool_find_executing(struct pool *pool, const struct dw_work *w);
+/* Put an item on its pwq (pool lock held): active or inactive. */
+void pool_insert_work(struct pool *pool, struct pwq *pwq, struct dw_work *w);
+/* Take a linked item off its list (pool lock held), keeping max_active accounting. */
+void pool_unlink_work(struct pool *pool, struct dw_work *w);
+void pool_kick_manager(void);
+/* Pool lock held: wait until no instance of @w up to @gen is pending or running. */
+void pool_flush_wait(struct pool *pool, struct dw_work *w, uint64_t gen);
+/* Pool lock held: an instance of @w ended or was taken off; wake its flushers. */
+void pool_flushers_wake(struct pool *pool, struct dw_work *w);
+struct worker *current_worker(void);
+int rescuer_start(struct dw_wq *wq);
+void rescuer_stop(struct dw_wq *wq);
+
+/* --- timers (timer.c) --- */
+int timer_init(void);
+void timer_fini(void);
+void timer_arm(struct dw_delayed_work *dw, struct dw_wq *wq, int target, uint64_t delay_us);
+/* Disarm if armed (PENDING stays held by the caller); true if it was armed. */
+bool timer_disarm(struct dw_delayed_work *dw);
+/* Fire now every armed timer of @wq; returns how many. */
+unsigned int timer_fire_wq(struct dw_wq *wq);
+unsigned int timer_count_wq(struct dw_wq *wq);
+
+/* "normal", "highpri" or "unbound". */
+const char *work_pool_kind_name(unsigned int id);
+
+/* --- telemetry (work_telemetry.c) --- */
+void work_telemetry_register(void);
+
+/* Symbol name of a work function, for logs ("?" if unknown). */
+const char *work_func_name(dw_work_func_t fn, char *buf, size_t len);
+
+#endif /* WORK_PRIVATE_H */
