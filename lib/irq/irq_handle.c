@@ -307,6 +307,7 @@ irq_action_thread(void *arg)
 	struct irq_action *a = arg;
 	struct irq_desc *desc;
 	uint64_t t0;
+	int ret;
 
 	irq_current_action = a;
 	pthread_mutex_lock(&irq_lock);
@@ -329,8 +330,11 @@ irq_action_thread(void *arg)
 		a->running = false;
 		if (!a->wake_pending) {
 			desc->threads_busy--;
-			irq_update_mask(
-			    desc); /* ONESHOT: unmask; the fd may have fired meanwhile */
+			/* ONESHOT: unmask; an interrupt that came meanwhile is delivered now. */
+			ret = irq_update_mask(desc);
+			if (ret < 0)
+				IRQ_LOG(ERR, "fd %d (%s): cannot unmask: %s", desc->fd, a->name,
+					strerror(-ret));
 			/* Pairs with the waits on threads_busy in dw_disable_irq(). */
 			pthread_cond_broadcast(&irq_cond);
 		}

@@ -288,10 +288,12 @@ dw_free_irq(int fd, void *arg)
 
 	pthread_mutex_lock(&irq_lock);
 	/* Only the handler's own thread would deadlock: freeing a sibling joins another thread. */
-	a = irq_handler_find(fd, arg);
-	ret = irq_check_may_wait("free", fd, a != NULL && irq_current_action == a);
+	ret = irq_check_may_wait("free", fd,
+				 irq_current_action != NULL && irq_current_action->arg == arg &&
+				     irq_current_action->desc->fd == fd);
 	if (ret < 0)
 		goto unlock;
+	a = irq_handler_find(fd, arg);
 	if (a == NULL) {
 		ret = -ENOENT;
 		goto unlock;
