@@ -114,9 +114,15 @@ dw_netdev_tx_burst(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 #define DW_NETDEV_F_NO_RX_INTR RTE_BIT32(0)
 /** Do not ask the device for link-state-change interrupts. */
 #define DW_NETDEV_F_NO_LSC RTE_BIT32(1)
+/**
+ * Do not watch the link state. By default drivers whose devices may miss
+ * link-change interrupts check the link periodically on the ctrl wq and raise
+ * DW_NETDEV_EV_LSC for changes nobody reported (see doc/guides/netdev.md).
+ */
+#define DW_NETDEV_F_NO_LINK_WATCH RTE_BIT32(2)
 /** @} */
 /** Every flag dw_netdev_configure() accepts. */
-#define DW_NETDEV_F_ALL (DW_NETDEV_F_NO_RX_INTR | DW_NETDEV_F_NO_LSC)
+#define DW_NETDEV_F_ALL (DW_NETDEV_F_NO_RX_INTR | DW_NETDEV_F_NO_LSC | DW_NETDEV_F_NO_LINK_WATCH)
 
 /** Port configuration for dw_netdev_configure(). */
 struct dw_netdev_conf {

@@ -22,6 +22,13 @@ RTE_LOG_REGISTER(dw_ethdev_logtype, pmd.net.dw_ethdev, INFO);
 #define ETHDEV_LOG(level, fmt, ...) DW_LOG(dw_ethdev_logtype, level, fmt, ##__VA_ARGS__)
 
 #define ETHDEV_PREFIX "ethdev:"
+/*
+ * Period of the link watch. Some PMDs advertise LSC interrupts yet never
+ * raise the event (net_tap in DPDK 22.11 only refreshes its link status),
+ * others have no LSC at all: the watch compares the link state on the port's
+ * ctrl wq and reports changes nobody reported.
+ */
+#define ETHDEV_LINK_WATCH_US (200 * 1000)
 
 /*
  * How arm re-checks a queue for packets that arrived before the interrupt
@@ -61,6 +68,9 @@ struct ethdev_port {
 	/* Driver work: queued from DPDK's interrupt thread, run on wq. */
 	struct dw_work reset_work;
 	struct dw_work lsc_work;
+	struct dw_delayed_work link_watch;
+	/* Link state last reported to subscribers; under the control lock. */
+	bool link_up;
 };
 
 /* dwork port id -> driver port, for the public helpers. Written at probe and
@@ -80,6 +90,8 @@ ethdev_port_get(uint16_t port)
 		return NULL;
 	return __atomic_load_n(&ethdev_ports[port], __ATOMIC_ACQUIRE);
 }
+
+static void ethdev_link_watch_arm(struct ethdev_port *p);
 
 /* Runs on DPDK's interrupt thread: only queue work (or raise, which queues). */
 static int
@@ -207,10 +219,13 @@ ethdev_fd_is_eventfd(int fd)
 /*
  * Read the queues' interrupt fds again (they change across stop/start, reset
  * and, on vhost, link-up) and pick each queue's re-check method.
- * Returns true if any fd changed. Control lock held.
+ * Returns true if any fd number changed or, with @p restarted, if any queue
+ * has an fd at all: after a (re)start the device may have closed and reopened
+ * an fd under the same number, which silently drops it from the caller's epoll.
+ * Control lock held.
  */
 static bool
-ethdev_rxq_refresh(struct ethdev_port *p)
+ethdev_rxq_refresh(struct ethdev_port *p, bool restarted)
 {
 	bool changed = false, intr = p->econf.intr_conf.rxq;
 	uint16_t q;
@@ -241,8 +256,17 @@ ethdev_rxq_refresh(struct ethdev_port *p)
 				   "port %u rxq %u: no way to re-check the queue after arming; a "
 				   "packet arriving just before arm may wait for the next one",
 				   p->dw_port, q);
-		if (rxq->fd != fd)
+		if (restarted && fd >= 0)
 			changed = true;
+		if (rxq->fd != fd) {
+			static const char *const how_name[] = {"queue count", "descriptor status",
+							       "poll on the fd", "nothing"};
+
+			changed = true;
+			if (fd >= 0)
+				ETHDEV_LOG(INFO, "port %u rxq %u: interrupt fd %d, re-check by %s",
+					   p->dw_port, q, fd, how_name[how]);
+		}
 		__atomic_store_n(&rxq->recheck, how, __ATOMIC_RELAXED);
 		__atomic_store_n(&rxq->fd, fd, __ATOMIC_RELAXED);
 	}
@@ -284,8 +308,19 @@ ethdev_start_locked(struct ethdev_port *p, bool *fds_changed)
 	/* One indirect call per burst: the PMD's own burst function and queue
 	 * array, as rte_eth_rx_burst() would use (no ethdev rx/tx callbacks). */
 	dw_netdev_fp_set(p->nd, fpo->rx_pkt_burst, fpo->rxq.data, fpo->tx_pkt_burst, fpo->txq.data);
-	*fds_changed = ethdev_rxq_refresh(p);
+	*fds_changed = ethdev_rxq_refresh(p, true);
 	return 0;
+}
+
+/* After a start: the link state subscribers compare against, and the watch. */
+static void
+ethdev_link_watch_start(struct ethdev_port *p)
+{
+	struct rte_eth_link link;
+
+	p->link_up =
+	    rte_eth_link_get_nowait(p->eth_port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+	ethdev_link_watch_arm(p);
 }
 
 static int
@@ -305,9 +340,12 @@ ethdev_start(struct dw_netdev *nd)
 	int ret;
 
 	ret = ethdev_start_locked(p, &changed);
-	if (ret == 0 && changed)
+	if (ret < 0)
+		return ret;
+	ethdev_link_watch_start(p);
+	if (changed)
 		dw_netdev_event_raise(nd, DW_NETDEV_EV_RXQ_FD);
-	return ret;
+	return 0;
 }
 
 static int
@@ -316,6 +354,8 @@ ethdev_stop(struct dw_netdev *nd)
 	struct ethdev_port *p = dw_netdev_priv(nd);
 	int ret;
 
+	/* Not _sync: the watch takes the lock we hold; it sees the port stopped. */
+	dw_cancel_delayed_work(&p->link_watch);
 	ret = rte_eth_dev_stop(p->eth_port);
 	ethdev_rxq_forget(p);
 	return ret;
@@ -368,6 +408,7 @@ ethdev_reset_work(struct dw_work *work)
 				   strerror(-ret));
 			goto unlock;
 		}
+		ethdev_link_watch_start(p);
 	}
 	dw_netdev_reset_count(p->nd);
 	if (changed)
@@ -379,23 +420,28 @@ unlock:
 }
 
 /*
- * Link changed. On link-up, fds may have been replaced (vhost sets up its
- * vrings when the driver side connects) and an interrupt enabled before the
- * vrings existed is lost: re-read the fds and re-enable armed queues.
+ * Link changed (@p reported: the device said so; otherwise only if the state
+ * differs from the last one reported). On link-up, fds may have been replaced
+ * (vhost sets up its vrings when the driver side connects) and an interrupt
+ * enabled before the vrings existed is lost: re-read the fds and re-enable
+ * armed queues. Returns the events to raise. Control lock held.
  */
-static void
-ethdev_lsc_work(struct dw_work *work)
+static uint32_t
+ethdev_link_check(struct ethdev_port *p, bool reported)
 {
-	struct ethdev_port *p = container_of(work, struct ethdev_port, lsc_work);
-	uint32_t ev = DW_NETDEV_EV_LSC;
 	struct rte_eth_link link;
+	uint32_t ev = 0;
+	bool up;
 	uint16_t q;
 
-	if (dw_netdev_ctrl_lock(p->nd) < 0)
-		return;
-	if (dw_netdev_started(p->nd) && rte_eth_link_get_nowait(p->eth_port, &link) == 0 &&
-	    link.link_status == RTE_ETH_LINK_UP) {
-		if (ethdev_rxq_refresh(p))
+	if (rte_eth_link_get_nowait(p->eth_port, &link) < 0)
+		return reported ? DW_NETDEV_EV_LSC : 0;
+	up = link.link_status == RTE_ETH_LINK_UP;
+	if (reported || up != p->link_up)
+		ev |= DW_NETDEV_EV_LSC;
+	p->link_up = up;
+	if (ev != 0 && up && dw_netdev_started(p->nd)) {
+		if (ethdev_rxq_refresh(p, false))
 			ev |= DW_NETDEV_EV_RXQ_FD;
 		for (q = 0; q < p->conf.nb_rxq; q++) {
 			if (__atomic_load_n(&p->rxq[q].armed, __ATOMIC_RELAXED) &&
@@ -403,8 +449,53 @@ ethdev_lsc_work(struct dw_work *work)
 				rte_eth_dev_rx_intr_enable(p->eth_port, q);
 		}
 	}
+	return ev;
+}
+
+static void
+ethdev_lsc_work(struct dw_work *work)
+{
+	struct ethdev_port *p = container_of(work, struct ethdev_port, lsc_work);
+	uint32_t ev;
+
+	if (dw_netdev_ctrl_lock(p->nd) < 0)
+		return;
+	ev = ethdev_link_check(p, true);
 	dw_netdev_ctrl_unlock(p->nd);
 	dw_netdev_event_raise(p->nd, ev);
+}
+
+/* Requeue the link watch. Control lock held, port started. */
+static void
+ethdev_link_watch_arm(struct ethdev_port *p)
+{
+	struct dw_wq *wq = ethdev_wq(p);
+
+	if (wq == NULL || (p->conf.flags & DW_NETDEV_F_NO_LINK_WATCH))
+		return;
+	if (!dw_queue_delayed_work(wq, &p->link_watch, ETHDEV_LINK_WATCH_US) && rte_errno != 0)
+		ETHDEV_LOG(WARNING, "port %u: link watch not queued: %s", p->dw_port,
+			   rte_strerror(rte_errno));
+}
+
+/* Runs every ETHDEV_LINK_WATCH_US while the port is started. */
+static void
+ethdev_link_watch_work(struct dw_work *work)
+{
+	struct ethdev_port *p =
+	    container_of(dw_to_delayed_work(work), struct ethdev_port, link_watch);
+	uint32_t ev = 0;
+
+	if (dw_netdev_ctrl_lock(p->nd) < 0)
+		return;
+	/* Stopped: stop() could not wait for us under the lock; end here. */
+	if (dw_netdev_started(p->nd)) {
+		ev = ethdev_link_check(p, false);
+		ethdev_link_watch_arm(p);
+	}
+	dw_netdev_ctrl_unlock(p->nd);
+	if (ev != 0)
+		dw_netdev_event_raise(p->nd, ev);
 }
 
 static int
@@ -424,6 +515,7 @@ ethdev_close(struct dw_netdev *nd)
 	}
 	dw_cancel_work_sync(&p->reset_work);
 	dw_cancel_work_sync(&p->lsc_work);
+	dw_cancel_delayed_work_sync(&p->link_watch);
 	__atomic_store_n(&ethdev_ports[p->dw_port], NULL, __ATOMIC_RELAXED);
 	rte_eth_dev_stop(p->eth_port);
 	ret = rte_eth_dev_close(p->eth_port);
@@ -661,6 +753,7 @@ ethdev_probe(struct dw_netdev *nd, const char *devargs)
 		p->rxq[q].fd = -1;
 	dw_work_init(&p->reset_work, ethdev_reset_work);
 	dw_work_init(&p->lsc_work, ethdev_lsc_work);
+	dw_delayed_work_init(&p->link_watch, ethdev_link_watch_work);
 	ret = ethdev_attach(devargs, &p->eth_port);
 	if (ret < 0)
 		goto free_port;
