@@ -69,15 +69,25 @@ mount -t tmpfs -o mode=1777 tmp $r/tmp
 
 # Load only the PMDs asked for: EAL always scans its compiled-in plugin
 # directory, and dlopen()ing 380 libraries over 9p takes minutes under TCG.
+# Debian's plugin directory also holds the real files of libraries that
+# programs link directly (by soname, libX.so.23, through symlinks in libdir);
+# EAL dlopen()s only the names ending in .so or .so.23.0 (ABI version). So the
+# trimmed directory has every soname, and the full name only for the PMDs
+# asked for.
 if [ -n "$DWVM_PMD_DIR" ] && [ -d "$r$DWVM_PMD_DIR" ]; then
-	mkdir -p /pmds-all $r/run/dwvm/pmds
-	mount --bind "$r$DWVM_PMD_DIR" /pmds-all
+	all=/run/dwvm/pmds-all
+	trim=$r/run/dwvm/pmds
+	mkdir -p "$r$all" "$trim"
+	mount --bind "$r$DWVM_PMD_DIR" "$r$all"
+	for f in "$r$all"/*.so.*.*; do
+		[ -e "$f" ] && ln -s "$all/${f##*/}" "$trim/$(basename "${f%.*}")"
+	done
 	for p in $DWVM_PMDS; do
-		for f in /pmds-all/librte_"$p".so*; do
-			[ -e "$f" ] && cp -a "$f" $r/run/dwvm/pmds/
+		for f in "$r$all/librte_$p".so.*.*; do
+			[ -e "$f" ] && ln -s "$all/${f##*/}" "$trim/${f##*/}"
 		done
 	done
-	mount --bind $r/run/dwvm/pmds "$r$DWVM_PMD_DIR"
+	mount --bind $trim "$r$DWVM_PMD_DIR"
 fi
 
 if [ -n "$DWVM_NICS" ]; then

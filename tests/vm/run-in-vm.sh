@@ -60,8 +60,6 @@ die() {
 	exit 125
 }
 
-now() { date +%s.%N; }
-
 default_pmds="bus_pci bus_vdev mempool_ring net_virtio net_vmxnet3 net_e1000"
 nics=()
 net=udp
@@ -118,7 +116,7 @@ cache=$(cd "$cache" && pwd)
 log=${log:-$cache/last-console.log}
 
 # --- (a) guest kernel and modules, from Debian's package, extracted only ---
-t0=$(now)
+t0=$EPOCHREALTIME
 kpkg=${DW_VM_KERNEL_PKG:-}
 if [ -z "$kpkg" ]; then
 	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
@@ -179,7 +177,7 @@ pmd_dir=$(find /usr/lib/x86_64-linux-gnu/dpdk -maxdepth 1 -name 'pmds-*' -type d
 	echo
 } > "$ird/dwvm/cmd.sh"
 (cd "$ird" && find . | cpio -o -H newc --quiet) > "$run/initramfs.cpio"
-t_prep=$(now)
+t_prep=$EPOCHREALTIME
 
 # --- (c) boot ---
 # shellcheck disable=SC2054 # the commas are QEMU's
@@ -212,34 +210,42 @@ for i in "${!nics[@]}"; do
 done
 
 # --- (d)+(e) the guest runs the command; the console is parsed on the fly ---
-rc_file=$run/rc
-t_boot=$(now)
+# Host clock at the markers: the guest's uptime says little when the host is
+# loaded (TCG vCPU threads get descheduled).
+console_filter() {
+	local line rc='' t_begin=''
+	: > "$log"
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		printf '%s\n' "$line" >> "$log"
+		[ "$verbose" = 1 ] && printf '%s\n' "$line" >&2
+		case $line in
+		'@@DWVM-BEGIN '*)
+			t_begin=$EPOCHREALTIME
+			continue ;;
+		'@@DWVM-END rc='*)
+			rc=${line#@@DWVM-END rc=}
+			rc=${rc%% *}
+			echo "$rc $t_begin $EPOCHREALTIME" > "$run/rc"
+			t_begin= ;;
+		esac
+		if [ -n "$t_begin" ] && [ "$verbose" != 1 ]; then
+			printf '%s\n' "$line"
+		fi
+	done
+}
+
+t_boot=$EPOCHREALTIME
 set +e
-timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null 2>"$run/qemu.err" |
-	tr -d '\r' | tee "$log" |
-	awk -v rcf="$rc_file" -v verbose="$verbose" '
-		verbose { print > "/dev/stderr" }
-		/^@@DWVM-END rc=/ {
-			inside = 0
-			match($0, /rc=[0-9]+/); rc = substr($0, RSTART + 3, RLENGTH - 3)
-			match($0, /uptime=[0-9.]+/); up = substr($0, RSTART + 7, RLENGTH - 7)
-			print rc, up > rcf
-			next
-		}
-		inside && !verbose { print; fflush() }
-		/^@@DWVM-BEGIN uptime=/ {
-			inside = 1
-			match($0, /uptime=[0-9.]+/); up = substr($0, RSTART + 7, RLENGTH - 7)
-			print "begin", up > (rcf ".begin")
-		}'
+timeout -k 10 "$timeout_s" "${qemu[@]}" < /dev/null 2> "$run/qemu.err" | console_filter
 qemu_rc=${PIPESTATUS[0]}
 set -e
-t_end=$(now)
+t_end=$EPOCHREALTIME
 
 if [ -s "$run/qemu.err" ]; then
-	grep -v 'warning: host doesn.t support requested feature' "$run/qemu.err" >&2 || true
+	grep -vE 'warning: (host doesn.t support requested feature|nic .* has no peer)' "$run/qemu.err" >&2 || true
 fi
-if [ ! -s "$rc_file" ]; then
+if [ ! -s "$run/rc" ]; then
 	if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
 		echo "run-in-vm: guest timed out after ${timeout_s}s; console log: $log" >&2
 		tail -n 20 "$log" >&2
@@ -249,12 +255,11 @@ if [ ! -s "$rc_file" ]; then
 	tail -n 30 "$log" >&2
 	exit 125
 fi
-read -r rc up_end < "$rc_file"
-up_begin=$(awk '{ print $2 }' "$rc_file.begin" 2>/dev/null || echo 0)
-awk -v p="$t_prep" -v a="$t0" -v b="$t_boot" -v e="$t_end" -v ub="$up_begin" -v ue="$up_end" \
-	-v rc="$rc" 'BEGIN {
-	printf "run-in-vm: prepare %.1fs, guest boot %.1fs, command %.1fs, total %.1fs, rc %d\n",
-		p - a, ub, ue - ub, e - a, rc > "/dev/stderr"
+read -r rc t_begin t_cmd_end < "$run/rc"
+awk -v a="$t0" -v p="$t_prep" -v b="$t_boot" -v c="${t_begin:-$t_boot}" -v d="$t_cmd_end" \
+	-v e="$t_end" -v rc="$rc" 'BEGIN {
+	printf "run-in-vm: prepare %.1fs, boot %.1fs, command %.1fs, power-off %.1fs, total %.1fs, rc %d\n",
+		p - a, c - b, d - c, e - d, e - a, rc > "/dev/stderr"
 }'
 if [ "$rc" -eq 125 ]; then
 	echo "run-in-vm: guest setup failed; console log: $log" >&2

@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Self-checking test of the VM test bed: for each NIC model, boot a guest
+# with run-in-vm.sh, forward with DPDK's dpdk-testpmd on the NIC bound to
+# vfio-pci, inject frames from the host with udp_peer.py and check what comes
+# back, that testpmd counted them and that VFIO allocated MSI-X vectors.
+#
+# usage: test_vm.sh [CASE...]   cases: virtio vmxnet3 e1000e (default: virtio vmxnet3)
+# env:   DW_VM_FRAMES (2000), DW_VM_RATE (1000 frames/s), DW_VM_MIN_PCT (90),
+#        DW_VM_CASE_TIMEOUT (240 s per case), DW_VM_UDP_BASE (random)
+# Ends with one line "N passed, N failed"; exits 0 only if nothing failed.
+
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+frames=${DW_VM_FRAMES:-2000}
+rate=${DW_VM_RATE:-1000}
+min_pct=${DW_VM_MIN_PCT:-90}
+case_timeout=${DW_VM_CASE_TIMEOUT:-240}
+base=${DW_VM_UDP_BASE:-$((40000 + 2 * (RANDOM % 4000)))}
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3)
+
+work=$(mktemp -d /tmp/dw-test-vm.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+t_all=$EPOCHREALTIME
+
+# case NAME: NIC model, testpmd forwarding mode, whether MSI-X must show.
+case_conf() {
+	case $1 in
+	virtio) echo "virtio io msix" ;;
+	vmxnet3) echo "vmxnet3 macswap msix" ;;
+	e1000e) echo "e1000e io none" ;;
+	*) return 1 ;;
+	esac
+}
+
+check() {
+	local name=$1 what=$2
+	shift 2
+	if "$@"; then
+		echo "  ok: $what"
+	else
+		echo "  FAIL: $what"
+		bad+=("$what")
+	fi
+}
+
+run_case() {
+	local name=$1 nic mode irq port stop out peer_out vm_pid peer_pid vm_rc peer_rc rx t0
+	read -r nic mode irq < <(case_conf "$name") || {
+		echo "unknown case $name"
+		return 1
+	}
+	port=$((base + 10 * idx))
+	stop=$work/$name.stop
+	out=$work/$name.vm
+	peer_out=$work/$name.peer
+	bad=()
+	echo "== $name: $nic behind vfio-pci, dpdk-testpmd $mode forwarding, udp $port"
+	t0=$EPOCHREALTIME
+	"$here/run-in-vm.sh" --nic "$nic" --udp-base "$port" --timeout "$case_timeout" \
+		--log "$work/$name.console" --cwd / -- \
+		bash "$here/guest-testpmd.sh" "$stop" "$mode" "$case_timeout" \
+		> "$out" 2>&1 &
+	vm_pid=$!
+	python3 "$here/udp_peer.py" --qemu-port "$port" --wait-ready "$case_timeout" \
+		--count "$frames" --rate "$rate" --min-pct "$min_pct" --drain 3 \
+		--touch "$stop" > "$peer_out" 2>&1 &
+	peer_pid=$!
+	# A guest that dies early must not leave the peer probing until its
+	# own timeout.
+	while kill -0 "$peer_pid" 2> /dev/null && kill -0 "$vm_pid" 2> /dev/null; do
+		sleep 0.5
+	done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$peer_pid" 2> /dev/null || break
+		sleep 0.5
+	done
+	kill "$peer_pid" 2> /dev/null
+	wait "$peer_pid"
+	peer_rc=$?
+	touch "$stop"
+	wait "$vm_pid"
+	vm_rc=$?
+	cat "$peer_out"
+	grep -E '^run-in-vm: (prepare|guest)' "$out"
+	check "$name" "guest exit status 0 (got $vm_rc)" [ "$vm_rc" -eq 0 ]
+	check "$name" ">= $min_pct% of $frames frames back on the host" [ "$peer_rc" -eq 0 ]
+	rx=$(awk '/Accumulated forward statistics/ { acc = 1 }
+		acc && /RX-packets:/ { print $2; exit }' "$out")
+	check "$name" "testpmd received >= $frames frames (${rx:-none})" \
+		[ "${rx:-0}" -ge "$frames" ]
+	if [ "$irq" = msix ]; then
+		check "$name" "vfio-msix vector allocated" grep -q 'vfio-msix' "$out"
+	fi
+	grep -E 'vfio-(msix|msi|intx)' "$out" | sed 's/^/  guest: /'
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "  case time %.1fs\n", b - a }'
+	if [ ${#bad[@]} -eq 0 ]; then
+		echo "PASS: $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL: $name"
+		sed 's/^/  | /' "$out" | tail -n 40
+		failed=$((failed + 1))
+	fi
+}
+
+idx=0
+for c in "${cases[@]}"; do
+	run_case "$c" || failed=$((failed + 1))
+	idx=$((idx + 1))
+done
+awk -v a="$t_all" -v b="$EPOCHREALTIME" 'BEGIN { printf "total time %.1fs\n", b - a }'
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
