@@ -19,7 +19,10 @@
  * Reading the counter: unless DW_IRQF_NO_READ is given, dwork itself reads
  * (and so clears) the 8-byte eventfd/timerfd counter on the interrupt thread
  * before it calls the primary handlers, and waits for the fd with
- * level-triggered epoll. Such an fd must be O_NONBLOCK. With DW_IRQF_NO_READ
+ * level-triggered epoll. Such an fd must be O_NONBLOCK. A read that finds
+ * nothing delivers no interrupt; end of file, a read error or a hang-up
+ * disables the line (logged, error_disables) instead of spinning on it.
+ * With DW_IRQF_NO_READ
  * dwork never reads the fd and waits for it edge-triggered: the handlers
  * consume the data (a tap fd's packets) and each new edge is one interrupt.
  *
@@ -169,6 +172,7 @@ struct dw_irq_stats {
 	uint64_t count;		    /**< Interrupts dispatched to the primary handlers. */
 	uint64_t unhandled;	    /**< ... of which every primary returned DW_IRQ_NONE. */
 	uint64_t spurious_disables; /**< Times the spurious detector disabled the line. */
+	uint64_t error_disables;    /**< Times a read error, EOF or hang-up disabled the line. */
 	uint32_t depth;		    /**< Disable depth (0: enabled). */
 	uint32_t flags;		    /**< DW_IRQF_* flags of the line. */
 	uint32_t masked;	    /**< 1 when the fd is not polled (disabled or ONESHOT). */

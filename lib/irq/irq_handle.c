@@ -136,9 +136,40 @@ irq_time_note(uint64_t d, uint64_t *last, uint64_t *max)
 		*max = d;
 }
 
+/*
+ * Consume the interrupt from the fd unless the line is NO_READ; false when
+ * there is none to deliver. Under irq_lock.
+ */
+static bool
+irq_read_counter(struct irq_desc *desc, uint32_t events)
+{
+	uint64_t cnt;
+	ssize_t r;
+	int err;
+
+	if (desc->flags & DW_IRQF_NO_READ)
+		return true;
+	r = read(desc->fd, &cnt, sizeof(cnt));
+	err = r < 0 ? errno : 0;
+	if (r > 0)
+		return true;
+	if (err == EAGAIN && !(events & (EPOLLERR | EPOLLHUP)))
+		return false; /* somebody else read it */
+	/* EOF, an error, or a hang-up with nothing to read: level-triggered, it would fire forever.
+	 */
+	IRQ_LOG(ERR, "fd %d (%s): %s; line disabled", desc->fd, TAILQ_FIRST(&desc->actions)->name,
+		r == 0		? "end of file"
+		: err == EAGAIN ? "hang-up or error"
+				: strerror(err));
+	desc->error_disables++;
+	desc->depth++;
+	irq_update_mask(desc);
+	return false;
+}
+
 /* One readiness event of line (fd, gen): read the counter, run the primaries. */
 static void
-irq_handle_event(int fd, uint32_t gen)
+irq_handle_event(int fd, uint32_t gen, uint32_t events)
 {
 	struct irq_action *acts[DW_IRQ_MAX_SHARED];
 	enum dw_irq_return rets[DW_IRQ_MAX_SHARED];
@@ -147,16 +178,16 @@ irq_handle_event(int fd, uint32_t gen)
 	struct irq_action *a;
 	bool handled = false;
 	unsigned int n = 0, i;
-	uint64_t cnt, t0;
+	uint64_t t0;
 
 	pthread_mutex_lock(&irq_lock);
 	desc = irq_desc_find(fd);
 	/* Not armed: masked after epoll_wait() returned this event; the fd keeps it. */
 	if (desc == NULL || desc->gen != gen || !desc->armed)
 		goto unlock;
-	if (!(desc->flags & DW_IRQF_NO_READ) && read(fd, &cnt, sizeof(cnt)) != sizeof(cnt))
-		goto unlock; /* EAGAIN: somebody else read it; no interrupt to deliver */
-	TAILQ_FOREACH (a, &desc->actions, next)
+	if (!irq_read_counter(desc, events))
+		goto unlock;
+	TAILQ_FOREACH(a, &desc->actions, next)
 		acts[n++] = a;
 	/* Pairs with dw_free_irq()/dw_disable_irq(): they wait for primary_seq to move. */
 	desc->in_primary = true;
@@ -216,7 +247,7 @@ irq_core_thread(void *unused)
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u64 != IRQ_CTL_TOKEN) {
 				irq_handle_event((int)(uint32_t)evs[i].data.u64,
-						 (uint32_t)(evs[i].data.u64 >> 32));
+						 (uint32_t)(evs[i].data.u64 >> 32), evs[i].events);
 				continue;
 			}
 			if (read(irq_core.ctl_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)

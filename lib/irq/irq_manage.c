@@ -30,7 +30,7 @@ irq_desc_find(int fd)
 {
 	struct irq_desc *desc;
 
-	TAILQ_FOREACH (desc, &irq_core.descs, next)
+	TAILQ_FOREACH(desc, &irq_core.descs, next)
 		if (desc->fd == fd)
 			return desc;
 	return NULL;
@@ -41,7 +41,7 @@ irq_action_find(struct irq_desc *desc, void *arg)
 {
 	struct irq_action *a;
 
-	TAILQ_FOREACH (a, &desc->actions, next)
+	TAILQ_FOREACH(a, &desc->actions, next)
 		if (a->arg == arg)
 			return a;
 	return NULL;
@@ -81,6 +81,7 @@ irq_stats_fill(const struct irq_desc *desc, const struct irq_action *a, struct d
 	    .count = desc->count,
 	    .unhandled = desc->unhandled,
 	    .spurious_disables = desc->spurious_disables,
+	    .error_disables = desc->error_disables,
 	    .depth = desc->depth,
 	    .flags = desc->flags,
 	    .masked = !desc->armed,
@@ -446,7 +447,7 @@ dw_irq_spurious_config(uint32_t window, uint32_t threshold)
 	pthread_mutex_lock(&irq_lock);
 	irq_core.spur_window = window;
 	irq_core.spur_threshold = threshold;
-	TAILQ_FOREACH (desc, &irq_core.descs, next) {
+	TAILQ_FOREACH(desc, &irq_core.descs, next) {
 		desc->win_count = 0;
 		desc->win_unhandled = 0;
 	}

@@ -77,6 +77,7 @@ struct irq_desc {
 	uint64_t count;
 	uint64_t unhandled;
 	uint64_t spurious_disables;
+	uint64_t error_disables;
 	uint32_t win_count;
 	uint32_t win_unhandled;
 };

@@ -21,7 +21,7 @@ irq_telemetry_list(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
 	pthread_mutex_lock(&irq_lock);
-	TAILQ_FOREACH (desc, &irq_core.descs, next)
+	TAILQ_FOREACH(desc, &irq_core.descs, next)
 		rte_tel_data_add_array_int(d, desc->fd);
 	pthread_mutex_unlock(&irq_lock);
 	return 0;
@@ -63,7 +63,7 @@ irq_tel_snapshot(int fd, struct irq_tel_snapshot *s)
 	}
 	irq_stats_fill(desc, NULL, &s->line);
 	s->n = 0;
-	TAILQ_FOREACH (a, &desc->actions, next) {
+	TAILQ_FOREACH(a, &desc->actions, next) {
 		memcpy(s->names[s->n], a->name, DW_IRQ_NAME_SIZE);
 		s->cols[IRQ_TEL_HANDLED][s->n] = a->handled;
 		s->cols[IRQ_TEL_WAKEUPS][s->n] = a->thread_wakeups;
@@ -102,6 +102,7 @@ irq_telemetry_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "count", s.line.count);
 	rte_tel_data_add_dict_u64(d, "unhandled", s.line.unhandled);
 	rte_tel_data_add_dict_u64(d, "spurious_disables", s.line.spurious_disables);
+	rte_tel_data_add_dict_u64(d, "error_disables", s.line.error_disables);
 
 	arr = rte_tel_data_alloc();
 	if (arr == NULL)

@@ -611,6 +611,28 @@ START_TEST(test_no_read_edge)
 }
 END_TEST
 
+START_TEST(test_hangup_disables_line)
+{
+	struct probe p = {.primary_ret = DW_IRQ_HANDLED};
+	struct dw_irq_stats st;
+	int pfd[2];
+
+	/* Read mode on a pipe whose writer goes away: EOF forever; disabled, not spun on. */
+	ck_assert_int_eq(pipe2(pfd, O_NONBLOCK | O_CLOEXEC), 0);
+	ck_assert_int_eq(dw_request_threaded_irq(pfd[0], primary_count, NULL, 0, "hup", &p), 0);
+	ck_assert_int_eq(write(pfd[1], "12345678", 8), 8);
+	ck_assert(DW_TEST_WAIT(atomic_load(&p.primary_calls) == 1, WAIT_MS));
+	close(pfd[1]);
+	ck_assert(DW_TEST_WAIT(stats_of(pfd[0], &p).error_disables == 1, WAIT_MS));
+	st = stats_of(pfd[0], &p);
+	ck_assert_uint_eq(st.depth, 1);
+	ck_assert(st.masked);
+	ck_assert_uint_eq(st.count, 1);
+	ck_assert_int_eq(dw_free_irq(pfd[0], &p), 0);
+	close(pfd[0]);
+}
+END_TEST
+
 /* Threads of this process whose name starts with @p prefix. */
 static int
 count_threads(const char *prefix)
@@ -725,6 +747,7 @@ main(void)
 	tcase_add_test(tc, test_free_while_firing);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_no_read_edge);
+	tcase_add_test(tc, test_hangup_disables_line);
 	tcase_add_test(tc, test_lifecycle);
 	tcase_add_test(tc, test_telemetry);
 	suite_add_tcase(s, tc);
