@@ -99,8 +99,10 @@ typedef enum dw_irq_return (*dw_irq_handler_t)(int fd, void *arg);
  *     DW_IRQF_SHARED, or their flags differ.
  *   - -EEXIST: @p fd already has a handler with this @p arg.
  *   - -ENOSPC: @p fd already has DW_IRQ_MAX_SHARED handlers.
+ *   - -EDEADLK: called from a primary handler (it may sleep).
  *   - -ENOMEM, -EAGAIN, -EMFILE: allocation, thread, epoll or eventfd creation failed.
- * Context: any thread, primary handlers included; may sleep (creates threads).
+ * Context: any thread but the interrupt thread, thread handlers included; sleeps
+ * (creates threads).
  */
 int dw_request_threaded_irq(int fd, dw_irq_handler_t primary, dw_irq_handler_t thread,
 			    uint32_t flags, const char *name, void *arg);

@@ -128,6 +128,14 @@ irq_check_request(int fd, dw_irq_handler_t primary, dw_irq_handler_t thread, uin
 {
 	int fl;
 
+	/*
+	 * It creates threads, and it could wait for an interrupt thread that is
+	 * stopping: the caller's own.
+	 */
+	if (irq_on_irq_thread) {
+		IRQ_LOG(ERR, "fd %d: request from a primary handler would block or deadlock", fd);
+		return -EDEADLK;
+	}
 	if (name == NULL || name[0] == '\0') {
 		IRQ_LOG(ERR, "fd %d: handler name is NULL or empty", fd);
 		return -EINVAL;

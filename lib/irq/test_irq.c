@@ -36,7 +36,7 @@ struct probe {
 	atomic_int thread_done;
 	enum dw_irq_return primary_ret;
 	sem_t *block;	       /* thread handler waits on it when set */
-	atomic_int rets[4];    /* results of API calls made from handlers */
+	atomic_int rets[5];    /* results of API calls made from handlers */
 	pthread_t primary_tid; /* written by the handler, read after a wait */
 	pthread_t thread_tid;
 	char thread_name[16];
@@ -417,6 +417,7 @@ primary_calls_api(int fd, void *arg)
 	p->rets[1] = dw_disable_irq(fd);
 	p->rets[2] = dw_disable_irq_nosync(fd);
 	p->rets[3] = dw_enable_irq(fd);
+	p->rets[4] = dw_request_threaded_irq(fd, primary_count, NULL, DW_IRQF_SHARED, "req", NULL);
 	atomic_fetch_add(&p->primary_calls, 1);
 	return DW_IRQ_HANDLED;
 }
@@ -444,6 +445,7 @@ START_TEST(test_free_from_own_handler)
 	ck_assert_int_eq(p.rets[1], -EDEADLK);
 	ck_assert_int_eq(p.rets[2], 0); /* nosync is fine from a primary */
 	ck_assert_int_eq(p.rets[3], 0);
+	ck_assert_int_eq(p.rets[4], -EDEADLK);
 	ck_assert_int_eq(dw_free_irq(fd, &p), 0);
 
 	ck_assert_int_eq(dw_request_threaded_irq(fd, NULL, thread_calls_api, 0, "selft", &q), 0);
