@@ -335,6 +335,100 @@ START_TEST(test_disable_waits_for_thread)
 }
 END_TEST
 
+static atomic_bool spin_release;
+static atomic_int spin_entered, spin_left;
+
+/* A primary that busy-waits (it must not sleep) until the test lets it go, 10 s at most. */
+static enum dw_irq_return
+primary_spin(int fd, void *arg)
+{
+	uint64_t deadline = dw_test_now_ms() + 10000;
+
+	atomic_fetch_add(&spin_entered, 1);
+	while (!atomic_load(&spin_release) && dw_test_now_ms() < deadline)
+		;
+	atomic_fetch_add(&spin_left, 1);
+	return DW_IRQ_HANDLED;
+}
+
+static void *
+disable_thread_primary(void *arg)
+{
+	struct disabler *d = arg;
+
+	d->ret = dw_disable_irq(d->fd);
+	d->thread_done_at_return = atomic_load(&spin_left);
+	atomic_store(&d->done, true);
+	return NULL;
+}
+
+START_TEST(test_disable_waits_for_primary)
+{
+	struct disabler d = {0};
+	pthread_t t;
+	int fd = efd_new();
+
+	d.fd = fd;
+	ck_assert_int_eq(dw_request_threaded_irq(fd, primary_spin, NULL, 0, "spin", &d), 0);
+	fire(fd);
+	ck_assert(DW_TEST_WAIT(atomic_load(&spin_entered) == 1, WAIT_MS));
+	ck_assert_int_eq(pthread_create(&t, NULL, disable_thread_primary, &d), 0);
+	ck_assert(DW_TEST_WAIT(stats_of(fd, &d).depth == 1, WAIT_MS));
+	dw_test_sleep_us(20000);
+	ck_assert(!atomic_load(&d.done));
+	atomic_store(&spin_release, true);
+	ck_assert(DW_TEST_WAIT(atomic_load(&d.done), WAIT_MS));
+	pthread_join(t, NULL);
+	ck_assert_int_eq(d.ret, 0);
+	ck_assert_int_eq(d.thread_done_at_return, 1);
+	ck_assert_int_eq(dw_free_irq(fd, &d), 0);
+	close(fd);
+}
+END_TEST
+
+static int sibling_fd = -1;
+static struct probe sibling;
+
+/* A thread handler may free a sibling on its line and disable (sync) another line. */
+static enum dw_irq_return
+thread_frees_sibling(int fd, void *arg)
+{
+	struct probe *p = arg;
+
+	p->rets[0] = dw_free_irq(fd, &sibling);
+	p->rets[1] = dw_disable_irq(sibling_fd);
+	p->rets[2] = dw_enable_irq(sibling_fd);
+	atomic_fetch_add(&p->thread_done, 1);
+	return DW_IRQ_HANDLED;
+}
+
+START_TEST(test_thread_handler_may_free_sibling)
+{
+	struct probe p = {0}, other = {.primary_ret = DW_IRQ_HANDLED};
+	int fd = efd_new();
+
+	sibling_fd = efd_new();
+	sibling.primary_ret = DW_IRQ_NONE;
+	ck_assert_int_eq(
+	    dw_request_threaded_irq(fd, NULL, thread_frees_sibling, DW_IRQF_SHARED, "sib-a", &p),
+	    0);
+	ck_assert_int_eq(
+	    dw_request_threaded_irq(fd, primary_count, NULL, DW_IRQF_SHARED, "sib-b", &sibling), 0);
+	ck_assert_int_eq(
+	    dw_request_threaded_irq(sibling_fd, primary_count, NULL, 0, "other", &other), 0);
+	fire(fd);
+	ck_assert(DW_TEST_WAIT(atomic_load(&p.thread_done) == 1, WAIT_MS));
+	ck_assert_int_eq(p.rets[0], 0);
+	ck_assert_int_eq(p.rets[1], 0);
+	ck_assert_int_eq(p.rets[2], 0);
+	ck_assert_uint_eq(stats_of(fd, &p).nr_handlers, 1);
+	ck_assert_int_eq(dw_free_irq(fd, &p), 0);
+	ck_assert_int_eq(dw_free_irq(sibling_fd, &other), 0);
+	close(fd);
+	close(sibling_fd);
+}
+END_TEST
+
 START_TEST(test_disable_delivers_on_enable)
 {
 	struct probe p = {.primary_ret = DW_IRQ_HANDLED};
@@ -743,6 +837,8 @@ main(void)
 	tcase_add_test(tc, test_thread_wakeups_merge);
 	tcase_add_test(tc, test_shared);
 	tcase_add_test(tc, test_disable_waits_for_thread);
+	tcase_add_test(tc, test_disable_waits_for_primary);
+	tcase_add_test(tc, test_thread_handler_may_free_sibling);
 	tcase_add_test(tc, test_disable_delivers_on_enable);
 	tcase_add_test(tc, test_spurious_disables_line);
 	tcase_add_test(tc, test_free_from_own_handler);
