@@ -6,7 +6,11 @@
 # vfio-pci, inject frames from the host with udp_peer.py and check what comes
 # back, that testpmd counted them and that VFIO allocated MSI-X vectors.
 #
-# usage: test_vm.sh [CASE...]   cases: virtio vmxnet3 e1000e (default: virtio vmxnet3)
+# usage: test_vm.sh [CASE...]
+#   cases: virtio vmxnet3 e1000e (dpdk-testpmd forwarding),
+#          virtio-rxintr vmxnet3-rxintr e1000e-rxintr (rxintr_check.c: echo
+#          while sleeping on the rx queue's VFIO MSI-X eventfd)
+#   default: virtio vmxnet3 virtio-rxintr vmxnet3-rxintr
 # env:   DW_VM_FRAMES (2000), DW_VM_RATE (1000 frames/s), DW_VM_MIN_PCT (90),
 #        DW_VM_CASE_TIMEOUT (240 s per case), DW_VM_UDP_BASE (random)
 # Ends with one line "N passed, N failed"; exits 0 only if nothing failed.
@@ -20,7 +24,7 @@ min_pct=${DW_VM_MIN_PCT:-90}
 case_timeout=${DW_VM_CASE_TIMEOUT:-240}
 base=${DW_VM_UDP_BASE:-$((40000 + 2 * (RANDOM % 4000)))}
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3)
+[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3 virtio-rxintr vmxnet3-rxintr)
 
 work=$(mktemp -d /tmp/dw-test-vm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -28,14 +32,29 @@ passed=0
 failed=0
 t_all=$EPOCHREALTIME
 
-# case NAME: NIC model, testpmd forwarding mode, whether MSI-X must show.
+# case NAME: NIC model, guest program (testpmd forwarding mode, or rxintr
+# for rxintr_check), what must show in /proc/interrupts.
 case_conf() {
 	case $1 in
 	virtio) echo "virtio io msix" ;;
 	vmxnet3) echo "vmxnet3 macswap msix" ;;
 	e1000e) echo "e1000e io none" ;;
+	virtio-rxintr) echo "virtio rxintr msix-rx" ;;
+	vmxnet3-rxintr) echo "vmxnet3 rxintr msix-rx" ;;
+	e1000e-rxintr) echo "e1000e rxintr msix-rx" ;;
 	*) return 1 ;;
 	esac
+}
+
+# rxintr_check is built on the host, into the cache the guest also sees.
+build_rxintr() {
+	local cache=${DW_VM_CACHE:-$here/out}
+	rxintr_bin=$cache/rxintr_check
+	mkdir -p "$cache"
+	[ "$rxintr_bin" -nt "$here/rxintr_check.c" ] && return 0
+	# shellcheck disable=SC2046 # pkg-config prints several words
+	cc -O2 -Wall -Wextra -o "$rxintr_bin" "$here/rxintr_check.c" \
+		$(pkg-config --cflags --libs libdpdk)
 }
 
 check() {
@@ -51,6 +70,7 @@ check() {
 
 run_case() {
 	local name=$1 nic mode irq port stop out peer_out vm_pid peer_pid vm_rc peer_rc rx t0
+	local guest_cmd
 	read -r nic mode irq < <(case_conf "$name") || {
 		echo "unknown case $name"
 		return 1
@@ -60,12 +80,17 @@ run_case() {
 	out=$work/$name.vm
 	peer_out=$work/$name.peer
 	bad=()
-	echo "== $name: $nic behind vfio-pci, dpdk-testpmd $mode forwarding, udp $port"
+	if [ "$mode" = rxintr ]; then
+		echo "== $name: $nic behind vfio-pci, rxintr_check echoing on rx interrupts, udp $port"
+		guest_cmd=("$rxintr_bin" -l 0 -n 1 --log-level=lib.eal:notice --
+			"/host$stop" "$case_timeout")
+	else
+		echo "== $name: $nic behind vfio-pci, dpdk-testpmd $mode forwarding, udp $port"
+		guest_cmd=(bash "$here/guest-testpmd.sh" "$stop" "$mode" "$case_timeout")
+	fi
 	t0=$EPOCHREALTIME
 	"$here/run-in-vm.sh" --nic "$nic" --udp-base "$port" --timeout "$case_timeout" \
-		--log "$work/$name.console" --cwd / -- \
-		bash "$here/guest-testpmd.sh" "$stop" "$mode" "$case_timeout" \
-		> "$out" 2>&1 &
+		--log "$work/$name.console" --cwd / -- "${guest_cmd[@]}" > "$out" 2>&1 &
 	vm_pid=$!
 	python3 "$here/udp_peer.py" --qemu-port "$port" --wait-ready "$case_timeout" \
 		--count "$frames" --rate "$rate" --min-pct "$min_pct" --drain 3 \
@@ -90,11 +115,20 @@ run_case() {
 	grep -E '^run-in-vm: (prepare|guest)' "$out"
 	check "$name" "guest exit status 0 (got $vm_rc)" [ "$vm_rc" -eq 0 ]
 	check "$name" ">= $min_pct% of $frames frames back on the host" [ "$peer_rc" -eq 0 ]
-	rx=$(awk '/Accumulated forward statistics/ { acc = 1 }
-		acc && /RX-packets:/ { print $2; exit }' "$out")
-	check "$name" "testpmd received >= $frames frames (${rx:-none})" \
-		[ "${rx:-0}" -ge "$frames" ]
-	if [ "$irq" = msix ]; then
+	if [ "$mode" = rxintr ]; then
+		grep '^rxintr_check: rx=' "$out" | sed 's/^/  guest: /'
+		rx=$(sed -n 's/^rxintr_check: rx=\([0-9]*\) .*/\1/p' "$out")
+		check "$name" "rxintr_check echoed >= $frames frames (${rx:-none})" \
+			[ "${rx:-0}" -ge "$frames" ]
+		check "$name" "rx queue vector vfio-msix[1] counted interrupts" \
+			grep -Eq '^rxintr_check: /proc/interrupts: *[0-9]+: +[1-9][0-9]* .*vfio-msix\[1\]' "$out"
+	else
+		rx=$(awk '/Accumulated forward statistics/ { acc = 1 }
+			acc && /RX-packets:/ { print $2; exit }' "$out")
+		check "$name" "testpmd received >= $frames frames (${rx:-none})" \
+			[ "${rx:-0}" -ge "$frames" ]
+	fi
+	if [ "$irq" != none ]; then
 		check "$name" "vfio-msix vector allocated" grep -q 'vfio-msix' "$out"
 	fi
 	grep -E 'vfio-(msix|msi|intx)' "$out" | sed 's/^/  guest: /'
@@ -108,6 +142,13 @@ run_case() {
 		failed=$((failed + 1))
 	fi
 }
+
+rxintr_bin=
+for c in "${cases[@]}"; do
+	case $c in
+	*-rxintr) build_rxintr || { echo "cannot build rxintr_check"; failed=$((failed + 1)); } ; break ;;
+	esac
+done
 
 idx=0
 for c in "${cases[@]}"; do
