@@ -29,6 +29,9 @@
 
 static __thread struct worker *tls_worker;
 
+/* Pause between worker creation attempts after one failed. */
+#define CREATE_RETRY_NS (20 * DW_NS_PER_MS)
+
 /* The manager thread and what wakes it. */
 static struct {
 	pthread_t thread;
@@ -137,7 +140,7 @@ pool_find_executing(struct pool *pool, const struct dw_work *work)
 {
 	struct worker *w;
 
-	TAILQ_FOREACH (w, &pool->busy_list, busy_entry)
+	TAILQ_FOREACH(w, &pool->busy_list, busy_entry)
 		if (w->current_work == work && w->current_func == work->func)
 			return w;
 	return NULL;
@@ -215,7 +218,7 @@ pool_flushers_wake(struct pool *pool, struct dw_work *w)
 {
 	struct flush_waiter *fw;
 
-	TAILQ_FOREACH (fw, &pool->flushers, entry) {
+	TAILQ_FOREACH(fw, &pool->flushers, entry) {
 		if (fw->work == w && !fw->done && flush_done(pool, w, fw->gen)) {
 			fw->done = true;
 			pthread_cond_signal(&fw->cond);
@@ -255,6 +258,7 @@ process_one(struct worker *wk, struct dw_work *w)
 	wk->current_gen = gen;
 	wk->current_color = color;
 	wk->current_start_ns = dw_now_ns();
+	__atomic_store_n(&wk->current_cpu_start_ns, UINT64_MAX, __ATOMIC_RELAXED);
 	wk->wd_reported = false;
 	TAILQ_INSERT_TAIL(&pool->busy_list, wk, busy_entry);
 	/* Once current_work is visible a queuer redirects here; now let it queue. Pairs with
@@ -270,9 +274,11 @@ process_one(struct worker *wk, struct dw_work *w)
 	__atomic_fetch_add(&wq->n_running, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&pool->lock);
 
-	wk->current_cpu_start_ns = dw_thread_cpu_ns();
+	cpu_ns = dw_thread_cpu_ns();
+	/* Read by the monitor under the pool lock; UINT64_MAX until this store. */
+	__atomic_store_n(&wk->current_cpu_start_ns, cpu_ns, __ATOMIC_RELAXED);
 	wk->current_func(w);
-	cpu_ns = dw_thread_cpu_ns() - wk->current_cpu_start_ns;
+	cpu_ns = dw_thread_cpu_ns() - cpu_ns;
 
 	/* @w may be freed or reused from here on: touch only what we copied. */
 	pthread_mutex_lock(&pool->lock);
@@ -339,8 +345,7 @@ worker_main(void *arg)
 	char name[16];
 
 	tls_worker = wk;
-	snprintf(name, sizeof(name), "dwk%u%c/%u", pool->node, "NHU"[pool->kind],
-		 (unsigned int)(pool->st.workers_created % 1000));
+	snprintf(name, sizeof(name), "dwk%u%c/%u", pool->node, "NHU"[pool->kind], wk -> id % 1000);
 	pthread_setname_np(pthread_self(), name);
 	if (pool->kind == POOL_HIGHPRI && setpriority(PRIO_PROCESS, 0, -10) < 0)
 		WORK_LOG(DEBUG, "cannot raise the priority of %s", name);
@@ -432,6 +437,7 @@ worker_create(struct pool *pool)
 	pool->nr_idle++;
 	pool->nr_workers++;
 	pool->st.workers_created++;
+	wk->id = (uint32_t)pool->st.workers_created;
 	pthread_mutex_unlock(&pool->lock);
 	rc = thread_start(&wk->thread, &pool->cpus, worker_main, wk);
 	pthread_mutex_lock(&pool->lock);
@@ -666,11 +672,12 @@ pool_monitor(struct pool *pool, uint64_t now)
 {
 	const struct dw_work_lib_conf *c = &work_lib.conf;
 	struct worker *wk;
+	uint64_t cpu0;
 	char fn[64];
 	char st;
 
 	/* Workers we marked asleep come back into the count once they run again. */
-	TAILQ_FOREACH (wk, &pool->busy_list, busy_entry) {
+	TAILQ_FOREACH(wk, &pool->busy_list, busy_entry) {
 		if ((wk->flags & W_DETECTED) && thread_state(wk->tid) == 'R')
 			worker_clr_flags(wk, W_DETECTED);
 	}
@@ -679,7 +686,7 @@ pool_monitor(struct pool *pool, uint64_t now)
 		return;
 	}
 	/* Pending work and nothing started since the last tick: look at the runners. */
-	TAILQ_FOREACH (wk, &pool->busy_list, busy_entry) {
+	TAILQ_FOREACH(wk, &pool->busy_list, busy_entry) {
 		if (wk->flags & WORKER_NOT_RUNNING)
 			continue;
 		st = thread_state(wk->tid);
@@ -690,8 +697,9 @@ pool_monitor(struct pool *pool, uint64_t now)
 		}
 		if (st != 'R' || (c->flags & DW_WORK_LIB_F_NO_HOG_DETECT))
 			continue; /* preempted or unknown: leave it */
-		if (worker_cpu_ns(wk) - wk->current_cpu_start_ns <
-		    (uint64_t)c->cpu_intensive_thresh_us * DW_NS_PER_US)
+		cpu0 = __atomic_load_n(&wk->current_cpu_start_ns, __ATOMIC_RELAXED);
+		if (cpu0 == UINT64_MAX ||
+		    worker_cpu_ns(wk) < cpu0 + (uint64_t)c->cpu_intensive_thresh_us * DW_NS_PER_US)
 			continue;
 		worker_set_flags(wk, W_INTENSIVE);
 		pool->st.hogs_detected++;
@@ -717,8 +725,8 @@ pool_watchdog(struct pool *pool, uint64_t now)
 	struct worker *wk;
 	char fn[64];
 
-	TAILQ_FOREACH (wk, &pool->busy_list, busy_entry) {
-		if (wk->wd_reported || now - wk->current_start_ns < thresh)
+	TAILQ_FOREACH(wk, &pool->busy_list, busy_entry) {
+		if (wk->wd_reported || now < wk->current_start_ns + thresh)
 			continue;
 		wk->wd_reported = true;
 		pool->st.watchdog_hits++;
@@ -727,15 +735,18 @@ pool_watchdog(struct pool *pool, uint64_t now)
 			 wk->current_pwq->wq->name, (now - wk->current_start_ns) / DW_NS_PER_MS,
 			 pool->id);
 	}
-	if (head != NULL && now - head->queued_at >= thresh &&
+	if (head != NULL && now >= head->queued_at + thresh &&
 	    (pool->wd_pending_work != head || pool->wd_pending_gen != head->queued_gen)) {
 		pool->wd_pending_work = head;
 		pool->wd_pending_gen = head->queued_gen;
 		pool->st.watchdog_hits++;
-		WORK_LOG(WARNING, "watchdog: %s on %s pending for %" PRIu64 " ms (pool %u)",
+		WORK_LOG(WARNING,
+			 "watchdog: %s on %s pending for %" PRIu64 " ms (pool %u: %u workers, "
+			 "%u idle, %u running of %u, %u pending)",
 			 work_func_name(head->func, fn, sizeof(fn)),
 			 ((struct pwq *)head->pwq)->wq->name,
-			 (now - head->queued_at) / DW_NS_PER_MS, pool->id);
+			 (now - head->queued_at) / DW_NS_PER_MS, pool->id, pool->nr_workers,
+			 pool->nr_idle, pool->nr_running, pool->concurrency, pool->nr_pending);
 	}
 }
 
@@ -775,8 +786,13 @@ pool_manage(struct pool *pool, uint64_t now, bool watchdog)
 	bool busy;
 
 	pthread_mutex_lock(&pool->lock);
-	while (pool_wants_worker(pool) && worker_create(pool) == 0)
-		;
+	/* After a failure, retry at a slower pace: rescuers cover the gap. */
+	while (pool_wants_worker(pool) && now >= pool->create_retry_ns) {
+		if (worker_create(pool) < 0) {
+			pool->create_retry_ns = now + CREATE_RETRY_NS;
+			break;
+		}
+	}
 	if (need_more_worker(pool) && pool->nr_idle == 0) {
 		if (pool->starved_since_ns == 0)
 			pool->starved_since_ns = now;
@@ -917,7 +933,9 @@ pools_fini(void)
 	for (i = 0; i < work_lib.nr_pools; i++) {
 		pool = work_lib.pools[i];
 		pthread_mutex_lock(&pool->lock);
-		TAILQ_FOREACH (wk, &pool->workers, all_entry) {
+		TAILQ_FOREACH(wk, &pool->workers, all_entry) {
+			if (wk->flags & W_DIE)
+				continue; /* reaped already, on its way out */
 			if (wk->flags & W_IDLE) {
 				TAILQ_REMOVE(&pool->idle_list, wk, idle_entry);
 				pool->nr_idle--;

@@ -129,7 +129,10 @@ hammer_main(void *arg)
 	struct hammer *h = arg;
 	unsigned int i;
 
-	for (i = 0; i < h->n; i++)
+	uint64_t deadline = dw_test_now_ms() + 3000;
+
+	/* Enough successful queueings to overlap runs, however slow the build. */
+	for (i = 0; h->queued < h->n && dw_test_now_ms() < deadline; i++)
 		h->queued += dw_queue_work_on((int)(i % 2), h->wq, &h->it->work);
 	return NULL;
 }
@@ -154,7 +157,7 @@ START_TEST(test_non_reentrant)
 	ck_assert_int_ge(dw_flush_work(&it.work), 0);
 	ck_assert_uint_eq(it.max_inside, 1);
 	ck_assert_uint_eq(runs(&it), total);
-	ck_assert_uint_gt(total, 1);
+	ck_assert_uint_gt(total, 100);
 	lib_down();
 }
 END_TEST
@@ -527,7 +530,7 @@ START_TEST(test_bad_input)
 	/* Flushing or cancelling oneself from inside: refused, no deadlock. */
 	dw_work_init(&self_work, self_fn);
 	ck_assert(dw_queue_work(dw_system_wq, &self_work));
-	ck_assert_int_eq(dw_flush_work(&self_work), 1);
+	ck_assert_int_ge(dw_flush_work(&self_work), 0); /* 0 if it finished already */
 	ck_assert_int_eq(self_rc[0], -EDEADLK);
 	ck_assert_int_eq(self_rc[1], -EDEADLK);
 	ck_assert_int_eq(self_rc[2], -EDEADLK);

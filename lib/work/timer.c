@@ -70,6 +70,7 @@ heap_remove(struct dw_delayed_work *dw)
 
 	dw->heap_idx = -1;
 	dw->timer = NULL;
+	__atomic_fetch_and(&dw->work.state, ~WORK_TIMER, __ATOMIC_RELEASE);
 	if (last == dw)
 		return;
 	heap_set(i, last);
@@ -99,6 +100,7 @@ timer_arm(struct dw_delayed_work *dw, struct dw_wq *wq, int target, uint64_t del
 	dw->cpu = target;
 	dw->timer_wq = wq;
 	dw->timer = &tm;
+	__atomic_fetch_or(&dw->work.state, WORK_TIMER, __ATOMIC_RELEASE);
 	heap_set(tm.len++, dw);
 	heap_up((unsigned int)dw->heap_idx);
 	first = tm.heap[0] == dw;

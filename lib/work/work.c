@@ -43,7 +43,8 @@ work_list_append(struct work_list *l, struct dw_work *w)
 	else
 		l->head = w;
 	l->tail = w;
-	w->list = l;
+	/* Pairs with the acquire in work_linked_on(). */
+	__atomic_store_n(&w->list, l, __ATOMIC_RELEASE);
 }
 
 void
@@ -58,7 +59,7 @@ work_list_remove(struct work_list *l, struct dw_work *w)
 	else
 		l->tail = w->prev;
 	w->next = w->prev = NULL;
-	w->list = NULL;
+	__atomic_store_n(&w->list, NULL, __ATOMIC_RELAXED);
 }
 
 struct dw_work *
@@ -323,6 +324,19 @@ dw_queue_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t 
 }
 
 /*
+ * True if @w sits on a list of @pool (whose lock the caller holds). A queuer
+ * targeting another pool stores last_pool before it links the item there
+ * (release, in work_list_append()), so seeing the link means seeing the pool.
+ */
+static bool
+work_linked_on(struct dw_work *w, struct pool *pool)
+{
+	if (__atomic_load_n(&w->list, __ATOMIC_ACQUIRE) == NULL)
+		return false;
+	return WORK_LOAD(&w->last_pool) == pool;
+}
+
+/*
  * Take PENDING away from whoever holds it so the caller owns it:
  *   1: it was pending; the item is now off its list or timer,
  *   0: it was idle; the caller now holds PENDING,
@@ -358,7 +372,7 @@ grab_pending(struct dw_work *w, bool is_dwork, bool count_cancel)
 	if (pool == NULL)
 		return -EAGAIN;
 	pthread_mutex_lock(&pool->lock);
-	if (w->list == NULL || WORK_LOAD(&w->last_pool) != pool) {
+	if (!work_linked_on(w, pool)) {
 		pthread_mutex_unlock(&pool->lock);
 		return -EAGAIN;
 	}
@@ -425,6 +439,15 @@ dw_mod_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t de
 	return was;
 }
 
+/* PENDING, yet neither linked nor on a timer nor held by a canceller. */
+static bool
+work_in_transit(const struct dw_work *w)
+{
+	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
+
+	return (st & (WORK_PENDING | WORK_TIMER | WORK_CANCELING)) == WORK_PENDING;
+}
+
 int
 dw_flush_work(struct dw_work *work)
 {
@@ -453,12 +476,24 @@ dw_flush_work(struct dw_work *work)
 	if (pool == NULL)
 		return 0;
 	dw_blocking_begin();
-	pthread_mutex_lock(&pool->lock);
-	if (work->list != NULL || pool_find_executing(pool, work) != NULL) {
-		busy = true;
-		pool_flush_wait(pool, work, work->queued_gen);
+	for (;;) {
+		pthread_mutex_lock(&pool->lock);
+		if (work_linked_on(work, pool) || pool_find_executing(pool, work) != NULL) {
+			busy = true;
+			pool_flush_wait(pool, work, work->queued_gen);
+		} else if (WORK_LOAD(&work->last_pool) != pool) {
+			/* Queued on another pool meanwhile: look there. */
+			pthread_mutex_unlock(&pool->lock);
+			pool = WORK_LOAD(&work->last_pool);
+			continue;
+		}
+		pthread_mutex_unlock(&pool->lock);
+		if (busy || !work_in_transit(work))
+			break;
+		/* PENDING but on no list and no timer: a queueing is under way. */
+		sched_yield();
+		pool = WORK_LOAD(&work->last_pool);
 	}
-	pthread_mutex_unlock(&pool->lock);
 	dw_blocking_end();
 	return busy;
 }
@@ -674,7 +709,7 @@ wq_lookup_locked(const char *name)
 {
 	struct dw_wq *wq;
 
-	TAILQ_FOREACH (wq, &work_lib.wqs, entry)
+	TAILQ_FOREACH(wq, &work_lib.wqs, entry)
 		if (strcmp(wq->name, name) == 0)
 			return wq;
 	return NULL;

@@ -36,6 +36,7 @@ extern int dw_work_logtype;
 /* dw_work.state bits (atomic). */
 #define WORK_PENDING RTE_BIT32(0)   /* queued, timer armed, or held by a canceller */
 #define WORK_CANCELING RTE_BIT32(1) /* a cancel_sync holds PENDING: queueing fails */
+#define WORK_TIMER RTE_BIT32(2)	    /* delayed work: its timer is armed */
 
 /* Relaxed accessors for dw_work fields read outside the lock that writes them. */
 #define WORK_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -77,6 +78,7 @@ struct worker {
 	struct pool *pool;
 	pthread_t thread;
 	pid_t tid;	     /* written by the thread before it first parks */
+	uint32_t id;	     /* creation number in its pool (thread name) */
 	clockid_t cpu_clock; /* per-thread CPU clock, for the monitor */
 	pthread_cond_t cond; /* wakes this worker; waits use pool->lock */
 	/* Protected by pool->lock. */
@@ -119,6 +121,7 @@ struct pool {
 	struct worker_list workers;   /* every worker but rescuers */
 	TAILQ_HEAD(, flush_waiter) flushers;
 	uint64_t starved_since_ns; /* needs a worker and has none (mayday clock) */
+	uint64_t create_retry_ns;  /* no creation attempt before this (after a failure) */
 	uint64_t mon_last_started; /* monitor: started count at the last tick */
 	uint64_t wd_pending_gen;   /* watchdog: last pending head reported */
 	struct dw_work *wd_pending_work;

@@ -20,7 +20,7 @@ tel_wq_list(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(params);
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
 	pthread_mutex_lock(&work_lib.lock);
-	TAILQ_FOREACH (wq, &work_lib.wqs, entry)
+	TAILQ_FOREACH(wq, &work_lib.wqs, entry)
 		rte_tel_data_add_array_string(d, wq->name);
 	pthread_mutex_unlock(&work_lib.lock);
 	return 0;
@@ -38,7 +38,7 @@ tel_wq_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (params == NULL)
 		return -EINVAL;
 	pthread_mutex_lock(&work_lib.lock);
-	TAILQ_FOREACH (wq, &work_lib.wqs, entry)
+	TAILQ_FOREACH(wq, &work_lib.wqs, entry)
 		if (strcmp(wq->name, params) == 0)
 			break;
 	if (wq != NULL) {
