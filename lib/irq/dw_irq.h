@@ -29,7 +29,7 @@
  * Lifecycle: the interrupt thread starts with the first dw_request_threaded_irq()
  * and stops when dw_free_irq() removes the last handler. There is no init or
  * fini call. The telemetry commands /dwork/irq/list and /dwork/irq/info,<fd>
- * are registered by a constructor when libdwork is loaded.
+ * are registered by the first dw_request_threaded_irq().
  *
  * Every function is thread-safe. No handler is ever called under an internal
  * lock, so handlers may call dw_enable_irq() and dw_disable_irq_nosync().

@@ -248,6 +248,7 @@ dw_request_threaded_irq(int fd, dw_irq_handler_t primary, dw_irq_handler_t threa
 	ret = irq_check_request(fd, primary, thread, flags, name);
 	if (ret < 0)
 		return ret;
+	irq_telemetry_register();
 	a = calloc(1, sizeof(*a));
 	if (a == NULL) {
 		IRQ_LOG(ERR, "%s: out of memory", name);

@@ -133,5 +133,6 @@ void irq_stats_fill(const struct irq_desc *desc, const struct irq_action *a,
 struct rte_tel_data;
 int irq_telemetry_list(const char *cmd, const char *params, struct rte_tel_data *d);
 int irq_telemetry_info(const char *cmd, const char *params, struct rte_tel_data *d);
+void irq_telemetry_register(void);
 
 #endif /* IRQ_PRIVATE_H */

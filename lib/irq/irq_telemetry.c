@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Telemetry: /dwork/irq/list (the fds with handlers) and /dwork/irq/info,<fd>
- * (a line's counters and, as parallel arrays, its handlers'). Registered by a
- * constructor, as DPDK libraries do; the copies are taken under irq_lock and
- * formatted after it is dropped.
+ * (a line's counters and, as parallel arrays, its handlers'). Registered with
+ * the first request; the copies are taken under irq_lock and formatted after
+ * it is dropped.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_common.h>
 #include <rte_telemetry.h>
 
 #include "irq_private.h"
@@ -123,7 +122,8 @@ irq_telemetry_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-RTE_INIT(irq_telemetry_init)
+static void
+irq_telemetry_register_once(void)
 {
 	rte_telemetry_register_cmd(
 	    "/dwork/irq/list", irq_telemetry_list,
@@ -131,4 +131,17 @@ RTE_INIT(irq_telemetry_init)
 	rte_telemetry_register_cmd(
 	    "/dwork/irq/info", irq_telemetry_info,
 	    "Returns a line's counters and its handlers'. Parameters: int fd");
+}
+
+/*
+ * Called by every request rather than by a constructor, so that a program
+ * linked with the static libdwork gets the commands too (a constructor in an
+ * object nothing references would be left out of the link).
+ */
+void
+irq_telemetry_register(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, irq_telemetry_register_once);
 }
