@@ -239,7 +239,10 @@ int dw_mod_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_
  */
 int dw_flush_work(struct dw_work *work);
 
-/** Fire a pending timer now, then dw_flush_work(). Same returns. */
+/**
+ * Fire a pending timer now, then dw_flush_work(). Same returns; 1 also when
+ * the item ran from a timer fired here before the flush looked.
+ */
 int dw_flush_delayed_work(struct dw_delayed_work *dwork);
 
 /**

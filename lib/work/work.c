@@ -502,7 +502,9 @@ int
 dw_flush_delayed_work(struct dw_delayed_work *dwork)
 {
 	struct dw_work *w = dwork != NULL ? &dwork->work : NULL;
+	bool fired = false;
 	struct dw_wq *wq;
+	int rc;
 
 	if (!work_valid(w, __func__))
 		return -EINVAL;
@@ -510,8 +512,10 @@ dw_flush_delayed_work(struct dw_delayed_work *dwork)
 	if (timer_disarm(dwork)) {
 		wq = WORK_LOAD(&w->wq);
 		work_queue_held(wq, w, dwork->cpu, false);
+		fired = true;
 	}
-	return dw_flush_work(w);
+	rc = dw_flush_work(w);
+	return rc < 0 ? rc : (rc || fired);
 }
 
 /* Wait for a running instance of @w to return (the caller holds PENDING). */

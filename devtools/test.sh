@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Build dwork three ways and run its test suites:
+#   build/       every suite but vm (unit, cm, stress, integration)
+#   build-asan/  the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   build-tsan/  the concurrency suites (tagged tsan) under ThreadSanitizer
+# plus clang-format and a stand-alone compile of every public header.
+# Integration tests create network namespaces and tap devices: run as root.
+# Ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+devtools/deps.sh || exit 1
+
+passed=0
+failed=0
+note() { printf '\n=== %s\n' "$*"; }
+
+# Count meson's "Ok:" / "Fail:" / "Timeout:" lines into the totals.
+tally() {
+	local log=$1 ok fail to
+	ok=$(awk '/^Ok:/ {print $2}' "$log" | tail -n1)
+	fail=$(awk '/^Fail:/ {print $2}' "$log" | tail -n1)
+	to=$(awk '/^Timeout:/ {print $2}' "$log" | tail -n1)
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0} + ${to:-0}))
+	if [ -z "$ok" ]; then
+		failed=$((failed + 1)) # the run itself broke
+	fi
+}
+
+setup() {
+	local dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi && ninja -C "$dir"
+}
+
+run_suites() {
+	local dir=$1 log
+	shift
+	log=$(mktemp)
+	meson test -C "$dir" --print-errorlogs "$@" 2>&1 | tee "$log"
+	tally "$log"
+	rm -f "$log"
+}
+
+note "style: clang-format"
+bad=$(git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror 2>&1 | grep -c 'error:' || true)
+if [ "$bad" -eq 0 ]; then passed=$((passed + 1)); else
+	git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror 2>&1 | grep 'error:' | head
+	failed=$((failed + 1))
+fi
+
+note "public headers compile on their own"
+if devtools/check-headers.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+note "plain build"
+if setup build; then
+	run_suites build --no-suite vm
+else
+	failed=$((failed + 1))
+fi
+
+note "ASan + UBSan build"
+if setup build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		DW_TEST_TIME_SCALE=2 DW_STRESS_OPS=1000000 \
+		run_suites build-asan --no-suite vm --timeout-multiplier 3
+else
+	failed=$((failed + 1))
+fi
+
+note "TSan build (concurrency suites)"
+if setup build-tsan -Db_sanitize=thread -Db_lundef=false; then
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		DW_TEST_TIME_SCALE=4 DW_STRESS_OPS=300000 \
+		run_suites build-tsan --suite tsan --timeout-multiplier 4
+else
+	failed=$((failed + 1))
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
