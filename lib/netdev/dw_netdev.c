@@ -49,7 +49,7 @@ netdev_driver_find(const char *devargs)
 	const struct dw_netdev_driver *drv, *best = NULL;
 	size_t best_len = 0;
 
-	TAILQ_FOREACH (drv, &netdev_drivers, next) {
+	TAILQ_FOREACH(drv, &netdev_drivers, next) {
 		size_t len = drv->prefix != NULL ? strlen(drv->prefix) : 0;
 
 		if (len > 0 && strncmp(devargs, drv->prefix, len) == 0 && len > best_len) {
@@ -59,7 +59,7 @@ netdev_driver_find(const char *devargs)
 	}
 	if (best != NULL)
 		return best;
-	TAILQ_FOREACH (drv, &netdev_drivers, next) {
+	TAILQ_FOREACH(drv, &netdev_drivers, next) {
 		if (drv->match != NULL && drv->match(devargs))
 			return drv;
 	}
@@ -299,7 +299,7 @@ netdev_in_own_callback(struct dw_netdev *nd)
 	if (cur == NULL)
 		return false;
 	rte_spinlock_lock(&nd->subs_lock);
-	TAILQ_FOREACH (s, &nd->subs, next) {
+	TAILQ_FOREACH(s, &nd->subs, next) {
 		if (&s->work == cur)
 			found = true;
 	}

@@ -217,7 +217,14 @@ struct dw_netdev_info {
 	bool started;		       /**< Port started. */
 	bool lsc_intr;		       /**< Link changes are reported by interrupt. */
 	uint16_t nb_rxq_intr;	       /**< Rx queues with an interrupt fd. */
-	uint64_t resets;	       /**< Resets handled since open. */
+	/**
+	 * Of those, queues whose arm cannot re-check for packets that arrived
+	 * before the interrupt was enabled (no queue count, no descriptor
+	 * status, fd not a packet fd: virtio-user in DPDK 22.11). Arm returns 0
+	 * for them; a sleeper must bound its epoll timeout.
+	 */
+	uint16_t nb_rxq_intr_nocheck;
+	uint64_t resets; /**< Resets handled since open. */
 };
 
 /**

@@ -36,7 +36,7 @@ dw_netdev_event_raise(struct dw_netdev *nd, uint32_t events)
 	struct netdev_sub *s;
 
 	rte_spinlock_lock(&nd->subs_lock);
-	TAILQ_FOREACH (s, &nd->subs, next) {
+	TAILQ_FOREACH(s, &nd->subs, next) {
 		uint32_t ev = events & s->events;
 
 		if (ev == 0)
@@ -99,7 +99,7 @@ dw_netdev_event_unsubscribe(uint16_t port, int sub_id)
 	if (nd == NULL)
 		return -ENODEV;
 	rte_spinlock_lock(&nd->subs_lock);
-	TAILQ_FOREACH (s, &nd->subs, next) {
+	TAILQ_FOREACH(s, &nd->subs, next) {
 		if (s->id == sub_id)
 			break;
 	}

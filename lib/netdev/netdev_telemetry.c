@@ -50,6 +50,7 @@ netdev_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_int(d, "max_txq", info.max_txq);
 	rte_tel_data_add_dict_int(d, "lsc_intr", info.lsc_intr);
 	rte_tel_data_add_dict_int(d, "nb_rxq_intr", info.nb_rxq_intr);
+	rte_tel_data_add_dict_int(d, "nb_rxq_intr_nocheck", info.nb_rxq_intr_nocheck);
 	rte_tel_data_add_dict_u64(d, "resets", info.resets);
 	if (dw_netdev_link_get((uint16_t)id, &link) == 0) {
 		rte_tel_data_add_dict_int(d, "link_up", link.up);

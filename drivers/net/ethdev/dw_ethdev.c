@@ -686,8 +686,12 @@ ethdev_info_get(struct dw_netdev *nd, struct dw_netdev_info *info)
 	info->max_rxq = RTE_MIN(di.max_rx_queues, DW_NETDEV_MAX_QUEUES);
 	info->max_txq = RTE_MIN(di.max_tx_queues, DW_NETDEV_MAX_QUEUES);
 	info->lsc_intr = p->configured && p->econf.intr_conf.lsc;
-	for (q = 0; info->started && q < p->conf.nb_rxq; q++)
-		info->nb_rxq_intr += p->rxq[q].fd >= 0;
+	for (q = 0; info->started && q < p->conf.nb_rxq; q++) {
+		if (p->rxq[q].fd < 0)
+			continue;
+		info->nb_rxq_intr++;
+		info->nb_rxq_intr_nocheck += p->rxq[q].recheck == ETHDEV_RECHECK_NONE;
+	}
 	return 0;
 }
 

@@ -181,6 +181,25 @@ quiesce_and_arm(uint16_t port, int ep)
 		;
 }
 
+/* One sleep cycle on the queue's current fd: arm, inject @p n frames, wake, receive them all. */
+static void
+sleep_wake_receive(uint16_t port, unsigned int n, uint32_t first_seq)
+{
+	struct epoll_event ev;
+	int fd, ep, s;
+
+	fd = dw_netdev_rx_intr_fd(port, 0);
+	ck_assert_int_ge(fd, 0);
+	ep = epoll_with(fd);
+	s = kernel_sock();
+	quiesce_and_arm(port, ep);
+	kernel_send(s, n, first_seq);
+	ck_assert_int_eq(epoll_wait(ep, &ev, 1, 3000), 1);
+	ck_assert_uint_eq(rx_test_frames(port, n, first_seq, 3000), n);
+	close(s);
+	close(ep);
+}
+
 START_TEST(test_tap_rx_intr)
 {
 	struct dw_netdev_stats st;
@@ -228,9 +247,7 @@ END_TEST
 
 START_TEST(test_tap_stop_start)
 {
-	struct epoll_event ev;
 	uint16_t port;
-	int fd, ep, s;
 
 	if (!setup())
 		return;
@@ -240,16 +257,7 @@ START_TEST(test_tap_stop_start)
 	ck_assert_int_eq(dw_netdev_rx_intr_fd(port, 0), -EIO);
 	ck_assert_int_eq(dw_netdev_start(port), 0);
 	/* Fetched again after start, as the API asks. */
-	fd = dw_netdev_rx_intr_fd(port, 0);
-	ck_assert_int_ge(fd, 0);
-	ep = epoll_with(fd);
-	s = kernel_sock();
-	quiesce_and_arm(port, ep);
-	kernel_send(s, 4, 1);
-	ck_assert_int_eq(epoll_wait(ep, &ev, 1, 3000), 1);
-	ck_assert_uint_eq(rx_test_frames(port, 4, 1, 3000), 4);
-	close(s);
-	close(ep);
+	sleep_wake_receive(port, 4, 1);
 	ck_assert_int_eq(dw_netdev_close(port), 0);
 }
 END_TEST
@@ -309,10 +317,9 @@ START_TEST(test_tap_link_events)
 	struct dw_wq_conf wc = {.size = sizeof(wc), .flags = DW_WQ_ORDERED};
 	struct link_rec rec = {0};
 	struct dw_netdev_info info;
-	struct epoll_event ev;
 	struct dw_wq *wq;
 	uint16_t port;
-	int sub, fd, ep, s;
+	int sub;
 
 	if (!setup())
 		return;
@@ -341,16 +348,7 @@ START_TEST(test_tap_link_events)
 	ck_assert_uint_eq(info.resets, 1);
 	ck_assert(info.started);
 	/* The port still delivers rx interrupts on its (possibly new) fd. */
-	fd = dw_netdev_rx_intr_fd(port, 0);
-	ck_assert_int_ge(fd, 0);
-	ep = epoll_with(fd);
-	s = kernel_sock();
-	quiesce_and_arm(port, ep);
-	kernel_send(s, 16, 77);
-	ck_assert_int_eq(epoll_wait(ep, &ev, 1, 3000), 1);
-	ck_assert_uint_eq(rx_test_frames(port, 16, 77, 3000), 16);
-	close(s);
-	close(ep);
+	sleep_wake_receive(port, 16, 77);
 
 	ck_assert_int_eq(dw_netdev_event_unsubscribe(port, sub), 0);
 	ck_assert_int_eq(dw_netdev_close(port), 0);
