@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DW_BH_H
+#define DW_BH_H
+
+/**
+ * @file
+ * BH lanes: short, non-sleeping work run on EAL lcores between poll bursts.
+ *
+ * Every EAL lcore has a lane. Work queued on a DW_WQ_BH workqueue goes to a
+ * lane (the calling lcore's, or the one named with dw_queue_work_on()) and
+ * runs on that lcore when its run loop calls dw_bh_lane_run(), under a budget
+ * of items and time. Producers on any thread push without locks; FIFO order
+ * holds per producer. A producer whose lane owner is parked rings it through
+ * the kick hook the run loop installs (dw_bh_set_kick()).
+ *
+ * Semantics are the pool queues' (dw_work.h), with these differences:
+ * - items must not sleep; dw_blocking_begin() in a BH item is a bug;
+ * - dw_cancel_work_sync() and dw_flush_work() spin (yielding) until the lane
+ *   has dropped or run the item; called on the lane's own lcore they fail
+ *   with -EDEADLK unless the item is idle;
+ * - dw_cancel_work() of a queued BH item marks it cancelled where it sits;
+ *   the lane drops it when it gets there. Queueing it again before that
+ *   revives it in place (it is then counted queued again).
+ * Delayed BH work is kept in a per-lane timer heap serviced by
+ * dw_bh_lane_run() itself: it fires only while the lcore runs its loop, and
+ * the loop should not sleep past dw_bh_lane_next_timer().
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "dw_work.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Create a lane for every EAL lcore and dw_system_bh_wq ("events_bh").
+ * @return 0; -EALREADY; -ESHUTDOWN (dw_work_lib_init() not called, or EAL
+ *   not initialised); -ENOMEM.
+ * Context: main thread, after rte_eal_init() and dw_work_lib_init().
+ * dw_work_lib_fini() tears the lanes down after draining BH queues.
+ */
+int dw_bh_init(void);
+
+/**
+ * Run the calling lcore's lane: expired BH timers first, then queued items
+ * in FIFO order, until the lane is empty, @p max_items ran, or @p max_ns
+ * nanoseconds passed (checked between items; 0 means no time limit).
+ * @return number of items run (dropped cancelled items not counted).
+ * Context: the lane's own lcore only (returns 0 elsewhere); never sleeps.
+ */
+unsigned int dw_bh_lane_run(unsigned int max_items, uint64_t max_ns);
+
+/**
+ * True if lane @p lcore has items queued (cancelled ones included) or an
+ * expired timer. A relaxed check meant for the run loop's re-check before it
+ * parks; pair it with the kick hook for producers that come after.
+ */
+bool dw_bh_lane_pending(unsigned int lcore);
+
+/** Deadline (dw_now_ns() clock) of lane @p lcore's next BH timer, UINT64_MAX if none. */
+uint64_t dw_bh_lane_next_timer(unsigned int lcore);
+
+/**
+ * Hook called by producers after they queue on lane @p lcore: the run loop
+ * uses it to ring the lcore's doorbell when it is parked. Called from any
+ * thread, without locks held; must be cheap when the lcore is busy.
+ */
+typedef void (*dw_bh_kick_t)(unsigned int lcore, void *arg);
+
+/** Install (or clear with NULL) the kick hook of lane @p lcore. 0 or -EINVAL. */
+int dw_bh_set_kick(unsigned int lcore, dw_bh_kick_t kick, void *arg);
+
+/**
+ * Take lane @p lcore offline for good and hand its queued items and armed
+ * timers to lane @p trustee (the kernel's trustee on CPU hot-unplug). Later
+ * queueing on @p lcore goes to @p trustee too. Nothing queued is lost.
+ * @return number of items and timers moved; -EINVAL (bad lcore, same lcore,
+ *   trustee offline); -EBUSY (called on @p lcore itself while it runs items).
+ * Context: any thread; the owner must have left its run loop.
+ */
+int dw_bh_lane_offline(unsigned int lcore, unsigned int trustee);
+
+/** Counters of one lane (single writer: its lcore, except queued). */
+struct dw_bh_lane_stats {
+	uint64_t queued;    /**< Items pushed on this lane. */
+	uint64_t ran;       /**< Items run. */
+	uint64_t dropped;   /**< Cancelled items dropped. */
+	uint64_t timers;    /**< BH timers fired. */
+	uint64_t runs;      /**< dw_bh_lane_run() calls that ran something. */
+	uint64_t budget_exhausted; /**< Runs that stopped with work left. */
+	uint64_t kicks;     /**< Kick hook calls made by producers. */
+	bool online;
+};
+
+/** Read lane @p lcore's counters. 0, -EINVAL, -ESHUTDOWN. */
+int dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DW_BH_H */
