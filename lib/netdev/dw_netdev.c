@@ -9,6 +9,11 @@
 
 RTE_LOG_REGISTER(dw_netdev_logtype, dw.netdev, INFO);
 
+RTE_INIT(netdev_init)
+{
+	netdev_telemetry_register();
+}
+
 /* The fast path of a stopped (or never opened) port: nothing in, nothing out. */
 static uint16_t
 netdev_dummy_burst(void *q, struct rte_mbuf **pkts, uint16_t n)

@@ -77,4 +77,11 @@ extern struct dw_netdev *netdev_ports[DW_NETDEV_MAX_PORTS];
  */
 struct dw_netdev *netdev_get_locked(uint16_t port, const char *caller);
 
+/*
+ * Register the /dwork/port/... telemetry commands. Called by a constructor
+ * in dw_netdev.c, so that linking the static library for the port API alone
+ * brings the commands along.
+ */
+void netdev_telemetry_register(void);
+
 #endif /* NETDEV_PRIVATE_H */

@@ -68,7 +68,8 @@ netdev_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-RTE_INIT(netdev_telemetry_init)
+void
+netdev_telemetry_register(void)
 {
 	rte_telemetry_register_cmd("/dwork/port/list", netdev_tel_list,
 				   "Ids of the open dwork ports. No parameters.");

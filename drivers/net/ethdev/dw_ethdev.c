@@ -294,6 +294,7 @@ ethdev_start_locked(struct ethdev_port *p, bool *fds_changed)
 	ret = rte_eth_dev_start(p->eth_port);
 	if (ret < 0 && p->econf.intr_conf.rxq) {
 		struct dw_netdev_conf c = p->conf;
+		uint32_t flags = p->conf.flags;
 
 		ETHDEV_LOG(INFO, "port %u: start with rx interrupts failed (%s), retrying without",
 			   p->dw_port, strerror(-ret));
@@ -301,7 +302,7 @@ ethdev_start_locked(struct ethdev_port *p, bool *fds_changed)
 		ret = ethdev_setup(p, &c);
 		if (ret == 0)
 			ret = rte_eth_dev_start(p->eth_port);
-		p->conf.flags = p->conf.flags & ~DW_NETDEV_F_NO_RX_INTR; /* Next time, try again. */
+		p->conf.flags = flags; /* The next start (or reset) tries again. */
 	}
 	if (ret < 0)
 		return ret;
@@ -710,9 +711,9 @@ static const struct dw_netdev_ops ethdev_ops = {
     .info_get = ethdev_info_get,
 };
 
-/* Find (or hot-plug) the ethdev of @p devargs. */
+/* Find (or hot-plug: *plugged set) the ethdev of @p devargs. */
 static int
-ethdev_attach(const char *devargs, uint16_t *eth_port)
+ethdev_attach(const char *devargs, uint16_t *eth_port, bool *plugged)
 {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	size_t len = strcspn(devargs, ",");
@@ -729,6 +730,7 @@ ethdev_attach(const char *devargs, uint16_t *eth_port)
 		ETHDEV_LOG(ERR, "%s: rte_dev_probe: %s", devargs, strerror(-ret));
 		return -ENODEV;
 	}
+	*plugged = true;
 	if (rte_eth_dev_get_port_by_name(name, eth_port) < 0) {
 		ETHDEV_LOG(ERR, "%s: probed, but no ethdev port named %s", devargs, name);
 		return -ENODEV;
@@ -742,6 +744,7 @@ ethdev_probe(struct dw_netdev *nd, const char *devargs)
 	char name[RTE_ETH_NAME_MAX_LEN];
 	struct rte_eth_dev_info di;
 	struct ethdev_port *p;
+	bool plugged = false;
 	unsigned int i;
 	uint16_t q;
 	int ret;
@@ -758,19 +761,19 @@ ethdev_probe(struct dw_netdev *nd, const char *devargs)
 	dw_work_init(&p->reset_work, ethdev_reset_work);
 	dw_work_init(&p->lsc_work, ethdev_lsc_work);
 	dw_delayed_work_init(&p->link_watch, ethdev_link_watch_work);
-	ret = ethdev_attach(devargs, &p->eth_port);
+	ret = ethdev_attach(devargs, &p->eth_port, &plugged);
 	if (ret < 0)
 		goto free_port;
 	ret = rte_eth_dev_info_get(p->eth_port, &di);
 	if (ret < 0)
-		goto free_port;
+		goto detach;
 	p->device = di.device;
 	p->lsc_capable = di.dev_flags != NULL && (*di.dev_flags & RTE_ETH_DEV_INTR_LSC);
 	ret = rte_eth_dev_get_name_by_port(p->eth_port, name);
 	if (ret == 0)
 		ret = dw_netdev_name_set(nd, name);
 	if (ret < 0)
-		goto free_port;
+		goto detach;
 	for (i = 0; i < RTE_DIM(ethdev_events); i++) {
 		ret = rte_eth_dev_callback_register(p->eth_port, ethdev_events[i], ethdev_event_cb,
 						    p);
@@ -788,6 +791,12 @@ ethdev_probe(struct dw_netdev *nd, const char *devargs)
 unregister:
 	while (i-- > 0)
 		rte_eth_dev_callback_unregister(p->eth_port, ethdev_events[i], ethdev_event_cb, p);
+detach:
+	/* Only what this probe plugged: a device found probed may be another port's. */
+	if (plugged && rte_eth_dev_info_get(p->eth_port, &di) == 0) {
+		rte_eth_dev_close(p->eth_port);
+		rte_dev_remove(di.device);
+	}
 free_port:
 	rte_free(p);
 	return ret;
