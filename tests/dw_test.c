@@ -20,7 +20,7 @@ dw_test_now_ms(void)
 void
 dw_test_sleep_us(unsigned int us)
 {
-	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
 
 	nanosleep(&ts, NULL);
 }

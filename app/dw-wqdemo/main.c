@@ -164,8 +164,7 @@ main(int argc, char **argv)
 	printf("EAL alarm thread : %4" PRIu64 " ms (serialised)\n", t_alarm);
 	printf("dw_system_wq     : %4" PRIu64 " ms (%.1fx faster; pool 0 ran up to %u workers on "
 	       "%u CPUs)\n",
-	       t_wq, t_wq ? (double)t_alarm / (double)t_wq : 0.0, ps.peak_workers,
-	       ps.concurrency);
+	       t_wq, t_wq ? (double)t_alarm / (double)t_wq : 0.0, ps.peak_workers, ps.concurrency);
 
 	/* 3. An ordered queue keeps a port's reconfiguration steps in sequence. */
 	ordered = dw_wq_create("port_steps", &oc);
@@ -186,8 +185,7 @@ main(int argc, char **argv)
 	while (__atomic_load_n(&link_polls, __ATOMIC_RELAXED) < 5)
 		usleep(5000);
 	dw_cancel_delayed_work_sync(&poll);
-	printf("link polls       : %u (self re-arming delayed work, then cancelled)\n",
-	       link_polls);
+	printf("link polls       : %u (self re-arming delayed work, then cancelled)\n", link_polls);
 
 	dw_wq_stats_get(dw_system_wq, &ws);
 	printf("events wq        : queued %" PRIu64 " completed %" PRIu64 " cancelled %" PRIu64

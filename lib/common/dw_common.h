@@ -49,8 +49,8 @@ static inline struct timespec
 dw_ns_to_timespec(uint64_t ns)
 {
 	struct timespec ts = {
-	    .tv_sec = (time_t)(ns / DW_NS_PER_S),
-	    .tv_nsec = (long)(ns % DW_NS_PER_S),
+		.tv_sec = (time_t)(ns / DW_NS_PER_S),
+		.tv_nsec = (long)(ns % DW_NS_PER_S),
 	};
 	return ts;
 }

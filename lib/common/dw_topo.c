@@ -24,7 +24,7 @@ static struct {
 	unsigned int fake_cpus_per_node;
 	rte_cpuset_t node_cpus[DW_TOPO_MAX_NODES];
 	int cpu_node[CPU_SETSIZE];
-} topo = {.nr_nodes = 1};
+} topo = { .nr_nodes = 1 };
 
 static int
 topo_parse_fake(const char *s)
@@ -180,7 +180,7 @@ dw_topo_node_worker_cpus(unsigned int node, rte_cpuset_t *set)
 	/* Leave the lcores' CPUs to the lcores when the node has others. */
 	CPU_ZERO(&lcores);
 	if (rte_lcore_count() > 0) { /* zero before rte_eal_init() */
-		RTE_LCORE_FOREACH (lcore) {
+		RTE_LCORE_FOREACH(lcore) {
 			rte_cpuset_t c = rte_lcore_cpuset(lcore);
 
 			CPU_OR(&lcores, &lcores, &c);

@@ -87,13 +87,13 @@ int dw_bh_lane_offline(unsigned int lcore, unsigned int trustee);
 
 /** Counters of one lane (single writer: its lcore, except queued). */
 struct dw_bh_lane_stats {
-	uint64_t queued;    /**< Items pushed on this lane. */
-	uint64_t ran;       /**< Items run. */
-	uint64_t dropped;   /**< Cancelled items dropped. */
-	uint64_t timers;    /**< BH timers fired. */
-	uint64_t runs;      /**< dw_bh_lane_run() calls that ran something. */
+	uint64_t queued;	   /**< Items pushed on this lane. */
+	uint64_t ran;		   /**< Items run. */
+	uint64_t dropped;	   /**< Cancelled items dropped. */
+	uint64_t timers;	   /**< BH timers fired. */
+	uint64_t runs;		   /**< dw_bh_lane_run() calls that ran something. */
 	uint64_t budget_exhausted; /**< Runs that stopped with work left. */
-	uint64_t kicks;     /**< Kick hook calls made by producers. */
+	uint64_t kicks;		   /**< Kick hook calls made by producers. */
 	bool online;
 };
 

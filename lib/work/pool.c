@@ -42,9 +42,9 @@ static struct {
 	bool running;
 	uint64_t last_watchdog_ns;
 	uint64_t last_hog_warn_ns;
-} mgr = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+} mgr = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
-static const char *const kind_names[POOL_NR_KINDS] = {"normal", "highpri", "unbound"};
+static const char *const kind_names[POOL_NR_KINDS] = { "normal", "highpri", "unbound" };
 
 struct worker *
 current_worker(void)
@@ -229,7 +229,7 @@ pool_flushers_wake(struct pool *pool, struct dw_work *w)
 void
 pool_flush_wait(struct pool *pool, struct dw_work *w, uint64_t gen)
 {
-	struct flush_waiter fw = {.work = w, .gen = gen};
+	struct flush_waiter fw = { .work = w, .gen = gen };
 
 	if (flush_done(pool, w, gen))
 		return;

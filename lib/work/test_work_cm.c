@@ -53,9 +53,9 @@ static void
 lib_up(uint32_t flags)
 {
 	struct dw_work_lib_conf c = {
-	    .size = sizeof(c),
-	    .fake_topology = "1x2",
-	    .flags = flags,
+		.size = sizeof(c),
+		.fake_topology = "1x2",
+		.flags = flags,
 	};
 
 	ck_assert_int_eq(dw_work_lib_init(&c), 0);
@@ -228,7 +228,7 @@ hogs_vs_shorts(struct dw_wq *hog_wq, uint64_t *worst_ms)
 
 START_TEST(test_hogs_do_not_starve)
 {
-	struct dw_wq_conf c = {.size = sizeof(c), .flags = DW_WQ_CPU_INTENSIVE};
+	struct dw_wq_conf c = { .size = sizeof(c), .flags = DW_WQ_CPU_INTENSIVE };
 	struct dw_pool_stats st;
 	struct dw_wq *intensive;
 	uint64_t worst;
@@ -255,9 +255,9 @@ END_TEST
 START_TEST(test_idle_reaping)
 {
 	struct dw_work_lib_conf c = {
-	    .size = sizeof(c),
-	    .fake_topology = "1x2",
-	    .idle_timeout_ms = 100,
+		.size = sizeof(c),
+		.fake_topology = "1x2",
+		.idle_timeout_ms = 100,
 	};
 	struct dw_pool_stats st;
 

@@ -2,11 +2,10 @@
 /*
  * Forward progress of RESCUER queues when no worker can be created: once
  * through the test hook, once for real as an unprivileged user under a low
- * RLIMIT_NPROC (needs root to switch user; skipped with a message otherwise).
+ * RLIMIT_NPROC (needs root to switch to an unused uid; skipped with a message otherwise).
  */
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +28,8 @@ waiter_fn(struct dw_work *w)
 {
 	RTE_SET_USED(w);
 	dw_blocking_begin();
-	sem_wait(&release);
+	while (sem_wait(&release) < 0 && errno == EINTR)
+		;
 	dw_blocking_end();
 	__atomic_add_fetch(&waiters_done, 1, __ATOMIC_SEQ_CST);
 }
@@ -74,8 +74,15 @@ scenario(struct dw_wq *rq, bool fail_hook)
 		return -2;
 	if (!DW_TEST_WAIT(__atomic_load_n(&waiters_done, __ATOMIC_SEQ_CST) == NWAITERS, 10000))
 		return -3;
-	if (dw_wq_stats_get(rq, &st) < 0 || st.rescued < 1 || st.maydays < 1)
+	if (dw_wq_stats_get(rq, &st) < 0 || st.rescued < 1 || st.maydays < 1) {
+		dw_pool_stats_get(0, &ps);
+		printf("no rescue seen: rescued %lu maydays %lu; pool 0: %u workers, peak %u, "
+		       "%lu creation failures\n",
+		       (unsigned long)st.rescued, (unsigned long)st.maydays, ps.nr_workers,
+		       ps.peak_workers, (unsigned long)ps.create_failures);
+		fflush(stdout);
 		return -4;
+	}
 	__atomic_store_n(&work_lib.fail_create, false, __ATOMIC_SEQ_CST);
 	sem_destroy(&release);
 	return 0;
@@ -83,8 +90,8 @@ scenario(struct dw_wq *rq, bool fail_hook)
 
 START_TEST(test_rescue_fail_hook)
 {
-	struct dw_work_lib_conf c = {.size = sizeof(c), .flags = DW_WORK_LIB_F_NO_MONITOR};
-	struct dw_wq_conf qc = {.size = sizeof(c), .flags = DW_WQ_RESCUER};
+	struct dw_work_lib_conf c = { .size = sizeof(c), .flags = DW_WORK_LIB_F_NO_MONITOR };
+	struct dw_wq_conf qc = { .size = sizeof(c), .flags = DW_WQ_RESCUER };
 	struct dw_pool_stats ps;
 	struct dw_wq *rq;
 
@@ -104,16 +111,16 @@ END_TEST
 static int
 child_low_nproc(void)
 {
-	struct dw_work_lib_conf c = {.size = sizeof(c), .flags = DW_WORK_LIB_F_NO_MONITOR};
-	struct dw_wq_conf qc = {.size = sizeof(qc), .flags = DW_WQ_RESCUER};
-	struct passwd *nobody = getpwnam("nobody");
-	struct rlimit rl = {.rlim_cur = 12, .rlim_max = 12};
+	struct dw_work_lib_conf c = { .size = sizeof(c), .flags = DW_WORK_LIB_F_NO_MONITOR };
+	struct dw_wq_conf qc = { .size = sizeof(qc), .flags = DW_WQ_RESCUER };
+	/* An unused uid of our own: RLIMIT_NPROC counts every process of the user. */
+	uid_t uid = (uid_t)(60000 + getpid() % 5000);
+	struct rlimit rl = { .rlim_cur = 12, .rlim_max = 12 };
 	struct dw_pool_stats ps;
 	struct dw_wq *rq;
 	int rc;
 
-	if (nobody == NULL || setgroups(0, NULL) < 0 || setgid(nobody->pw_gid) < 0 ||
-	    setuid(nobody->pw_uid) < 0)
+	if (setgroups(0, NULL) < 0 || setgid((gid_t)uid) < 0 || setuid(uid) < 0)
 		return 10;
 	if (setrlimit(RLIMIT_NPROC, &rl) < 0)
 		return 11;
@@ -128,7 +135,7 @@ child_low_nproc(void)
 	dw_pool_stats_get(0, &ps);
 	if (ps.create_failures == 0)
 		return 30; /* the limit never bit: the test proved nothing */
-	printf("RLIMIT_NPROC=12 as nobody: %lu creation failures, rescued OK\n",
+	printf("RLIMIT_NPROC=12 as uid %u: %lu creation failures, rescued OK\n", (unsigned int)uid,
 	       (unsigned long)ps.create_failures);
 	fflush(stdout);
 	/* Do not wait for a clean fini: threads may be capped; exit is enough. */

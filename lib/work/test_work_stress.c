@@ -103,13 +103,13 @@ START_TEST(test_every_item_accounted)
 {
 	/* A stall (lost wake-up) shows up as a watchdog hit: none is allowed. */
 	struct dw_work_lib_conf c = {
-	    .size = sizeof(c),
-	    .fake_topology = "2x1",
-	    .watchdog_thresh_ms = 5000,
+		.size = sizeof(c),
+		.fake_topology = "2x1",
+		.watchdog_thresh_ms = 5000,
 	};
 	struct dw_pool_stats ps;
-	struct dw_wq_conf un = {.size = sizeof(un), .flags = DW_WQ_UNBOUND};
-	struct dw_wq_conf ord = {.size = sizeof(ord), .flags = DW_WQ_ORDERED};
+	struct dw_wq_conf un = { .size = sizeof(un), .flags = DW_WQ_UNBOUND };
+	struct dw_wq_conf ord = { .size = sizeof(ord), .flags = DW_WQ_ORDERED };
 	struct worker_arg args[NTHREADS];
 	pthread_t t[NTHREADS];
 	const char *env = getenv("DW_STRESS_OPS");
@@ -128,7 +128,7 @@ START_TEST(test_every_item_accounted)
 	}
 	t0 = dw_test_now_ms();
 	for (i = 0; i < NTHREADS; i++) {
-		args[i] = (struct worker_arg){.seed = 1234 + i, .ops = ops / NTHREADS};
+		args[i] = (struct worker_arg){ .seed = 1234 + i, .ops = ops / NTHREADS };
 		pthread_create(&t[i], NULL, stress_main, &args[i]);
 	}
 	for (i = 0; i < NTHREADS; i++)

@@ -21,7 +21,7 @@ static struct {
 	unsigned int len, cap;
 	bool stop;
 	bool running;
-} tm = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} tm = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void
 heap_set(unsigned int i, struct dw_delayed_work *dw)

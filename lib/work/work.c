@@ -19,11 +19,11 @@
 RTE_LOG_REGISTER(dw_work_logtype, dw.work, INFO);
 
 struct work_lib work_lib = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .threads_lock = PTHREAD_MUTEX_INITIALIZER,
-    .threads_cond = PTHREAD_COND_INITIALIZER,
-    .wqs = TAILQ_HEAD_INITIALIZER(work_lib.wqs),
-    .graveyard = TAILQ_HEAD_INITIALIZER(work_lib.graveyard),
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.threads_lock = PTHREAD_MUTEX_INITIALIZER,
+	.threads_cond = PTHREAD_COND_INITIALIZER,
+	.wqs = TAILQ_HEAD_INITIALIZER(work_lib.wqs),
+	.graveyard = TAILQ_HEAD_INITIALIZER(work_lib.graveyard),
 };
 
 const struct work_bh_ops *work_bh;
@@ -980,7 +980,7 @@ lib_conf_defaults(struct dw_work_lib_conf *c)
 static int
 system_wqs_create(void)
 {
-	struct dw_wq_conf c = {.size = sizeof(c)};
+	struct dw_wq_conf c = { .size = sizeof(c) };
 
 	dw_system_wq = wq_create("events", &c, true);
 	c.flags = DW_WQ_HIGHPRI;
