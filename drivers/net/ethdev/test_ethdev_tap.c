@@ -39,12 +39,23 @@
 
 static struct rte_mempool *mp;
 
+/* No IPv6 autoconfiguration chatter on the interface (in the caller's namespace). */
+static void
+iface_quiet(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv6/conf/" IFACE "/disable_ipv6", "w");
+
+	if (f != NULL) {
+		fputs("1", f);
+		fclose(f);
+	}
+}
+
 /* false (after saying why) when the test cannot run here. */
 static bool
 setup(void)
 {
-	static const char *const args[] = {"--vdev=net_tap0,iface=" IFACE, NULL};
-	FILE *f;
+	static const char *const args[] = { "--vdev=net_tap0,iface=" IFACE, NULL };
 
 	if (geteuid() != 0) {
 		printf("SKIP: net_tap tests need root (tap device, network namespace)\n");
@@ -52,12 +63,7 @@ setup(void)
 	}
 	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
 	ck_assert_int_ge(dw_test_eal_init(args), 0);
-	/* No IPv6 autoconfiguration chatter on the interface. */
-	f = fopen("/proc/sys/net/ipv6/conf/" IFACE "/disable_ipv6", "w");
-	if (f != NULL) {
-		fputs("1", f);
-		fclose(f);
-	}
+	iface_quiet();
 	mp =
 	    rte_pktmbuf_pool_create("tap_mp", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	ck_assert_ptr_nonnull(mp);
@@ -68,13 +74,13 @@ static uint16_t
 open_tap(struct dw_wq *ctrl_wq)
 {
 	struct dw_netdev_conf c = {
-	    .size = sizeof(c),
-	    .nb_rxq = 1,
-	    .nb_txq = 1,
-	    .nb_rxd = 512,
-	    .nb_txd = 512,
-	    .mp = mp,
-	    .ctrl_wq = ctrl_wq,
+		.size = sizeof(c),
+		.nb_rxq = 1,
+		.nb_txq = 1,
+		.nb_rxd = 512,
+		.nb_txd = 512,
+		.mp = mp,
+		.ctrl_wq = ctrl_wq,
 	};
 	int port = dw_netdev_open("net_tap0");
 
@@ -89,9 +95,9 @@ static int
 kernel_sock(void)
 {
 	struct sockaddr_ll sll = {
-	    .sll_family = AF_PACKET,
-	    .sll_protocol = htons(ETH_P_ALL),
-	    .sll_ifindex = (int)if_nametoindex(IFACE),
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = (int)if_nametoindex(IFACE),
 	};
 	int s;
 
@@ -153,7 +159,7 @@ rx_test_frames(uint16_t port, unsigned int want, uint32_t first_seq, unsigned in
 static int
 epoll_with(int fd)
 {
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.fd = fd};
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.fd = fd };
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	ck_assert_int_ge(ep, 0);
@@ -314,8 +320,8 @@ load(uint32_t *v)
 
 START_TEST(test_tap_link_events)
 {
-	struct dw_wq_conf wc = {.size = sizeof(wc), .flags = DW_WQ_ORDERED};
-	struct link_rec rec = {0};
+	struct dw_wq_conf wc = { .size = sizeof(wc), .flags = DW_WQ_ORDERED };
+	struct link_rec rec = { 0 };
 	struct dw_netdev_info info;
 	struct dw_wq *wq;
 	uint16_t port;
@@ -357,6 +363,64 @@ START_TEST(test_tap_link_events)
 }
 END_TEST
 
+/*
+ * The layout an operator would use: the PMD's process stays where it is and
+ * the kernel side of the tap is moved into a named namespace (ip netns add,
+ * ip link set ... netns), from which the test injects through setns().
+ */
+START_TEST(test_tap_moved_to_netns)
+{
+	char ns[32], cmd[128], path[64];
+	struct dw_netdev_link link;
+	struct epoll_event ev;
+	int self_ns, peer_ns, fd, ep, s;
+	uint16_t port;
+
+	if (!setup())
+		return;
+	port = open_tap(NULL);
+	snprintf(ns, sizeof(ns), "dwnd%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "ip netns add %s && ip link set %s netns %s", ns, IFACE, ns);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+
+	/* This thread visits the namespace to bring the interface up and open the
+	 * injecting socket there (a socket keeps its namespace), then returns. */
+	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
+	self_ns = open("/proc/thread-self/ns/net", O_RDONLY);
+	peer_ns = open(path, O_RDONLY);
+	ck_assert_int_ge(self_ns, 0);
+	ck_assert_int_ge(peer_ns, 0);
+	/* Our fd (then the socket) keeps the namespace alive: drop its name now so
+	 * that nothing is left behind even if the test dies. */
+	snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(setns(peer_ns, CLONE_NEWNET), 0);
+	iface_quiet();
+	iface_set_up(true);
+	s = kernel_sock();
+	ck_assert_int_eq(setns(self_ns, CLONE_NEWNET), 0);
+	close(peer_ns);
+	close(self_ns);
+
+	/* Same rx interrupt protocol, across namespaces. */
+	fd = dw_netdev_rx_intr_fd(port, 0);
+	ck_assert_int_ge(fd, 0);
+	ep = epoll_with(fd);
+	quiesce_and_arm(port, ep);
+	ck_assert_int_eq(epoll_wait(ep, &ev, 1, 100), 0);
+	kernel_send(s, 32, 500);
+	ck_assert_int_eq(epoll_wait(ep, &ev, 1, 3000), 1);
+	ck_assert_int_eq(dw_netdev_rx_intr_arm(port, 0), -EAGAIN);
+	ck_assert_uint_eq(rx_test_frames(port, 32, 500, 3000), 32);
+	/* net_tap reads the link by name in its own namespace: gone, so down. */
+	ck_assert_int_eq(dw_netdev_link_get(port, &link), 0);
+	printf("moved tap: link %s as seen by the PMD\n", link.up ? "up" : "down");
+	close(s);
+	close(ep);
+	ck_assert_int_eq(dw_netdev_close(port), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -366,6 +430,7 @@ main(void)
 	tcase_add_test(tc, test_tap_rx_intr);
 	tcase_add_test(tc, test_tap_stop_start);
 	tcase_add_test(tc, test_tap_link_events);
+	tcase_add_test(tc, test_tap_moved_to_netns);
 	suite_add_tcase(s, tc);
 	return dw_test_run(s);
 }
