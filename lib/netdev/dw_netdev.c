@@ -34,6 +34,12 @@ struct dw_netdev_fp dw_netdev_fp[DW_NETDEV_MAX_PORTS] = {
 };
 
 pthread_mutex_t netdev_table_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * Serializes dw_netdev_open() calls from probe to publication, so that two
+ * opens of one device cannot both probe it (the loser's cleanup would close
+ * the winner's device). Taken before netdev_table_lock.
+ */
+static pthread_mutex_t netdev_open_lock = PTHREAD_MUTEX_INITIALIZER;
 struct dw_netdev *netdev_ports[DW_NETDEV_MAX_PORTS]; /* Under netdev_table_lock. */
 
 /* Drivers; written by constructors and read at open, under netdev_table_lock. */
@@ -149,6 +155,7 @@ dw_netdev_open(const char *devargs)
 	}
 	nd = calloc(1, sizeof(*nd));
 	if (nd == NULL) {
+		NETDEV_LOG(ERR, "%s: no memory for a port", devargs);
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -157,6 +164,7 @@ dw_netdev_open(const char *devargs)
 	TAILQ_INIT(&nd->subs);
 	nd->state = NETDEV_PROBED;
 
+	pthread_mutex_lock(&netdev_open_lock);
 	pthread_mutex_lock(&netdev_table_lock);
 	drv = netdev_driver_find(devargs);
 	for (i = 0; i < DW_NETDEV_MAX_PORTS && port < 0; i++) {
@@ -194,6 +202,7 @@ dw_netdev_open(const char *devargs)
 	/* Pairs with the acquire in netdev_get_fast(): the port is complete. */
 	__atomic_store_n(&netdev_ports[port], nd, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&netdev_table_lock);
+	pthread_mutex_unlock(&netdev_open_lock);
 	NETDEV_LOG(INFO, "port %d: %s (driver %s)", port, nd->name, drv->name);
 	return port;
 
@@ -201,8 +210,8 @@ close_drv:
 	nd->state = NETDEV_CLOSING;
 	nd->ops->close(nd);
 free_nd:
-	if (nd != NULL)
-		pthread_mutex_destroy(&nd->ctrl_lock);
+	pthread_mutex_unlock(&netdev_open_lock);
+	pthread_mutex_destroy(&nd->ctrl_lock);
 	free(nd);
 out:
 	return ret;
