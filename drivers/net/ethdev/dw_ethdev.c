@@ -119,9 +119,9 @@ ethdev_event_cb(uint16_t eth_port, enum rte_eth_event_type type, void *arg, void
 }
 
 static const enum rte_eth_event_type ethdev_events[] = {
-    RTE_ETH_EVENT_INTR_LSC,
-    RTE_ETH_EVENT_INTR_RESET,
-    RTE_ETH_EVENT_INTR_RMV,
+	RTE_ETH_EVENT_INTR_LSC,
+	RTE_ETH_EVENT_INTR_RESET,
+	RTE_ETH_EVENT_INTR_RMV,
 };
 
 /* Device setup shared by configure and reset: rte_eth_dev_configure, queues. */
@@ -259,8 +259,8 @@ ethdev_rxq_refresh(struct ethdev_port *p, bool restarted)
 		if (restarted && fd >= 0)
 			changed = true;
 		if (rxq->fd != fd) {
-			static const char *const how_name[] = {"queue count", "descriptor status",
-							       "poll on the fd", "nothing"};
+			static const char *const how_name[] = { "queue count", "descriptor status",
+								"poll on the fd", "nothing" };
 
 			changed = true;
 			if (fd >= 0)
@@ -697,18 +697,18 @@ ethdev_info_get(struct dw_netdev *nd, struct dw_netdev_info *info)
 }
 
 static const struct dw_netdev_ops ethdev_ops = {
-    .configure = ethdev_configure,
-    .start = ethdev_start,
-    .stop = ethdev_stop,
-    .close = ethdev_close,
-    .rx_intr_fd = ethdev_rx_intr_fd,
-    .rx_intr_arm = ethdev_rx_intr_arm,
-    .rx_intr_disarm = ethdev_rx_intr_disarm,
-    .link_get = ethdev_link_get,
-    .stats_get = ethdev_stats_get,
-    .stats_reset = ethdev_stats_reset,
-    .xstats_get = ethdev_xstats_get,
-    .info_get = ethdev_info_get,
+	.configure = ethdev_configure,
+	.start = ethdev_start,
+	.stop = ethdev_stop,
+	.close = ethdev_close,
+	.rx_intr_fd = ethdev_rx_intr_fd,
+	.rx_intr_arm = ethdev_rx_intr_arm,
+	.rx_intr_disarm = ethdev_rx_intr_disarm,
+	.link_get = ethdev_link_get,
+	.stats_get = ethdev_stats_get,
+	.stats_reset = ethdev_stats_reset,
+	.xstats_get = ethdev_xstats_get,
+	.info_get = ethdev_info_get,
 };
 
 /* Find (or hot-plug: *plugged set) the ethdev of @p devargs. */
@@ -818,18 +818,18 @@ ethdev_match(const char *devargs)
 }
 
 static struct dw_netdev_driver ethdev_driver = {
-    .name = "ethdev",
-    .prefix = "net_",
-    .match = ethdev_match,
-    .probe = ethdev_probe,
+	.name = "ethdev",
+	.prefix = "net_",
+	.match = ethdev_match,
+	.probe = ethdev_probe,
 };
 DW_NETDEV_DRIVER_REGISTER(ethdev_driver);
 
 /* "ethdev:<devargs>" names the driver explicitly. */
 static struct dw_netdev_driver ethdev_driver_explicit = {
-    .name = "ethdev",
-    .prefix = ETHDEV_PREFIX,
-    .probe = ethdev_probe,
+	.name = "ethdev",
+	.prefix = ETHDEV_PREFIX,
+	.probe = ethdev_probe,
 };
 DW_NETDEV_DRIVER_REGISTER(ethdev_driver_explicit);
 

@@ -39,12 +39,12 @@ static struct dw_netdev_conf
 conf_of(uint16_t nb_rxq, uint16_t nb_txq)
 {
 	struct dw_netdev_conf c = {
-	    .size = sizeof(c),
-	    .nb_rxq = nb_rxq,
-	    .nb_txq = nb_txq,
-	    .nb_rxd = 256,
-	    .nb_txd = 256,
-	    .mp = mp,
+		.size = sizeof(c),
+		.nb_rxq = nb_rxq,
+		.nb_txq = nb_txq,
+		.nb_rxd = 256,
+		.nb_txd = 256,
+		.mp = mp,
 	};
 	return c;
 }
@@ -296,10 +296,27 @@ ev_seen(struct ev_rec *r, uint32_t ev)
 	return (__atomic_load_n(&r->seen, __ATOMIC_ACQUIRE) & ev) == ev;
 }
 
+/* A callback that tries to close its own port and drop its own subscription. */
+struct self_rec {
+	int sub_id;
+	int close_ret; /* Atomic; 1 until the callback ran. */
+	int unsub_ret;
+};
+
+static void
+self_cb(uint16_t port, uint32_t event, void *arg)
+{
+	struct self_rec *r = arg;
+
+	r->unsub_ret = dw_netdev_event_unsubscribe(port, r->sub_id);
+	__atomic_store_n(&r->close_ret, dw_netdev_close(port), __ATOMIC_RELEASE);
+}
+
 START_TEST(test_events_injected)
 {
-	struct dw_wq_conf wc = {.size = sizeof(wc)};
-	struct ev_rec all = {0}, lsc_only = {0};
+	struct dw_wq_conf wc = { .size = sizeof(wc) };
+	struct ev_rec all = { 0 }, lsc_only = { 0 };
+	struct self_rec self = { .close_ret = 1 };
 	struct rte_mbuf *pkts[BURST];
 	struct dw_netdev_conf c;
 	struct dw_netdev_info info;
@@ -338,8 +355,16 @@ START_TEST(test_events_injected)
 	ck_assert_uint_eq(dw_netdev_rx_burst((uint16_t)port, 0, pkts, BURST), BURST);
 	rte_pktmbuf_free_bulk(pkts, BURST);
 
+	self.sub_id =
+	    dw_netdev_event_subscribe((uint16_t)port, DW_NETDEV_EV_RMV, wq, self_cb, &self);
+	ck_assert_int_ge(self.sub_id, 0);
 	ck_assert_int_eq(dw_ethdev_event_inject((uint16_t)port, RTE_ETH_EVENT_INTR_RMV), 0);
 	ck_assert(DW_TEST_WAIT(ev_seen(&all, DW_NETDEV_EV_RMV), 5000));
+	/* From its own callback, close and unsubscribe refuse instead of deadlocking. */
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&self.close_ret, __ATOMIC_ACQUIRE) != 1, 5000));
+	ck_assert_int_eq(self.close_ret, -EDEADLK);
+	ck_assert_int_eq(self.unsub_ret, -EDEADLK);
+	ck_assert_int_eq(dw_netdev_event_unsubscribe((uint16_t)port, self.sub_id), 0);
 	ck_assert_uint_eq(__atomic_load_n(&lsc_only.seen, __ATOMIC_ACQUIRE), DW_NETDEV_EV_LSC);
 	ck_assert_uint_eq(all.off_work, 0);
 	ck_assert_uint_eq(all.on_intr, 0);
@@ -368,7 +393,7 @@ END_TEST
 static void
 telemetry_query(const char *cmd, char *buf, size_t len)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	ssize_t n;
 	int s;
 

@@ -70,8 +70,8 @@ setup(void)
 	return true;
 }
 
-static uint16_t
-open_tap(struct dw_wq *ctrl_wq)
+static struct dw_netdev_conf
+tap_conf(struct dw_wq *ctrl_wq)
 {
 	struct dw_netdev_conf c = {
 		.size = sizeof(c),
@@ -82,6 +82,13 @@ open_tap(struct dw_wq *ctrl_wq)
 		.mp = mp,
 		.ctrl_wq = ctrl_wq,
 	};
+	return c;
+}
+
+static uint16_t
+open_tap(struct dw_wq *ctrl_wq)
+{
+	struct dw_netdev_conf c = tap_conf(ctrl_wq);
 	int port = dw_netdev_open("net_tap0");
 
 	ck_assert_int_ge(port, 0);
@@ -253,7 +260,9 @@ END_TEST
 
 START_TEST(test_tap_stop_start)
 {
+	struct dw_netdev_conf conf;
 	uint16_t port;
+	int s;
 
 	if (!setup())
 		return;
@@ -264,6 +273,19 @@ START_TEST(test_tap_stop_start)
 	ck_assert_int_eq(dw_netdev_start(port), 0);
 	/* Fetched again after start, as the API asks. */
 	sleep_wake_receive(port, 4, 1);
+
+	/* Without rx interrupts: no fd, arm refuses, polling still receives. */
+	ck_assert_int_eq(dw_netdev_stop(port), 0);
+	conf = tap_conf(NULL);
+	conf.flags = DW_NETDEV_F_NO_RX_INTR;
+	ck_assert_int_eq(dw_netdev_configure(port, &conf), 0);
+	ck_assert_int_eq(dw_netdev_start(port), 0);
+	ck_assert_int_eq(dw_netdev_rx_intr_fd(port, 0), -ENOTSUP);
+	ck_assert_int_eq(dw_netdev_rx_intr_arm(port, 0), -ENOTSUP);
+	s = kernel_sock();
+	kernel_send(s, 4, 9);
+	ck_assert_uint_eq(rx_test_frames(port, 4, 9, 3000), 4);
+	close(s);
 	ck_assert_int_eq(dw_netdev_close(port), 0);
 }
 END_TEST
