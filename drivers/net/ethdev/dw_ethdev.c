@@ -284,11 +284,29 @@ ethdev_rxq_forget(struct ethdev_port *p)
 	}
 }
 
+/*
+ * One indirect call per burst: publish the PMD's own burst functions and
+ * queue arrays, as rte_eth_rx_burst() would use them (without ethdev's rx/tx
+ * callbacks, which dwork does not use). Returns true if anything changed.
+ * Control lock held, port started.
+ */
+static bool
+ethdev_fp_publish(struct ethdev_port *p)
+{
+	const struct rte_eth_fp_ops *fpo = &rte_eth_fp_ops[p->eth_port];
+	const struct dw_netdev_fp *cur = &dw_netdev_fp[p->dw_port];
+
+	if (cur->rx_burst == fpo->rx_pkt_burst && cur->rxq == fpo->rxq.data &&
+	    cur->tx_burst == fpo->tx_pkt_burst && cur->txq == fpo->txq.data)
+		return false;
+	dw_netdev_fp_set(p->nd, fpo->rx_pkt_burst, fpo->rxq.data, fpo->tx_pkt_burst, fpo->txq.data);
+	return true;
+}
+
 /* Start the device, falling back to no rx interrupts; publish the fast path. */
 static int
 ethdev_start_locked(struct ethdev_port *p, bool *fds_changed)
 {
-	struct rte_eth_fp_ops *fpo = &rte_eth_fp_ops[p->eth_port];
 	int ret;
 
 	ret = rte_eth_dev_start(p->eth_port);
@@ -306,9 +324,7 @@ ethdev_start_locked(struct ethdev_port *p, bool *fds_changed)
 	}
 	if (ret < 0)
 		return ret;
-	/* One indirect call per burst: the PMD's own burst function and queue
-	 * array, as rte_eth_rx_burst() would use (no ethdev rx/tx callbacks). */
-	dw_netdev_fp_set(p->nd, fpo->rx_pkt_burst, fpo->rxq.data, fpo->tx_pkt_burst, fpo->txq.data);
+	ethdev_fp_publish(p);
 	*fds_changed = ethdev_rxq_refresh(p, true);
 	return 0;
 }
@@ -491,6 +507,11 @@ ethdev_link_watch_work(struct dw_work *work)
 		return;
 	/* Stopped: stop() could not wait for us under the lock; end here. */
 	if (dw_netdev_started(p->nd)) {
+		/* A PMD may swap its burst functions after start (some do in
+		 * their own error recovery): follow it. Each pointer store is
+		 * atomic and both old and new functions stay valid code. */
+		if (ethdev_fp_publish(p))
+			ETHDEV_LOG(INFO, "port %u: PMD changed its burst functions", p->dw_port);
 		ev = ethdev_link_check(p, false);
 		ethdev_link_watch_arm(p);
 	}
