@@ -98,6 +98,10 @@ done
 [ ${#nics[@]} -le 2 ] || die "at most two NICs"
 case $net in udp|hub|none) ;; *) die "unknown --net $net" ;; esac
 cwd=$(cd "$cwd" && pwd) || die "no directory $cwd"
+# A guest whose hugepages leave the kernel too little memory hangs silently
+# at boot; refuse instead.
+[ $((hugepages * 2 + 384)) -le "$mem" ] ||
+	die "--hugepages $hugepages (2 MiB each) needs --mem >= $((hugepages * 2 + 384))"
 
 for tool in qemu-system-x86_64 busybox cpio depmod modprobe apt-get dpkg-deb; do
 	command -v "$tool" > /dev/null ||
@@ -149,8 +153,7 @@ mkdir -p "$ird"/{bin,dev,proc,sys,dwvm/ko}
 cp "$busybox_bin" "$ird/bin/busybox"
 cp "$here/guest-init.sh" "$ird/init"
 chmod 755 "$ird/init"
-mods=(9p 9pnet_virtio virtio_pci overlay)
-[ "$net" = none ] && [ ${#nics[@]} -eq 0 ] || mods+=(vfio_iommu_type1 vfio-pci)
+mods=(9p 9pnet_virtio virtio_pci overlay vfio_iommu_type1 vfio-pci)
 for m in "${mods[@]}"; do
 	modprobe -d "$kroot/root" -S "$kver" --show-depends "$m" ||
 		die "module $m not found in $kpkg"
