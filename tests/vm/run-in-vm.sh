@@ -129,6 +129,9 @@ if [ -z "$kpkg" ]; then
 	[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 (run apt-get update)"
 fi
 kroot=$cache/kernel/$kpkg
+# Runs sharing a cache must not extract the kernel over each other.
+exec 9> "$cache/.fetch.lock"
+flock 9
 if [ ! -e "$kroot/.done" ]; then
 	echo "run-in-vm: fetching $kpkg into $kroot" >&2
 	rm -rf "$kroot"
@@ -142,6 +145,7 @@ if [ ! -e "$kroot/.done" ]; then
 	echo "$kpkg" > "$cache/kernel-pkg"
 	touch "$kroot/.done"
 fi
+flock -u 9
 kver=$(basename "$(ls -d "$kroot"/root/lib/modules/*)")
 vmlinuz=$kroot/root/boot/vmlinuz-$kver
 

@@ -39,9 +39,9 @@ struct counts {
 	uint64_t rx;
 	uint64_t tx;
 	uint64_t dropped;
-	uint64_t wakeups;   /* epoll returned an event: an interrupt arrived */
-	uint64_t timeouts;  /* epoll returned nothing */
-	uint64_t raced;     /* frames found by the poll right after arming */
+	uint64_t wakeups;  /* epoll returned an event: an interrupt arrived */
+	uint64_t timeouts; /* epoll returned nothing */
+	uint64_t raced;	   /* frames found by the poll right after arming */
 };
 
 static int
@@ -149,7 +149,7 @@ int
 main(int argc, char **argv)
 {
 	struct rte_mempool *pool = NULL;
-	struct counts c = {0};
+	struct counts c = { 0 };
 	const char *stop_file;
 	unsigned int max_sec = 120;
 	uint16_t port = 0;
@@ -187,8 +187,8 @@ main(int argc, char **argv)
 		goto out_port;
 	}
 	efd = rte_eth_dev_rx_intr_ctl_q_get_fd(port, 0);
-	printf("rxintr_check: port %u rx queue 0 interrupt eventfd %d, waiting for frames\n",
-	       port, efd);
+	printf("rxintr_check: port %u rx queue 0 interrupt eventfd %d, waiting for frames\n", port,
+	       efd);
 	fflush(stdout);
 
 	ret = run(port, stop_file, max_sec, &c);

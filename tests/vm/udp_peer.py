@@ -153,10 +153,26 @@ def main():
           (args.count, stats["received"], unique, stats["dup"],
            stats["foreign"], args.count - unique, pct, ready_s, send_s,
            args.count / send_s if send_s > 0 else 0.0), flush=True)
+    if unique < args.count:
+        print("udp_peer: lost seq ranges: " + gaps(seen, args.count), flush=True)
     finish(args)
     if args.min_pct is not None and pct < args.min_pct:
         return 1
     return 0
+
+
+def gaps(seen, count, limit=8):
+    """The first few runs of missing sequence numbers, as "a-b c-d ..."."""
+    out, start = [], None
+    for seq in range(count + 1):
+        missing = seq < count and seq not in seen
+        if missing and start is None:
+            start = seq
+        elif not missing and start is not None:
+            out.append("%d-%d" % (start, seq - 1))
+            start = None
+    more = " ..." if len(out) > limit else ""
+    return " ".join(out[:limit]) + more
 
 
 def finish(args):
