@@ -7,10 +7,11 @@
 # back, that testpmd counted them and that VFIO allocated MSI-X vectors.
 #
 # usage: test_vm.sh [CASE...]
-#   cases: virtio vmxnet3 e1000e (dpdk-testpmd forwarding),
+#   cases: virtio vmxnet3 e1000e (dpdk-testpmd forwarding on one NIC),
+#          pair (virtio in, testpmd io forwarding, vmxnet3 out),
 #          virtio-rxintr vmxnet3-rxintr e1000e-rxintr (rxintr_check.c: echo
 #          while sleeping on the rx queue's VFIO MSI-X eventfd)
-#   default: virtio vmxnet3 virtio-rxintr vmxnet3-rxintr
+#   default: virtio vmxnet3 pair virtio-rxintr vmxnet3-rxintr
 # Needs the Debian packages in deps.txt and an apt source for the guest
 # kernel (tested as root); exits 77 when a tool is missing.
 # env:   DW_VM_FRAMES (2000), DW_VM_RATE (1000 frames/s), DW_VM_MIN_PCT (90),
@@ -27,7 +28,7 @@ min_pct=${min_pct%.*}
 case_timeout=${DW_VM_CASE_TIMEOUT:-240}
 base=${DW_VM_UDP_BASE:-$((40000 + 2 * (RANDOM % 4000)))}
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3 virtio-rxintr vmxnet3-rxintr)
+[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3 pair virtio-rxintr vmxnet3-rxintr)
 
 # Skip (77, as meson and automake count it) on a host without the packages.
 missing=()
@@ -47,13 +48,16 @@ passed=0
 failed=0
 t_all=$EPOCHREALTIME
 
-# case NAME: NIC model, guest program (testpmd forwarding mode, or rxintr
-# for rxintr_check), what must show in /proc/interrupts.
+# case NAME: NIC model(s, comma-separated), guest program (testpmd
+# forwarding mode, or rxintr for rxintr_check), what must show in
+# /proc/interrupts. Two NICs: frames go in on the first and must come out of
+# the second (testpmd's paired topology).
 case_conf() {
 	case $1 in
 	virtio) echo "virtio io msix" ;;
 	vmxnet3) echo "vmxnet3 macswap msix" ;;
 	e1000e) echo "e1000e io none" ;;
+	pair) echo "virtio,vmxnet3 io msix" ;;
 	virtio-rxintr) echo "virtio rxintr msix-rx" ;;
 	vmxnet3-rxintr) echo "vmxnet3 rxintr msix-rx" ;;
 	e1000e-rxintr) echo "e1000e rxintr msix-rx" ;;
@@ -85,7 +89,7 @@ check() {
 
 run_case() {
 	local name=$1 nic mode irq port stop out peer_out vm_pid peer_pid vm_rc peer_rc rx t0
-	local guest_cmd need=$(((frames * min_pct + 99) / 100))
+	local guest_cmd nic_args rx_port n need=$(((frames * min_pct + 99) / 100))
 	read -r nic mode irq < <(case_conf "$name") || {
 		echo "unknown case $name"
 		return 1
@@ -95,19 +99,27 @@ run_case() {
 	out=$work/$name.vm
 	peer_out=$work/$name.peer
 	bad=()
+	nic_args=()
+	for n in ${nic//,/ }; do nic_args+=(--nic "$n"); done
+	rx_port=$((port + 1))
 	if [ "$mode" = rxintr ]; then
 		echo "== $name: $nic behind vfio-pci, rxintr_check echoing on rx interrupts, udp $port"
 		guest_cmd=("$rxintr_bin" -l 0 -n 1 --log-level=lib.eal:notice --
 			"/host$stop" "$case_timeout")
+	elif [ ${#nic_args[@]} -eq 4 ]; then
+		echo "== $name: $nic behind vfio-pci, dpdk-testpmd $mode forwarding NIC 0 -> NIC 1, udp $port -> $((port + 3))"
+		rx_port=$((port + 3))
+		guest_cmd=(bash "$here/guest-testpmd.sh" "$stop" "$mode" "$case_timeout"
+			--port-topology=paired)
 	else
 		echo "== $name: $nic behind vfio-pci, dpdk-testpmd $mode forwarding, udp $port"
 		guest_cmd=(bash "$here/guest-testpmd.sh" "$stop" "$mode" "$case_timeout")
 	fi
 	t0=$EPOCHREALTIME
-	"$here/run-in-vm.sh" --nic "$nic" --udp-base "$port" --timeout "$case_timeout" \
+	"$here/run-in-vm.sh" "${nic_args[@]}" --udp-base "$port" --timeout "$case_timeout" \
 		--log "$work/$name.console" --cwd / -- "${guest_cmd[@]}" > "$out" 2>&1 &
 	vm_pid=$!
-	python3 "$here/udp_peer.py" --qemu-port "$port" --wait-ready "$case_timeout" \
+	python3 "$here/udp_peer.py" --qemu-port "$port" --rx-port "$rx_port" --wait-ready "$case_timeout" \
 		--count "$frames" --rate "$rate" --min-pct "$min_pct" --drain 3 \
 		--touch "$stop" > "$peer_out" 2>&1 &
 	peer_pid=$!

@@ -11,7 +11,9 @@ whatever runs in the guest), then prints one summary line:
 
 With --wait-ready it first sends a probe frame every 200 ms until one comes
 back, so it can be started before the guest has booted. With --min-pct it
-exits 1 when fewer frames came back than that share of those sent.
+exits 1 when fewer frames came back than that share of those sent. With
+--rx-port the frames are counted where another guest NIC sends them; frames
+coming back to the sending port then count as foreign.
 """
 
 import argparse
@@ -54,6 +56,10 @@ def main():
                     help="QEMU's localaddr port (run-in-vm.sh --udp-base)")
     ap.add_argument("--port", type=int, default=None,
                     help="our port, QEMU's udp= port (default qemu-port+1)")
+    ap.add_argument("--rx-port", type=int, default=None,
+                    help="count frames arriving here instead (the udp= port "
+                         "of another guest NIC, when the guest forwards "
+                         "between two NICs)")
     ap.add_argument("--count", type=int, default=1000, help="frames to send")
     ap.add_argument("--rate", type=float, default=2000.0,
                     help="frames per second (0: as fast as possible)")
@@ -76,18 +82,29 @@ def main():
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     sock.bind(("127.0.0.1", args.port))
     sock.setblocking(False)
+    rx_sock = sock
+    if args.rx_port is not None and args.rx_port != args.port:
+        rx_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rx_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        rx_sock.bind(("127.0.0.1", args.rx_port))
+        rx_sock.setblocking(False)
+    socks = [rx_sock] if rx_sock is sock else [rx_sock, sock]
     peer = ("127.0.0.1", args.qemu_port)
     run = int.from_bytes(os.urandom(4), "little")
     seen = set()
     stats = {"received": 0, "dup": 0, "foreign": 0, "probes": 0}
 
     def receive():
+        for s in socks:
+            drain(s)
+
+    def drain(s):
         while True:
             try:
-                buf = sock.recv(65536)
+                buf = s.recv(65536)
             except BlockingIOError:
                 return
-            got = parse(buf, run)
+            got = parse(buf, run) if s is rx_sock else None
             if got is None:
                 stats["foreign"] += 1
             elif got[0] == KIND_PROBE:
@@ -117,7 +134,7 @@ def main():
                 return 2
             send(frame(args, KIND_PROBE, run, seq))
             seq += 1
-            select.select([sock], [], [], 0.2)
+            select.select(socks, [], [], 0.2)
             receive()
         ready_s = time.monotonic() - t_start
         # Let probes still in flight come back before counting.
@@ -132,7 +149,7 @@ def main():
                 delay = due - time.monotonic()
                 if delay <= 0:
                     break
-                select.select([sock], [], [], delay)
+                select.select(socks, [], [], delay)
                 receive()
         send(frame(args, KIND_DATA, run, seq))
         receive()
@@ -142,7 +159,7 @@ def main():
         left = deadline - time.monotonic()
         if left <= 0 or len(seen) == args.count:
             break
-        select.select([sock], [], [], min(left, 0.1))
+        select.select(socks, [], [], min(left, 0.1))
         receive()
     receive()
 
