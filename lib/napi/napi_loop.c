@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/napi, the loop: poll sources and the BH lane, park in epoll with the
+ * arm / re-check / announce / re-check protocol, account every wake-up.
+ * Everything here runs on the lcore that owns the state.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <rte_launch.h>
+
+#include "dw_bh.h"
+#include "dw_common.h"
+#include "napi_private.h"
+
+#define NAPI_MAX_EVENTS (DW_NAPI_MAX_SOURCES + 1)
+/* At most one self-test warning per lcore per second. */
+#define NAPI_WARN_INTERVAL_NS DW_NS_PER_S
+/* Timer slack of a looping lcore, so that the first steps of the ramp are microseconds. */
+#define NAPI_TIMERSLACK_NS 1000
+
+/* Cleared (relaxed, by any lcore) when the kernel lacks epoll_pwait2(). */
+static uint32_t napi_have_pwait2 = 1;
+
+static inline struct napi_lcore *
+napi_self(void)
+{
+	unsigned int id = rte_lcore_id();
+
+	if (unlikely(id >= RTE_MAX_LCORE))
+		return NULL;
+	/* Only the owner sets running for its own lcore: a plain read is its own write. */
+	if (unlikely(!__atomic_load_n(&napi_lcores[id].running, __ATOMIC_RELAXED)))
+		return NULL;
+	return &napi_lcores[id];
+}
+
+static void
+napi_kick(unsigned int lcore, void *arg)
+{
+	RTE_SET_USED(lcore);
+	napi_ring(arg);
+}
+
+void
+napi_sync_fds(struct napi_lcore *lc)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	struct dw_napi_source *src;
+	uint32_t i, gen;
+	int want;
+
+	for (i = 0; i < lc->nb_srcs; i++) {
+		src = lc->srcs[i];
+		/* Acquire: pairs with the release in dw_napi_source_set_fd(); fd read after. */
+		gen = __atomic_load_n(&src->fd_gen, __ATOMIC_ACQUIRE);
+		if (gen != src->ep_gen)
+			src->intr_ok = src->arm != NULL; /* a new fd is tested afresh */
+		want = src->intr_ok ? __atomic_load_n(&src->fd, __ATOMIC_RELAXED) : -1;
+		if (want == src->ep_fd && gen == src->ep_gen)
+			continue;
+		/* The old fd may be closed already (then epoll dropped it): errors ignored. */
+		if (src->ep_fd >= 0)
+			epoll_ctl(lc->epfd, EPOLL_CTL_DEL, src->ep_fd, NULL);
+		src->ep_fd = -1;
+		src->ep_gen = gen;
+		src->intr_seen = false;
+		src->silent = 0;
+		NAPI_STAT_ADD(lc->st.fd_updates, 1);
+		if (want < 0)
+			continue;
+		ev.data.ptr = src;
+		if (epoll_ctl(lc->epfd, EPOLL_CTL_ADD, want, &ev) < 0) {
+			NAPI_LOG(WARNING, "lcore %u: %s: fd %d not added to epoll (%s): sleep ramp",
+				 lc->lcore, src->name, want, strerror(errno));
+			continue;
+		}
+		src->ep_fd = want;
+	}
+}
+
+static inline void
+napi_lat_add(struct napi_lcore *lc, uint64_t ns)
+{
+	unsigned int b = 63 - (unsigned int)__builtin_clzll(ns | 1);
+
+	if (b >= DW_NAPI_LAT_BUCKETS)
+		b = DW_NAPI_LAT_BUCKETS - 1;
+	NAPI_STAT_ADD(lc->st.wake_lat[b], 1);
+}
+
+/*
+ * Interrupt self-test, after a wake by timeout found work on @p src: an
+ * interrupt never seen to fire while work keeps arriving is not trusted
+ * any more. The warning and the epoll removal wait for the next park.
+ */
+static void
+napi_selftest(struct napi_lcore *lc, struct dw_napi_source *src)
+{
+	if (!src->intr_ok || src->ep_fd < 0 || src->intr_seen)
+		return;
+	if (++src->silent < lc->conf.selftest_misses)
+		return;
+	src->intr_ok = false;
+	memcpy(lc->demoted, src->name, sizeof(lc->demoted));
+	NAPI_STAT_ADD(lc->st.selftest_fallbacks, 1);
+	__atomic_store_n(&lc->fd_dirty, 1, __ATOMIC_RELAXED); /* our own flag: no pairing */
+}
+
+/* Poll every source once; returns the work done. */
+static inline unsigned int
+napi_poll_sources(struct napi_lcore *lc)
+{
+	struct dw_napi_source *src;
+	unsigned int work = 0, n;
+	uint32_t i;
+
+	for (i = 0; i < lc->nb_srcs; i++) {
+		src = lc->srcs[i];
+		n = src->poll(src, src->weight);
+		if (n == 0)
+			continue;
+		if (unlikely(n > src->weight))
+			n = src->weight;
+		work += n;
+		NAPI_STAT_ADD(src->work, n);
+		NAPI_STAT_ADD(src->polls, 1);
+		if (lc->last_busy != src)
+			__atomic_store_n(&lc->last_busy, src, __ATOMIC_RELAXED);
+		if (unlikely(lc->timeout_wake))
+			napi_selftest(lc, src);
+	}
+	if (work != 0) {
+		NAPI_STAT_ADD(lc->st.work, work);
+		lc->ramp_ns = lc->ramp_min_ns;
+	}
+	return work;
+}
+
+unsigned int
+dw_napi_poll_once(void)
+{
+	struct napi_lcore *lc = napi_self();
+	unsigned int work, bh;
+	uint64_t t0, t1;
+
+	if (unlikely(lc == NULL))
+		return 0;
+	t0 = dw_now_ns();
+	if (lc->wake_ns != 0) {
+		napi_lat_add(lc, t0 - lc->wake_ns);
+		lc->wake_ns = 0;
+	}
+	work = napi_poll_sources(lc);
+	lc->timeout_wake = false;
+	bh = dw_bh_lane_run(lc->conf.bh_items, lc->bh_ns);
+	t1 = dw_now_ns();
+	NAPI_STAT_ADD(lc->st.loops, 1);
+	if (work + bh == 0) {
+		NAPI_STAT_ADD(lc->st.poll_ns, t1 - t0);
+		return 0;
+	}
+	NAPI_STAT_ADD(lc->st.busy_ns, t1 - t0);
+	NAPI_STAT_ADD(lc->st.bh_items, bh);
+	lc->idle_since = 0;
+	return work + bh;
+}
+
+/*
+ * Anything that would make sleeping wrong: work on a source, BH items or an
+ * expired BH timer, a stop, a new fd, poll mode. Producers publish each of
+ * these before their fence in napi_ring().
+ */
+static bool
+napi_recheck(struct napi_lcore *lc)
+{
+	if (napi_poll_sources(lc) != 0)
+		return true;
+	if (dw_bh_lane_pending(lc->lcore) || dw_bh_lane_next_timer(lc->lcore) <= dw_now_ns())
+		return true;
+	return __atomic_load_n(&lc->stop, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&lc->fd_dirty, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&lc->mode, __ATOMIC_RELAXED) == DW_NAPI_MODE_POLL;
+}
+
+static void
+napi_warn_demoted(struct napi_lcore *lc, uint64_t now)
+{
+	if (now - lc->warn_ns < NAPI_WARN_INTERVAL_NS && lc->warn_ns != 0) {
+		lc->warn_suppressed++;
+	} else {
+		NAPI_LOG(WARNING,
+			 "lcore %u: %s: work found after %u timeout wakes but its interrupt never "
+			 "fired: polled with the sleep ramp from now on (%u similar suppressed)",
+			 lc->lcore, lc->demoted, lc->conf.selftest_misses, lc->warn_suppressed);
+		lc->warn_ns = now;
+		lc->warn_suppressed = 0;
+	}
+	lc->demoted[0] = '\0';
+}
+
+static void
+napi_disarm(struct napi_lcore *lc)
+{
+	struct dw_napi_source *src;
+	uint32_t i;
+
+	for (i = 0; i < lc->nb_srcs; i++) {
+		src = lc->srcs[i];
+		if (src->armed) {
+			src->disarm(src);
+			src->armed = false;
+		}
+	}
+}
+
+/* epoll_wait until @p deadline (dw_now_ns() clock, UINT64_MAX: none), with ns resolution. */
+static int
+napi_wait(struct napi_lcore *lc, struct epoll_event *evs, uint64_t deadline)
+{
+	uint64_t now, rel, ms;
+	struct timespec ts;
+	int n;
+
+	if (deadline == UINT64_MAX)
+		return epoll_wait(lc->epfd, evs, NAPI_MAX_EVENTS, -1);
+	now = dw_now_ns();
+	rel = deadline > now ? deadline - now : 0;
+	if (__atomic_load_n(&napi_have_pwait2, __ATOMIC_RELAXED)) {
+		ts = dw_ns_to_timespec(rel);
+		n = epoll_pwait2(lc->epfd, evs, NAPI_MAX_EVENTS, &ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		__atomic_store_n(&napi_have_pwait2, 0, __ATOMIC_RELAXED);
+	}
+	ms = (rel + DW_NS_PER_MS - 1) / DW_NS_PER_MS;
+	return epoll_wait(lc->epfd, evs, NAPI_MAX_EVENTS, (int)RTE_MIN(ms, (uint64_t)INT_MAX));
+}
+
+int
+dw_napi_park(void)
+{
+	struct napi_lcore *lc = napi_self();
+	struct epoll_event evs[NAPI_MAX_EVENTS];
+	uint64_t t0, t_sleep, t_wake, timer, deadline = UINT64_MAX, ring_ns, val;
+	bool bound = false, probe = false, by_timer = false, doorbell = false, rx = false;
+	struct dw_napi_source *src;
+	enum dw_napi_wake why;
+	int i, n, rc;
+
+	if (lc == NULL)
+		return -ENOTSUP;
+	t0 = dw_now_ns();
+	/* Acquire: pairs with the release in dw_napi_source_set_fd(). */
+	if (__atomic_exchange_n(&lc->fd_dirty, 0, __ATOMIC_ACQUIRE))
+		napi_sync_fds(lc);
+	if (lc->demoted[0] != '\0')
+		napi_warn_demoted(lc, t0);
+
+	/* 1. Arm every source that has a working interrupt. */
+	for (i = 0; i < (int)lc->nb_srcs; i++) {
+		src = lc->srcs[i];
+		src->armed = false;
+		if (!src->intr_ok || src->ep_fd < 0) {
+			bound = true;
+			continue;
+		}
+		rc = src->arm(src);
+		if (rc == 0) {
+			src->armed = true;
+			if (!src->intr_seen || (src->flags & DW_NAPI_SRC_F_ARM_NOCHECK))
+				probe = true;
+		} else if (rc == -EAGAIN) {
+			src->armed = true;
+			NAPI_STAT_ADD(src->arm_retries, 1);
+			goto abort;
+		} else if (rc == -ENOTSUP) {
+			src->intr_ok = false;
+			__atomic_store_n(&lc->fd_dirty, 1, __ATOMIC_RELAXED); /* own flag */
+			bound = true;
+		} else {
+			NAPI_STAT_ADD(src->arm_errors, 1);
+			bound = true;
+		}
+	}
+	/* 2. Re-check what arming does not cover: sources without fd, the lane, timers, flags. */
+	if (napi_recheck(lc))
+		goto abort;
+	/*
+	 * 3. Announce. Seq_cst store then fence: pairs with the fence in
+	 * napi_ring(). A producer either sees parked and rings, or published
+	 * its work before our fence, and the re-check below sees it.
+	 */
+	__atomic_store_n(&lc->parked, 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* 4. Re-check once more, now that producers may skip the ring. */
+	if (napi_recheck(lc)) {
+		/* A ring may have been made: rung stays set until the doorbell's next wake. */
+		__atomic_store_n(&lc->parked, 0, __ATOMIC_SEQ_CST);
+		goto abort;
+	}
+
+	/* 5. Sleep: source fds and the doorbell, until the next timer or the ramp/probe bound. */
+	t_sleep = dw_now_ns();
+	if (bound)
+		deadline = t_sleep + lc->ramp_ns;
+	if (probe)
+		deadline = RTE_MIN(deadline, t_sleep + lc->probe_ns);
+	timer = dw_bh_lane_next_timer(lc->lcore);
+	if (timer != UINT64_MAX && timer <= deadline) {
+		deadline = timer;
+		by_timer = true;
+	}
+	n = napi_wait(lc, evs, deadline);
+	rc = n < 0 ? -errno : 0;
+	t_wake = dw_now_ns();
+
+	/*
+	 * 6. Un-announce. Seq_cst store + fence: a producer that still sees
+	 * parked rings a doorbell we drain below or at the next sleep; one
+	 * that sees 0 published its work before our poll (after this fence).
+	 */
+	__atomic_store_n(&lc->parked, 0, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < n; i++) {
+		if (evs[i].data.ptr == lc) {
+			doorbell = true;
+			continue;
+		}
+		src = evs[i].data.ptr;
+		rx = true;
+		src->intr_seen = true;
+		src->silent = 0;
+		NAPI_STAT_ADD(src->intr_wakes, 1);
+	}
+	if (doorbell && read(lc->doorbell, &val, sizeof(val)) < 0) {
+		/* EAGAIN: another wake drained it already. */
+	}
+	ring_ns = __atomic_exchange_n(&lc->ring_ns, 0, __ATOMIC_RELAXED);
+	/* Release: the drain is done before a new ringer's CAS (acq_rel) can win. */
+	__atomic_store_n(&lc->rung, 0, __ATOMIC_RELEASE);
+	napi_disarm(lc);
+
+	if (rx)
+		why = DW_NAPI_WAKE_RX;
+	else if (doorbell)
+		why = DW_NAPI_WAKE_DOORBELL;
+	else if (by_timer)
+		why = DW_NAPI_WAKE_TIMER;
+	else
+		why = DW_NAPI_WAKE_TIMEOUT;
+	/* A doorbell's latency starts at the ring; an fd's at epoll's return (its edge is not
+	 * timed). */
+	lc->wake_ns =
+	    (why == DW_NAPI_WAKE_DOORBELL && ring_ns != 0 && ring_ns <= t_wake) ? ring_ns : t_wake;
+	if (why == DW_NAPI_WAKE_TIMEOUT || why == DW_NAPI_WAKE_TIMER)
+		lc->timeout_wake = true;
+	if (why == DW_NAPI_WAKE_TIMEOUT && bound)
+		lc->ramp_ns = RTE_MIN(lc->ramp_ns * 2, lc->ramp_max_ns);
+	NAPI_STAT_ADD(lc->st.parks, 1);
+	NAPI_STAT_ADD(lc->st.wakeups[why], 1);
+	NAPI_STAT_ADD(lc->st.sleep_ns, t_wake - t_sleep);
+	NAPI_STAT_ADD(lc->st.poll_ns, (t_sleep - t0) + (dw_now_ns() - t_wake));
+	if (rc < 0 && rc != -EINTR) {
+		NAPI_LOG(ERR, "lcore %u: epoll_wait: %s", lc->lcore, strerror(-rc));
+		return rc;
+	}
+	return 1;
+
+abort:
+	napi_disarm(lc);
+	NAPI_STAT_ADD(lc->st.park_aborts, 1);
+	NAPI_STAT_ADD(lc->st.poll_ns, dw_now_ns() - t0);
+	return 0;
+}
+
+int
+dw_napi_try_park(unsigned int work)
+{
+	struct napi_lcore *lc = napi_self();
+	uint64_t now;
+
+	if (unlikely(lc == NULL))
+		return -ENOTSUP;
+	if (work != 0) {
+		lc->idle_since = 0;
+		return 0;
+	}
+	switch (__atomic_load_n(&lc->mode, __ATOMIC_RELAXED)) {
+	case DW_NAPI_MODE_INTERRUPT:
+		break;
+	case DW_NAPI_MODE_ADAPTIVE:
+		/* Spin first: a gap shorter than spin_ns costs no wake-up. A sleep that
+		 * found nothing keeps idle_since, so the ramp is not spun again. */
+		now = dw_now_ns();
+		if (lc->idle_since == 0)
+			lc->idle_since = now;
+		if (now - lc->idle_since < lc->spin_ns)
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	return dw_napi_park();
+}
+
+/* Validate @p conf (NULL: defaults) into @p lc's runtime parameters. */
+static int
+napi_apply_conf(struct napi_lcore *lc, unsigned int id, const struct dw_lcore_conf *conf)
+{
+	struct dw_lcore_conf c = { .size = sizeof(c), .trustee = -1 };
+	int32_t t;
+
+	if (conf != NULL)
+		c = *conf;
+	if (c.size != sizeof(c) || c.flags != 0 || (unsigned int)c.mode >= DW_NAPI_MODE_MAX) {
+		NAPI_LOG(ERR, "lcore %u: bad conf size, flags 0x%x or mode %d", id, c.flags,
+			 (int)c.mode);
+		return -EINVAL;
+	}
+	c.spin_us = c.spin_us ? c.spin_us : DW_NAPI_DFL_SPIN_US;
+	c.bh_items = c.bh_items ? c.bh_items : DW_NAPI_DFL_BH_ITEMS;
+	c.bh_us = c.bh_us ? c.bh_us : DW_NAPI_DFL_BH_US;
+	c.ramp_min_us = c.ramp_min_us ? c.ramp_min_us : DW_NAPI_DFL_RAMP_MIN_US;
+	c.ramp_max_us = c.ramp_max_us ? c.ramp_max_us : DW_NAPI_DFL_RAMP_MAX_US;
+	c.probe_us = c.probe_us ? c.probe_us : DW_NAPI_DFL_PROBE_US;
+	c.selftest_misses = c.selftest_misses ? c.selftest_misses : DW_NAPI_DFL_SELFTEST_MISSES;
+	if (c.ramp_min_us > c.ramp_max_us) {
+		NAPI_LOG(ERR, "lcore %u: ramp_min_us %u over ramp_max_us %u", id, c.ramp_min_us,
+			 c.ramp_max_us);
+		return -EINVAL;
+	}
+	t = c.trustee;
+	if (t == -1) {
+		/* The main lcore, or for the main lcore itself the next lcore; none: no hand-over.
+		 */
+		t = (int32_t)rte_get_main_lcore();
+		if ((unsigned int)t == id) {
+			unsigned int next = rte_get_next_lcore(id, 1, 1);
+
+			t = next < RTE_MAX_LCORE && next != id ? (int32_t)next : -1;
+		}
+	} else if (t < 0 || t >= RTE_MAX_LCORE || !rte_lcore_is_enabled((unsigned int)t) ||
+		   (unsigned int)t == id) {
+		NAPI_LOG(ERR, "lcore %u: trustee %d is not another EAL lcore", id, (int)t);
+		return -EINVAL;
+	}
+	lc->conf = c;
+	lc->trustee = t;
+	lc->spin_ns = c.spin_us * DW_NS_PER_US;
+	lc->bh_ns = c.bh_us * DW_NS_PER_US;
+	lc->ramp_min_ns = c.ramp_min_us * DW_NS_PER_US;
+	lc->ramp_max_ns = c.ramp_max_us * DW_NS_PER_US;
+	lc->probe_ns = c.probe_us * DW_NS_PER_US;
+	lc->ramp_ns = lc->ramp_min_ns;
+	__atomic_store_n(&lc->mode, (uint32_t)c.mode, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Epoll set and doorbell, made by an lcore's first loop and kept for the process. */
+static int
+napi_make_fds(struct napi_lcore *lc)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = lc };
+	int rc;
+
+	lc->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (lc->epfd < 0) {
+		rc = -errno;
+		NAPI_LOG(ERR, "lcore %u: epoll_create1: %s", lc->lcore, strerror(errno));
+		goto fail;
+	}
+	lc->doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (lc->doorbell < 0) {
+		rc = -errno;
+		NAPI_LOG(ERR, "lcore %u: eventfd: %s", lc->lcore, strerror(errno));
+		goto close_ep;
+	}
+	/* Level-triggered: the doorbell is drained after every wake that saw it. */
+	if (epoll_ctl(lc->epfd, EPOLL_CTL_ADD, lc->doorbell, &ev) < 0) {
+		rc = -errno;
+		NAPI_LOG(ERR, "lcore %u: epoll_ctl(doorbell): %s", lc->lcore, strerror(errno));
+		goto close_db;
+	}
+	return 0;
+
+close_db:
+	close(lc->doorbell);
+close_ep:
+	close(lc->epfd);
+fail:
+	lc->epfd = -1;
+	lc->doorbell = -1;
+	return rc;
+}
+
+int
+dw_napi_loop_begin(const struct dw_lcore_conf *conf)
+{
+	unsigned int id = rte_lcore_id();
+	struct napi_lcore *lc;
+	int rc, slack;
+
+	if (id >= RTE_MAX_LCORE) {
+		NAPI_LOG(ERR, "not called on an EAL lcore");
+		return -ENOTSUP;
+	}
+	napi_lib_once();
+	lc = &napi_lcores[id];
+	pthread_mutex_lock(&napi_lock);
+	if (lc->running) {
+		NAPI_LOG(ERR, "lcore %u runs its loop already", id);
+		rc = -EALREADY;
+		goto unlock;
+	}
+	lc->lcore = id;
+	rc = napi_apply_conf(lc, id, conf);
+	if (rc < 0)
+		goto unlock;
+	if (!lc->configured) {
+		rc = napi_make_fds(lc);
+		if (rc < 0)
+			goto unlock;
+	}
+	__atomic_store_n(&lc->fd_dirty, 0, __ATOMIC_RELAXED);
+	napi_sync_fds(lc);
+	lc->idle_since = 0;
+	lc->wake_ns = 0;
+	lc->timeout_wake = false;
+	__atomic_store_n(&lc->configured, 1, __ATOMIC_RELAXED);
+	/* Release: pairs with the acquire of dw_lcore_stop() and the stats readers. */
+	__atomic_store_n(&lc->running, 1, __ATOMIC_RELEASE);
+unlock:
+	pthread_mutex_unlock(&napi_lock);
+	if (rc < 0)
+		return rc;
+	/* Items queued before the hook is in place are seen by the first poll. */
+	if (dw_bh_set_kick(id, napi_kick, lc) < 0)
+		NAPI_LOG(WARNING, "lcore %u: no BH lane: the loop polls sources only", id);
+	slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	lc->timerslack = slack > 0 ? (unsigned long)slack : 0;
+	prctl(PR_SET_TIMERSLACK, NAPI_TIMERSLACK_NS, 0, 0, 0);
+	return 0;
+}
+
+int
+dw_napi_loop_end(void)
+{
+	struct napi_lcore *lc = napi_self();
+	int rc = 0;
+
+	if (lc == NULL)
+		return -ENOTSUP;
+	dw_bh_set_kick(lc->lcore, NULL, NULL);
+	napi_disarm(lc);
+	pthread_mutex_lock(&napi_lock);
+	__atomic_store_n(&lc->running, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&lc->stop, 0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&napi_lock);
+	if (lc->timerslack != 0)
+		prctl(PR_SET_TIMERSLACK, lc->timerslack, 0, 0, 0);
+	if (lc->trustee < 0) {
+		NAPI_LOG(INFO, "lcore %u: no other lcore: its BH lane keeps its items", lc->lcore);
+		return 0;
+	}
+	/* Nothing queued is lost: items and timers move, and later queueing goes there too. */
+	rc = dw_bh_lane_offline(lc->lcore, (unsigned int)lc->trustee);
+	if (rc < 0) {
+		NAPI_LOG(ERR, "lcore %u: BH lane not handed to lcore %d: %s", lc->lcore,
+			 (int)lc->trustee, strerror(-rc));
+		return rc;
+	}
+	napi_ring(&napi_lcores[lc->trustee]);
+	return rc;
+}
+
+int
+dw_lcore_run(const struct dw_lcore_conf *conf)
+{
+	int rc, end;
+
+	rc = dw_napi_loop_begin(conf);
+	if (rc < 0)
+		return rc;
+	while (!dw_napi_should_stop()) {
+		rc = dw_napi_try_park(dw_napi_poll_once());
+		if (rc < 0)
+			break;
+	}
+	end = dw_napi_loop_end();
+	RTE_SET_USED(end); /* logged by dw_napi_loop_end() */
+	return rc < 0 ? rc : 0;
+}
+
+static int
+napi_launch_fn(void *arg)
+{
+	struct napi_lcore *lc = container_of(arg, struct napi_lcore, launch_conf);
+	int rc = dw_lcore_run(arg);
+
+	/* Release: pairs with the acquire in dw_lcore_launch() (a loop that failed to begin). */
+	__atomic_store_n(&lc->launch_done, 1, __ATOMIC_RELEASE);
+	return rc;
+}
+
+int
+dw_lcore_launch(unsigned int lcore, const struct dw_lcore_conf *conf)
+{
+	struct napi_lcore *lc;
+	int rc;
+
+	if (lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcore) ||
+	    lcore == rte_get_main_lcore()) {
+		NAPI_LOG(ERR, "lcore %u is not an EAL worker lcore", lcore);
+		return -EINVAL;
+	}
+	lc = &napi_lcores[lcore];
+	if (__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)) {
+		NAPI_LOG(ERR, "lcore %u runs its loop already", lcore);
+		return -EALREADY;
+	}
+	if (conf != NULL)
+		lc->launch_conf = *conf;
+	else
+		lc->launch_conf = (struct dw_lcore_conf){ .size = sizeof(*conf), .trustee = -1 };
+	__atomic_store_n(&lc->launch_done, 0, __ATOMIC_RELAXED);
+	rc = rte_eal_remote_launch(napi_launch_fn, &lc->launch_conf, lcore);
+	if (rc < 0) {
+		NAPI_LOG(ERR, "lcore %u: rte_eal_remote_launch: %s", lcore, strerror(-rc));
+		return rc;
+	}
+	/* Until the loop runs (so dw_lcore_stop() works at once) or has failed. */
+	while (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&lc->launch_done, __ATOMIC_ACQUIRE))
+			return rte_eal_wait_lcore(lcore);
+		usleep(50);
+	}
+	return 0;
+}

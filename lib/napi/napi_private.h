@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NAPI_PRIVATE_H
+#define NAPI_PRIVATE_H
+
+/*
+ * Internals of lib/napi, shared by the control side (napi.c), the loop
+ * (napi_loop.c), the netdev source (napi_rxq.c) and telemetry.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+
+#include "dw_log.h"
+#include "dw_napi.h"
+
+extern int dw_napi_logtype;
+#define NAPI_LOG(level, fmt, ...) DW_LOG(dw_napi_logtype, level, fmt, ##__VA_ARGS__)
+
+#define NAPI_SRC_MAGIC 0x4e415049u /* "NAPI" */
+
+/*
+ * Single-writer counter update: the owner lcore reads its own value plainly
+ * and publishes the sum with a relaxed store, so readers on other threads
+ * (stats, telemetry) see whole values without a locked instruction here.
+ */
+#define NAPI_STAT_ADD(field, v) __atomic_store_n(&(field), (field) + (v), __ATOMIC_RELAXED)
+#define NAPI_STAT_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+
+/* One lcore's loop state. */
+struct napi_lcore {
+	/*
+	 * Owner: writes with seq_cst (dw_napi_park()); producers: read in
+	 * napi_ring() after their seq_cst fence. The Dekker pair of the
+	 * protocol.
+	 */
+	uint32_t parked;
+	/* Owner: wo under napi_lock (loop begin/end); others: ro (acquire). */
+	uint32_t running;
+	/* dw_lcore_stop(): wo (release); owner: ro (acquire), cleared at loop end. */
+	uint32_t stop;
+	/* dw_lcore_set_mode(): wo; owner: ro (relaxed, each try_park). */
+	uint32_t mode;
+	/* dw_napi_source_set_fd() and the self-test: set; owner: exchanges to 0 before it parks. */
+	uint32_t fd_dirty;
+	/* Owner: wo once, before the first announce (published by it); producers: ro. */
+	int doorbell;
+	/* Owner: rw; control threads: epoll_ctl() only while the loop does not run. */
+	int epfd;
+	unsigned int lcore;
+	/* Ever began a loop (telemetry list). Owner: wo; others: ro (relaxed). */
+	uint32_t configured;
+
+	/* Producers' line: the first ringer of a sleep wins the CAS and writes the eventfd. */
+	uint32_t rung __rte_cache_aligned; /* producers: CAS 0->1; owner: store 0 after draining. */
+	uint64_t ring_ns; /* winner: wo (relaxed) before its write(); owner: xchg. */
+
+	/* Owner only (and control threads under napi_lock while not running). */
+	struct dw_napi_source *srcs[DW_NAPI_MAX_SOURCES] __rte_cache_aligned;
+	uint32_t nb_srcs; /* atomic for the readers of stats */
+	struct dw_lcore_conf conf;
+	uint64_t spin_ns, bh_ns, ramp_min_ns, ramp_max_ns, probe_ns;
+	uint64_t idle_since; /* start of the current idle streak, 0 while busy */
+	uint64_t ramp_ns;    /* next ramp sleep */
+	uint64_t wake_ns;    /* start of the pending wake latency, 0 if none */
+	bool timeout_wake;   /* the last wake was a timeout: the self-test looks */
+	uint64_t warn_ns;    /* last self-test warning (rate limit) */
+	uint32_t warn_suppressed;
+	char demoted[DW_NAPI_NAME_LEN]; /* source demoted since the last park, "" if none */
+	int32_t trustee;		/* resolved conf.trustee, -1: no hand-over */
+	unsigned long timerslack;	/* the thread's timer slack before the loop */
+	/* dw_lcore_launch(): written before rte_eal_remote_launch(), read by the lcore. */
+	struct dw_lcore_conf launch_conf;
+	uint32_t launch_done; /* the launched dw_lcore_run() returned (atomic) */
+	/* Source that last did work; cleared by unregister under napi_lock. Owner: wo. */
+	struct dw_napi_source *last_busy;
+
+	/* Single writer: the owner (NAPI_STAT_*); readers: relaxed loads. */
+	struct dw_lcore_stats st __rte_cache_aligned;
+} __rte_cache_aligned;
+
+extern struct napi_lcore napi_lcores[RTE_MAX_LCORE];
+/* Serialises registration, loop begin/end and readers of source names. Never on the busy path. */
+extern pthread_mutex_t napi_lock;
+
+/* Register the telemetry commands (once). */
+void napi_lib_once(void);
+void napi_telemetry_register(void);
+
+/* Ring @p lc's doorbell if it is parked (producers' side of the protocol). */
+void napi_ring(struct napi_lcore *lc);
+
+/* (Re-)register the sources' fds in @p lc's epoll set; owner or stopped loop. */
+void napi_sync_fds(struct napi_lcore *lc);
+
+/* True for an initialised source. */
+static inline bool
+napi_src_valid(const struct dw_napi_source *src)
+{
+	return src != NULL && src->magic == NAPI_SRC_MAGIC;
+}
+
+#endif /* NAPI_PRIVATE_H */

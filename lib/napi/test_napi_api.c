@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/napi unit suite on real EAL lcores (-l 0-1) with fake sources: input
+ * checks, the parking protocol step by step on the main lcore (building
+ * blocks), the doorbell for BH work, mode switches, the interrupt self-test,
+ * fd changes, stop with hand-over of the BH lane.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_lcore.h>
+
+#include "dw_bh.h"
+#include "dw_common.h"
+#include "dw_napi.h"
+#include "dw_test.h"
+#include "dw_work.h"
+#include "test_napi_fake.h"
+
+static struct dw_lcore_conf
+conf_mode(enum dw_napi_mode mode)
+{
+	return (struct dw_lcore_conf){ .size = sizeof(struct dw_lcore_conf),
+				       .mode = mode,
+				       .trustee = -1 };
+}
+
+static struct dw_lcore_stats
+stats(unsigned int lcore)
+{
+	struct dw_lcore_stats st;
+
+	ck_assert_int_eq(dw_lcore_stats_get(lcore, &st), 0);
+	return st;
+}
+
+/* Stop the worker's loop, drop the fake source, tear the environment down. */
+static void
+stop_and_down(unsigned int worker, struct fake_src *f)
+{
+	ck_assert_int_eq(dw_lcore_stop(worker), 0);
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	if (f != NULL) {
+		ck_assert_int_eq(dw_napi_source_unregister(&f->src), 0);
+		fake_fini(f);
+	}
+	fake_env_down();
+}
+
+static unsigned int
+noop_poll(struct dw_napi_source *src, unsigned int budget)
+{
+	RTE_SET_USED(src);
+	RTE_SET_USED(budget);
+	return 0;
+}
+
+static int
+noop_arm(struct dw_napi_source *src)
+{
+	RTE_SET_USED(src);
+	return 0;
+}
+
+static void
+noop_disarm(struct dw_napi_source *src)
+{
+	RTE_SET_USED(src);
+}
+
+START_TEST(test_bad_input)
+{
+	struct dw_napi_source_conf c = {
+		.size = sizeof(c), .name = "x", .poll = noop_poll, .fd = -1
+	};
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct dw_napi_source s, u;
+	struct dw_lcore_stats st;
+	unsigned int worker = fake_env_up();
+
+	/* Source conf. */
+	ck_assert_int_eq(dw_napi_source_init(NULL, &c), -EINVAL);
+	ck_assert_int_eq(dw_napi_source_init(&s, NULL), -EINVAL);
+	c.poll = NULL;
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EINVAL);
+	c.poll = noop_poll;
+	c.size = 1;
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EINVAL);
+	c.size = sizeof(c);
+	c.fd = 0; /* an fd without arm */
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EINVAL);
+	c.arm = noop_arm; /* arm without disarm */
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EINVAL);
+	c.disarm = noop_disarm;
+	c.fd = -2;
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EINVAL);
+	c.fd = -1;
+	c.flags = 0x80;
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EINVAL);
+	c.flags = 0;
+	c.name = "a-name-that-is-far-too-long-for-a-source";
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EINVAL);
+	c.name = NULL;
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EINVAL);
+	c.name = "ok";
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), 0);
+
+	/* Registration. */
+	memset(&u, 0, sizeof(u));
+	ck_assert_int_eq(dw_napi_source_register(worker, NULL), -EINVAL);
+	ck_assert_int_eq(dw_napi_source_register(worker, &u), -EINVAL);
+	ck_assert_int_eq(dw_napi_source_register(RTE_MAX_LCORE, &s), -EINVAL);
+	ck_assert_int_eq(dw_napi_source_register(worker + 5, &s), -EINVAL); /* not in -l */
+	ck_assert_int_eq(dw_napi_source_register(worker, &s), 0);
+	ck_assert_int_eq(dw_napi_source_register(worker, &s), -EEXIST);
+	ck_assert_int_eq(dw_napi_source_register(rte_get_main_lcore(), &s), -EEXIST);
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EBUSY);
+	ck_assert_int_eq(dw_napi_source_unregister(&s), 0);
+	ck_assert_int_eq(dw_napi_source_unregister(&s), -ENOENT);
+	ck_assert_int_eq(dw_napi_source_unregister(NULL), -EINVAL);
+	ck_assert_int_eq(dw_napi_source_set_fd(&s, -5), -EINVAL);
+	ck_assert_int_eq(dw_napi_source_set_fd(NULL, 3), -EINVAL);
+	ck_assert_int_eq(dw_napi_source_free(&s), -EINVAL); /* not an rxq source */
+
+	/* Loop control. */
+	ck_assert_int_eq(dw_lcore_stop(worker), -ENOENT);
+	ck_assert_int_eq(dw_lcore_stop(RTE_MAX_LCORE), -EINVAL);
+	ck_assert_int_eq(dw_lcore_wake(RTE_MAX_LCORE), -EINVAL);
+	ck_assert_int_eq(dw_lcore_set_mode(worker, DW_NAPI_MODE_MAX), -EINVAL);
+	ck_assert_int_eq(dw_lcore_stats_get(worker, NULL), -EINVAL);
+	ck_assert_int_eq(dw_lcore_stats_get(RTE_MAX_LCORE, &st), -EINVAL);
+	ck_assert_int_eq(dw_lcore_launch(rte_get_main_lcore(), &lconf), -EINVAL);
+	ck_assert_ptr_null(dw_napi_mode_name(DW_NAPI_MODE_MAX));
+	ck_assert_str_eq(dw_napi_mode_name(DW_NAPI_MODE_ADAPTIVE), "adaptive");
+	/* Outside a loop the building blocks refuse or do nothing. */
+	ck_assert_uint_eq(dw_napi_poll_once(), 0);
+	ck_assert_int_eq(dw_napi_try_park(0), -ENOTSUP);
+	ck_assert_int_eq(dw_napi_park(), -ENOTSUP);
+	ck_assert_int_eq(dw_napi_loop_end(), -ENOTSUP);
+	/* Bad lcore conf: refused by the loop, reported by launch. */
+	lconf.flags = 1;
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), -EINVAL);
+	lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	lconf.ramp_min_us = 5000;
+	lconf.ramp_max_us = 10;
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), -EINVAL);
+	lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	lconf.trustee = (int32_t)worker;
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), -EINVAL);
+	/* A good one; a second begin on the running lcore is refused. */
+	lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), -EALREADY);
+	/* Sources of a running loop belong to it. */
+	ck_assert_int_eq(dw_napi_source_register(worker, &s), -EBUSY);
+	stop_and_down(worker, NULL);
+}
+END_TEST
+
+static uint32_t bh_ran;
+static uint32_t bh_wrong_lcore;
+static unsigned int bh_expect_lcore;
+
+static void
+bh_count(struct dw_work *w)
+{
+	RTE_SET_USED(w);
+	if (rte_lcore_id() != bh_expect_lcore)
+		__atomic_fetch_add(&bh_wrong_lcore, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&bh_ran, 1, __ATOMIC_RELEASE);
+}
+
+/* Writes an eventfd after a delay, from another thread. */
+struct late_write {
+	struct fake_src *f;
+	unsigned int delay_us;
+};
+
+static void *
+late_inject(void *arg)
+{
+	struct late_write *lw = arg;
+
+	dw_test_sleep_us(lw->delay_us);
+	fake_inject(lw->f, 1);
+	return NULL;
+}
+
+/* The protocol step by step, on the main lcore with the building blocks. */
+START_TEST(test_park_protocol)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct fake_src f;
+	struct late_write lw = { .f = &f, .delay_us = 20000 };
+	struct dw_lcore_stats st;
+	struct dw_work w;
+	unsigned int main_lcore, i;
+	pthread_t t;
+
+	fake_env_up();
+	main_lcore = rte_lcore_id();
+	lconf.probe_us = 5000000; /* no timeout wake in this test */
+	fake_init(&f, "fake0", true, true);
+	ck_assert_int_eq(dw_napi_source_register(main_lcore, &f.src), 0);
+	ck_assert_int_eq(dw_napi_loop_begin(&lconf), 0);
+	ck_assert_int_eq(dw_napi_loop_begin(&lconf), -EALREADY);
+
+	/* Work present: polled, and try_park does not park after work. */
+	fake_inject(&f, 3);
+	ck_assert_uint_eq(dw_napi_poll_once(), 3);
+	ck_assert_int_eq(dw_napi_try_park(3), 0);
+
+	/* Arm says -EAGAIN once: the park is aborted, nothing sleeps. */
+	__atomic_store_n(&f.eagain, 1, __ATOMIC_RELAXED);
+	ck_assert_int_eq(dw_napi_park(), 0);
+	st = stats(main_lcore);
+	ck_assert_uint_eq(st.parks, 0);
+	ck_assert_uint_eq(st.park_aborts, 1);
+	ck_assert_uint_eq(__atomic_load_n(&f.arms, __ATOMIC_RELAXED), 1);
+	ck_assert_uint_eq(__atomic_load_n(&f.disarms, __ATOMIC_RELAXED), 1);
+
+	/* BH work pending: not parked either (the re-check sees the lane). */
+	bh_expect_lcore = main_lcore;
+	dw_work_init(&w, bh_count);
+	ck_assert(dw_queue_work_on((int)main_lcore, dw_system_bh_wq, &w));
+	ck_assert_int_eq(dw_napi_park(), 0);
+	ck_assert_uint_eq(dw_napi_poll_once(), 1);
+	ck_assert_uint_eq(__atomic_load_n(&bh_ran, __ATOMIC_RELAXED), 1);
+
+	/*
+	 * Now it sleeps, and an interrupt 20 ms later wakes it, attributed to
+	 * rx. The first sleep may return at once: the eventfd was written
+	 * before the loop ever waited, and an edge-triggered epoll reports that
+	 * edge once (a spurious wake costs one empty poll, never a lost one).
+	 */
+	ck_assert_int_eq(pthread_create(&t, NULL, late_inject, &lw), 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(dw_napi_park(), 1);
+		if (dw_napi_poll_once() == 1)
+			break;
+	}
+	ck_assert_uint_lt(i, 3);
+	pthread_join(t, NULL);
+	st = stats(main_lcore);
+	ck_assert_uint_eq(st.parks, i + 1);
+	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_RX], i + 1);
+	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_TIMEOUT], 0);
+	ck_assert_uint_ge(st.sleep_ns, 10 * DW_NS_PER_MS);
+	ck_assert_str_eq(st.last_busy_source, "fake0");
+
+	/* The interrupt proved itself: the sleep is no longer bounded by the probe. */
+	lw.delay_us = 30000;
+	ck_assert_int_eq(pthread_create(&t, NULL, late_inject, &lw), 0);
+	ck_assert_int_eq(dw_napi_park(), 1);
+	pthread_join(t, NULL);
+	st = stats(main_lcore);
+	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_TIMEOUT], 0);
+	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_RX], i + 2);
+	ck_assert_uint_eq(dw_napi_poll_once(), 1);
+
+	ck_assert_int_eq(dw_napi_loop_end(), 0);
+	ck_assert_int_eq(dw_napi_source_unregister(&f.src), 0);
+	fake_fini(&f);
+	fake_env_down();
+}
+END_TEST
+
+/* A source without fd: sleeps on the ramp, which doubles up to its max and resets on work. */
+START_TEST(test_ramp)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct dw_lcore_stats st;
+	struct fake_src f;
+	uint64_t t0, el;
+	unsigned int i, main_lcore;
+
+	fake_env_up();
+	main_lcore = rte_lcore_id();
+	fake_init(&f, "nofd", false, false);
+	ck_assert_int_eq(dw_napi_source_register(main_lcore, &f.src), 0);
+	lconf.ramp_min_us = 10;
+	lconf.ramp_max_us = 2000;
+	ck_assert_int_eq(dw_napi_loop_begin(&lconf), 0);
+	t0 = dw_now_ns();
+	/* 10+20+...+1280 us, then 2000 us each: 20 sleeps take about 2.5 + 13 * 2 ms. */
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(dw_napi_try_park(dw_napi_poll_once()), 1);
+	el = dw_now_ns() - t0;
+	st = stats(main_lcore);
+	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_TIMEOUT], 20);
+	ck_assert_uint_eq(st.parks, 20);
+	printf("ramp: 20 sleeps in %.2f ms\n", (double)el / 1e6);
+	ck_assert_uint_ge(el, 25 * DW_NS_PER_MS);
+	ck_assert_uint_lt(el, 200 * DW_NS_PER_MS);
+	/* Work resets the ramp: the next sleep is short again. */
+	fake_inject(&f, 1);
+	ck_assert_uint_eq(dw_napi_poll_once(), 1);
+	t0 = dw_now_ns();
+	ck_assert_int_eq(dw_napi_try_park(dw_napi_poll_once()), 1);
+	el = dw_now_ns() - t0;
+	ck_assert_uint_lt(el, 1500 * DW_NS_PER_US);
+	ck_assert_int_eq(dw_napi_loop_end(), 0);
+	ck_assert_int_eq(dw_napi_source_unregister(&f.src), 0);
+	fake_env_down();
+}
+END_TEST
+
+static bool
+wait_parked(unsigned int lcore)
+{
+	struct dw_lcore_stats st;
+
+	return DW_TEST_WAIT((dw_lcore_stats_get(lcore, &st), st.parked), 2000);
+}
+
+/* BH work queued from another thread wakes a parked lcore through the doorbell. */
+START_TEST(test_doorbell_bh)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct dw_lcore_stats st;
+	struct dw_work w;
+	unsigned int worker, i;
+	uint64_t b;
+
+	worker = fake_env_up();
+	bh_expect_lcore = worker;
+	dw_work_init(&w, bh_count);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	for (i = 0; i < 200; i++) {
+		ck_assert_msg(wait_parked(worker), "lcore never parked");
+		ck_assert(dw_queue_work_on((int)worker, dw_system_bh_wq, &w));
+		ck_assert_msg(
+		    DW_TEST_WAIT(__atomic_load_n(&bh_ran, __ATOMIC_ACQUIRE) == i + 1, 1000),
+		    "BH item %u not run", i);
+	}
+	ck_assert_uint_eq(__atomic_load_n(&bh_wrong_lcore, __ATOMIC_RELAXED), 0);
+	st = stats(worker);
+	ck_assert_uint_ge(st.wakeups[DW_NAPI_WAKE_DOORBELL], 190);
+	ck_assert_uint_eq(st.bh_items, 200);
+	printf("doorbell wake latency (log2 ns buckets):");
+	for (b = 0; b < DW_NAPI_LAT_BUCKETS; b++)
+		if (st.wake_lat[b])
+			printf(" [%" PRIu64 "us..]=%" PRIu64, ((uint64_t)1 << b) / 1000,
+			       st.wake_lat[b]);
+	printf("\n");
+	stop_and_down(worker, NULL);
+}
+END_TEST
+
+/* Poll never parks; interrupt and adaptive do; switched while running. */
+START_TEST(test_mode_switch)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_POLL);
+	struct dw_lcore_stats a, b;
+	struct fake_src f;
+	unsigned int worker;
+
+	worker = fake_env_up();
+	fake_init(&f, "fake", true, true);
+	ck_assert_int_eq(dw_napi_source_register(worker, &f.src), 0);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	dw_test_sleep_us(50000);
+	a = stats(worker);
+	ck_assert_uint_eq(a.parks, 0);
+	ck_assert_uint_gt(a.loops, 1000);
+	ck_assert_int_eq(a.mode, DW_NAPI_MODE_POLL);
+
+	ck_assert_int_eq(dw_lcore_set_mode(worker, DW_NAPI_MODE_INTERRUPT), 0);
+	ck_assert(wait_parked(worker));
+	fake_inject(&f, 5);
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 5, 1000));
+	ck_assert(wait_parked(worker));
+
+	ck_assert_int_eq(dw_lcore_set_mode(worker, DW_NAPI_MODE_ADAPTIVE), 0);
+	fake_inject(&f, 5);
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 10, 1000));
+	ck_assert(wait_parked(worker));
+	a = stats(worker);
+	ck_assert_int_eq(a.mode, DW_NAPI_MODE_ADAPTIVE);
+
+	/* Back to poll: a parked lcore is woken and stays awake. */
+	ck_assert_int_eq(dw_lcore_set_mode(worker, DW_NAPI_MODE_POLL), 0);
+	ck_assert(DW_TEST_WAIT((a = stats(worker), !a.parked), 1000));
+	dw_test_sleep_us(20000);
+	a = stats(worker);
+	dw_test_sleep_us(50000);
+	b = stats(worker);
+	ck_assert_uint_eq(a.parks, b.parks);
+	ck_assert_uint_gt(b.loops - a.loops, 1000);
+	fake_inject(&f, 5);
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 15, 1000));
+	stop_and_down(worker, &f);
+}
+END_TEST
+
+#define HANDOVER_ITEMS 2000
+
+static struct dw_work handover_w[HANDOVER_ITEMS];
+static struct dw_delayed_work handover_dw;
+
+/* Stop with BH items queued and a BH timer armed: the main lcore (trustee) runs them all. */
+START_TEST(test_stop_handover)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	unsigned int worker, i, before;
+	struct dw_work late;
+	uint64_t dl;
+
+	worker = fake_env_up();
+	bh_expect_lcore = RTE_MAX_LCORE; /* anywhere */
+	lconf.trustee = (int32_t)rte_get_main_lcore();
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	dw_delayed_work_init(&handover_dw, bh_count);
+	ck_assert(dw_queue_delayed_work_on((int)worker, dw_system_bh_wq, &handover_dw, 100000));
+	for (i = 0; i < HANDOVER_ITEMS; i++) {
+		dw_work_init(&handover_w[i], bh_count);
+		ck_assert(dw_queue_work_on((int)worker, dw_system_bh_wq, &handover_w[i]));
+	}
+	ck_assert_int_eq(dw_lcore_stop(worker), 0);
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	before = __atomic_load_n(&bh_ran, __ATOMIC_ACQUIRE);
+	printf("stop: %u of %u items ran on the lcore before it stopped\n", before, HANDOVER_ITEMS);
+	/* Queueing on the stopped lcore goes to the trustee too. */
+	dw_work_init(&late, bh_count);
+	ck_assert(dw_queue_work_on((int)worker, dw_system_bh_wq, &late));
+	/* The trustee (this thread, the main lcore) runs the rest, timer included. */
+	dl = dw_test_now_ms() + 3000;
+	while (__atomic_load_n(&bh_ran, __ATOMIC_ACQUIRE) < HANDOVER_ITEMS + 2 &&
+	       dw_test_now_ms() < dl) {
+		if (dw_bh_lane_run(256, 0) == 0)
+			dw_test_sleep_us(1000);
+	}
+	ck_assert_uint_eq(__atomic_load_n(&bh_ran, __ATOMIC_ACQUIRE), HANDOVER_ITEMS + 2);
+	fake_env_down();
+}
+END_TEST
+
+/* An fd that never fires while packets keep coming: demoted to the ramp, counted, nothing lost. */
+START_TEST(test_selftest)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct dw_lcore_stats st;
+	struct fake_src f;
+	unsigned int worker, i;
+
+	worker = fake_env_up();
+	lconf.probe_us = 2000;
+	fake_init(&f, "silent", true, false);
+	ck_assert_int_eq(dw_napi_source_register(worker, &f.src), 0);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	for (i = 1; i <= 20; i++) {
+		dw_test_sleep_us(3000);
+		fake_inject(&f, 1);
+		ck_assert_msg(DW_TEST_WAIT(fake_handled(&f) == i, 100), "packet %u stuck", i);
+	}
+	st = stats(worker);
+	ck_assert_uint_eq(st.selftest_fallbacks, 1);
+	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_RX], 0);
+	ck_assert_uint_ge(st.wakeups[DW_NAPI_WAKE_TIMEOUT], 10);
+	stop_and_down(worker, &f);
+}
+END_TEST
+
+/* A new fd (device restart) is taken into the epoll set before the next sleep. */
+START_TEST(test_fd_change)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct dw_lcore_stats st;
+	struct fake_src f;
+	unsigned int worker;
+	int old;
+
+	worker = fake_env_up();
+	fake_init(&f, "moving", true, true);
+	ck_assert_int_eq(dw_napi_source_register(worker, &f.src), 0);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	fake_inject(&f, 1);
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 1, 1000));
+	ck_assert(wait_parked(worker));
+	/* Replace the eventfd: close the old one, hand over a new one. */
+	old = f.efd;
+	f.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ck_assert_int_ge(f.efd, 0);
+	close(old);
+	ck_assert_int_eq(dw_napi_source_set_fd(&f.src, f.efd), 0);
+	dw_test_sleep_us(5000);
+	ck_assert(wait_parked(worker));
+	/* Only the new fd fires now; its wake is an rx wake. */
+	fake_inject(&f, 1);
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 2, 1000));
+	st = stats(worker);
+	ck_assert_uint_ge(st.fd_updates, 2);
+	ck_assert_uint_ge(st.wakeups[DW_NAPI_WAKE_RX], 1);
+	stop_and_down(worker, &f);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("napi_api");
+	TCase *tc = tcase_create("napi_api");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_park_protocol);
+	tcase_add_test(tc, test_ramp);
+	tcase_add_test(tc, test_doorbell_bh);
+	tcase_add_test(tc, test_mode_switch);
+	tcase_add_test(tc, test_stop_handover);
+	tcase_add_test(tc, test_selftest);
+	tcase_add_test(tc, test_fd_change);
+	suite_add_tcase(s, tc);
+	return dw_test_run(s);
+}
