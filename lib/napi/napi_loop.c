@@ -354,10 +354,14 @@ dw_napi_park(void)
 		why = DW_NAPI_WAKE_TIMER;
 	else
 		why = DW_NAPI_WAKE_TIMEOUT;
-	/* A doorbell's latency starts at the ring; an fd's at epoll's return (its edge is not
-	 * timed). */
-	lc->wake_ns =
-	    (why == DW_NAPI_WAKE_DOORBELL && ring_ns != 0 && ring_ns <= t_wake) ? ring_ns : t_wake;
+	/*
+	 * Wake latency, for wakes something asked for: a doorbell's starts at
+	 * the ring; an fd's at epoll's return (the device's edge is not timed).
+	 */
+	if (why == DW_NAPI_WAKE_DOORBELL && ring_ns != 0 && ring_ns <= t_wake)
+		lc->wake_ns = ring_ns;
+	else if (why == DW_NAPI_WAKE_DOORBELL || why == DW_NAPI_WAKE_RX)
+		lc->wake_ns = t_wake;
 	if (why == DW_NAPI_WAKE_TIMEOUT || why == DW_NAPI_WAKE_TIMER)
 		lc->timeout_wake = true;
 	if (why == DW_NAPI_WAKE_TIMEOUT && bound)

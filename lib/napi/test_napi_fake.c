@@ -100,7 +100,13 @@ fake_handled(struct fake_src *f)
 unsigned int
 fake_env_up(void)
 {
-	static const char *const args[] = { "-l", "0-1", NULL };
+	return fake_env_up_vdev(NULL);
+}
+
+unsigned int
+fake_env_up_vdev(const char *vdev)
+{
+	const char *args[] = { "-l", "0-1", vdev, NULL };
 	unsigned int worker;
 
 	ck_assert_int_ge(dw_test_eal_init(args), 0);

@@ -32,7 +32,9 @@ void fake_fini(struct fake_src *f);
 void fake_inject(struct fake_src *f, uint64_t n);
 uint64_t fake_handled(struct fake_src *f);
 
-/* EAL with -l 0-1, work library and BH lanes; returns the worker lcore. */
+/* EAL with -l 0-1 (and @p vdev if not NULL), work library and BH lanes; returns the worker lcore.
+ */
+unsigned int fake_env_up_vdev(const char *vdev);
 unsigned int fake_env_up(void);
 void fake_env_down(void);
 
