@@ -57,7 +57,7 @@ dw_current_work(void)
 {
 	struct worker *w = tls_worker;
 
-	return w != NULL ? w->current_work : NULL;
+	return w != NULL ? w->current_work : bh_current_work();
 }
 
 struct pool *

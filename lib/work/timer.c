@@ -172,18 +172,6 @@ timer_fire_wq(struct dw_wq *wq)
 	return timer_fire_list(list, n);
 }
 
-unsigned int
-timer_count_wq(struct dw_wq *wq)
-{
-	unsigned int i, n = 0;
-
-	pthread_mutex_lock(&tm.lock);
-	for (i = 0; i < tm.len; i++)
-		n += tm.heap[i]->timer_wq == wq;
-	pthread_mutex_unlock(&tm.lock);
-	return n;
-}
-
 static void *
 timer_main(void *arg)
 {

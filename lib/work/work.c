@@ -142,7 +142,9 @@ dw_delayed_work_init(struct dw_delayed_work *dwork, dw_work_func_t func)
 bool
 dw_work_pending(const struct dw_work *work)
 {
-	return work != NULL && (__atomic_load_n(&work->state, __ATOMIC_ACQUIRE) & WORK_PENDING);
+	uint32_t st = work != NULL ? __atomic_load_n(&work->state, __ATOMIC_ACQUIRE) : 0;
+
+	return (st & WORK_PENDING) && !(st & WORK_BH_DEAD);
 }
 
 static bool
@@ -247,8 +249,12 @@ locked:
 	return true;
 }
 
+/* queue_prepare() results besides false. */
+#define QUEUE_GO 1	/* PENDING is ours: queue it */
+#define QUEUE_REVIVED 2 /* a cancelled BH item was taken back where it sits */
+
 /* Common checks, then test-and-set PENDING. */
-static bool
+static int
 queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *caller)
 {
 	struct dw_wq *cur_wq;
@@ -256,8 +262,9 @@ queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *calle
 
 	if (!work_valid(w, caller) || !wq_valid(wq, caller))
 		return queue_fail(wq != NULL && wq->magic == WQ_DEAD ? ESHUTDOWN : EINVAL);
-	if (target != DW_WORK_ANY && (target < 0 || (!(wq->flags & DW_WQ_BH) &&
-						     (unsigned int)target >= dw_topo_nr_nodes()))) {
+	if (target != DW_WORK_ANY &&
+	    ((wq->flags & DW_WQ_BH) ? !work_bh->lane_exists(target)
+				    : target < 0 || (unsigned int)target >= dw_topo_nr_nodes())) {
 		WORK_LOG(ERR, "%s: target %d out of range for %s", caller, target, wq->name);
 		return queue_fail(EINVAL);
 	}
@@ -265,15 +272,25 @@ queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *calle
 		WORK_LOG(ERR, "%s: workqueue %s is draining", caller, wq->name);
 		return queue_fail(ESHUTDOWN);
 	}
+retry:
 	old = __atomic_fetch_or(&w->state, WORK_PENDING, __ATOMIC_ACQ_REL);
+	if (old & WORK_CANCELING) {
+		/* A cancel_sync is under way (BH ones wait for PENDING without holding it). */
+		if (!(old & WORK_PENDING))
+			__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
+		return queue_fail(ECANCELED);
+	}
 	if (old & WORK_PENDING) {
-		if (old & WORK_CANCELING)
-			return queue_fail(ECANCELED);
 		cur_wq = WORK_LOAD(&w->wq);
 		if (cur_wq != NULL && cur_wq != wq) {
 			WORK_LOG(ERR, "%s: work %p is pending on %s, not %s", caller, w,
 				 cur_wq->name, wq->name);
 			return queue_fail(EBUSY);
+		}
+		if (old & WORK_BH_DEAD) {
+			if (work_bh->revive(w, true))
+				return QUEUE_REVIVED;
+			goto retry; /* the lane dropped it meanwhile: it is idle now */
 		}
 		return queue_fail(0);
 	}
@@ -284,14 +301,16 @@ queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *calle
 			 cur_wq->name, wq->name);
 		return queue_fail(EBUSY);
 	}
-	return true;
+	return QUEUE_GO;
 }
 
 bool
 dw_queue_work_on(int target, struct dw_wq *wq, struct dw_work *work)
 {
-	if (!queue_prepare(wq, work, target, __func__))
-		return false;
+	int rc = queue_prepare(wq, work, target, __func__);
+
+	if (rc != QUEUE_GO)
+		return rc == QUEUE_REVIVED;
 	return work_queue_held(wq, work, target, true);
 }
 
@@ -305,15 +324,21 @@ bool
 dw_queue_delayed_work_on(int target, struct dw_wq *wq, struct dw_delayed_work *dwork,
 			 uint64_t delay_us)
 {
+	int rc;
+
 	if (dwork == NULL)
 		return queue_fail(EINVAL);
-	if (!queue_prepare(wq, &dwork->work, target, __func__))
-		return false;
+	rc = queue_prepare(wq, &dwork->work, target, __func__);
+	if (rc != QUEUE_GO)
+		return rc == QUEUE_REVIVED;
 	if (delay_us == 0)
 		return work_queue_held(wq, &dwork->work, target, true);
 	WORK_STORE(&dwork->work.wq, wq);
 	__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
-	timer_arm(dwork, wq, target, delay_us);
+	if (wq->flags & DW_WQ_BH)
+		work_bh->arm(wq, dwork, target, delay_us);
+	else
+		timer_arm(dwork, wq, target, delay_us);
 	return true;
 }
 
@@ -365,9 +390,6 @@ grab_pending(struct dw_work *w, bool is_dwork, bool count_cancel)
 		return 0;
 	if (old & WORK_CANCELING)
 		return -ECANCELED;
-	wq = WORK_LOAD(&w->wq);
-	if (wq != NULL && (wq->flags & DW_WQ_BH))
-		return work_bh->grab(w, count_cancel);
 	pool = WORK_LOAD(&w->last_pool);
 	if (pool == NULL)
 		return -EAGAIN;
@@ -376,6 +398,7 @@ grab_pending(struct dw_work *w, bool is_dwork, bool count_cancel)
 		pthread_mutex_unlock(&pool->lock);
 		return -EAGAIN;
 	}
+	wq = ((struct pwq *)w->pwq)->wq;
 	pool_unlink_work(pool, w);
 	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
 	if (count_cancel)
@@ -420,6 +443,8 @@ dw_mod_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t de
 			 wq->name);
 		return -EBUSY;
 	}
+	if (wq->flags & DW_WQ_BH)
+		return work_bh->mod(wq, dwork, delay_us);
 	for (;;) {
 		was = grab_pending(w, true, false);
 		if (was >= 0)
@@ -508,6 +533,9 @@ dw_flush_delayed_work(struct dw_delayed_work *dwork)
 
 	if (!work_valid(w, __func__))
 		return -EINVAL;
+	wq = WORK_LOAD(&w->wq);
+	if (wq != NULL && (wq->flags & DW_WQ_BH))
+		return work_bh->flush_delayed(dwork);
 	/* Fire an armed timer now: we hold PENDING after a successful disarm. */
 	if (timer_disarm(dwork)) {
 		wq = WORK_LOAD(&w->wq);
@@ -522,14 +550,9 @@ dw_flush_delayed_work(struct dw_delayed_work *dwork)
 static void
 wait_running(struct dw_work *w)
 {
-	struct dw_wq *wq = WORK_LOAD(&w->wq);
 	struct pool *pool = WORK_LOAD(&w->last_pool);
 	struct worker *wk;
 
-	if (wq != NULL && (wq->flags & DW_WQ_BH)) {
-		work_bh->wait_running(w);
-		return;
-	}
 	if (pool == NULL)
 		return;
 	pthread_mutex_lock(&pool->lock);
@@ -550,6 +573,8 @@ cancel_sync(struct dw_work *w, bool is_dwork)
 		WORK_LOG(ERR, "work %p cancels itself synchronously: would deadlock", w);
 		return -EDEADLK;
 	}
+	if (WORK_LOAD(&w->wq) != NULL && (WORK_LOAD(&w->wq)->flags & DW_WQ_BH))
+		return work_bh->cancel(w, true);
 	dw_blocking_begin();
 	for (;;) {
 		was = grab_pending_wait(w, is_dwork, true);
@@ -588,6 +613,8 @@ cancel(struct dw_work *w, bool is_dwork)
 		rte_errno = EINVAL;
 		return false;
 	}
+	if (WORK_LOAD(&w->wq) != NULL && (WORK_LOAD(&w->wq)->flags & DW_WQ_BH))
+		return work_bh->cancel(w, false) == 1;
 	do {
 		was = grab_pending(w, is_dwork, true);
 		if (was == -ECANCELED)
@@ -637,12 +664,17 @@ wq_flush(struct dw_wq *wq)
 	uint32_t old;
 
 	if (wq->flags & DW_WQ_BH) {
+		/* Never block: a flusher ahead of us may wait on our own lane. */
+		while (pthread_mutex_trylock(&wq->flush_mutex) != 0)
+			bh_help();
 		/* Lanes hold no pool locks: flip under the wq lock (bh.c reads it there). */
-		pthread_mutex_lock(&wq->flush_mutex);
 		pthread_mutex_lock(&wq->lock);
 		old = wq->work_color;
-		__atomic_store_n(&wq->work_color, old ^ 1, __ATOMIC_RELEASE);
+		wq->work_color = old ^ 1;
 		pthread_mutex_unlock(&wq->lock);
+		work_bh->wait_color(wq, old);
+		pthread_mutex_unlock(&wq->flush_mutex);
+		return 0;
 	} else {
 		dw_blocking_begin();
 		pthread_mutex_lock(&wq->flush_mutex);
@@ -685,11 +717,15 @@ wq_in_flight(struct dw_wq *wq)
 static void
 wq_drain(struct dw_wq *wq)
 {
+	unsigned int (*fire)(struct dw_wq *) =
+	    (wq->flags & DW_WQ_BH) ? work_bh->fire_wq : timer_fire_wq;
+
 	__atomic_store_n(&wq->draining, true, __ATOMIC_RELEASE);
+	/* Armed timers fire now; items may queue (and arm) more while we flush. */
 	for (;;) {
-		timer_fire_wq(wq);
+		fire(wq);
 		wq_flush(wq);
-		if (wq_in_flight(wq) == 0 && timer_count_wq(wq) == 0)
+		if (wq_in_flight(wq) == 0 && fire(wq) == 0)
 			break;
 	}
 	__atomic_store_n(&wq->draining, false, __ATOMIC_RELEASE);
@@ -1045,6 +1081,9 @@ dw_work_lib_fini(void)
 		WORK_LOG(ERR, "called from a work item: would deadlock");
 		return -EDEADLK;
 	}
+	/* Lanes nobody runs any more go to the caller, which runs them while it drains. */
+	if (work_bh != NULL)
+		bh_prepare_drain();
 	/* Destroy user queues first (their items may use the system queues), newest first. */
 	for (;;) {
 		pthread_mutex_lock(&work_lib.lock);
@@ -1061,6 +1100,8 @@ dw_work_lib_fini(void)
 		wq_destroy(wq);
 	}
 	dw_system_wq = dw_system_highpri_wq = dw_system_unbound_wq = NULL;
+	if (work_bh != NULL)
+		bh_fini();
 	__atomic_store_n(&work_lib.initialised, false, __ATOMIC_RELEASE);
 	pools_fini();
 	timer_fini();

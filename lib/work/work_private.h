@@ -37,6 +37,8 @@ extern int dw_work_logtype;
 #define WORK_PENDING RTE_BIT32(0)   /* queued, timer armed, or held by a canceller */
 #define WORK_CANCELING RTE_BIT32(1) /* a cancel_sync holds PENDING: queueing fails */
 #define WORK_TIMER RTE_BIT32(2)	    /* delayed work: its timer is armed */
+#define WORK_BH_LINKED RTE_BIT32(3) /* BH: physically on a lane (stack or local list) */
+#define WORK_BH_DEAD RTE_BIT32(4)   /* BH: cancelled where it sits; the lane drops it */
 
 /* Relaxed accessors for dw_work fields read outside the lock that writes them. */
 #define WORK_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -194,13 +196,20 @@ struct work_lib {
 
 extern struct work_lib work_lib;
 
-/* BH lanes plug in here (bh.c); NULL until the lanes are set up. */
+/* BH lanes plug in here (bh.c); NULL until dw_bh_init(). Same contracts as the
+ * public calls they stand in for, for items of DW_WQ_BH queues. */
 struct work_bh_ops {
 	bool (*queue)(struct dw_wq *wq, struct dw_work *work, int target, bool count);
-	int (*grab)(struct dw_work *work, bool count_cancel); /* as grab_pending */
+	void (*arm)(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_us);
+	bool (*revive)(struct dw_work *work, bool count); /* take back a tombstone */
+	int (*cancel)(struct dw_work *work, bool sync);
+	int (*mod)(struct dw_wq *wq, struct dw_delayed_work *dw, uint64_t delay_us);
+	int (*flush)(struct dw_work *work);
+	int (*flush_delayed)(struct dw_delayed_work *dw);
 	bool (*running)(struct dw_work *work, uint64_t *gen);
-	int (*flush)(struct dw_work *work);	    /* as dw_flush_work() */
-	void (*wait_running)(struct dw_work *work); /* spin until not running */
+	void (*wait_color)(struct dw_wq *wq, uint32_t color);
+	unsigned int (*fire_wq)(struct dw_wq *wq);
+	bool (*lane_exists)(int lcore);
 	int (*wq_init)(struct dw_wq *wq);
 	void (*wq_fini)(struct dw_wq *wq);
 };
@@ -236,6 +245,13 @@ struct worker *current_worker(void);
 int rescuer_start(struct dw_wq *wq);
 void rescuer_stop(struct dw_wq *wq);
 
+/* --- BH lanes (bh.c) --- */
+struct dw_work *bh_current_work(void);
+void bh_prepare_drain(void);
+/* Wait a moment: run the caller's own lane if it has one, else yield. */
+void bh_help(void);
+void bh_fini(void);
+
 /* --- timers (timer.c) --- */
 int timer_init(void);
 void timer_fini(void);
@@ -244,7 +260,6 @@ void timer_arm(struct dw_delayed_work *dw, struct dw_wq *wq, int target, uint64_
 bool timer_disarm(struct dw_delayed_work *dw);
 /* Fire now every armed timer of @wq; returns how many. */
 unsigned int timer_fire_wq(struct dw_wq *wq);
-unsigned int timer_count_wq(struct dw_wq *wq);
 
 /* "normal", "highpri" or "unbound". */
 const char *work_pool_kind_name(unsigned int id);

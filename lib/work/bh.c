@@ -1,0 +1,859 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * BH lanes: per-lcore queues of short non-sleeping work (dw_bh.h).
+ *
+ * A lane has two halves. Producers push on `inbound`, a lock-free stack
+ * (compare-and-swap on its head through dw_work.next). The owner lcore takes
+ * the whole stack at once (exchange with NULL), reverses it so every
+ * producer's items keep their order, and appends it to `local`, a list only
+ * the owner touches, which it runs under a budget.
+ *
+ * An item cannot be taken out of the lock-free stack, so cancelling a queued
+ * BH item marks it DEAD where it sits (a tombstone); the owner drops it when
+ * it reaches it. PENDING stays set until then, so the item is never linked
+ * twice; queueing a DEAD item clears DEAD again (revives it). Waiters
+ * (cancel_sync, flush) spin until the owner has dropped or run the item,
+ * running their own lane meanwhile if they are lcores, so waiting on one's
+ * own lane cannot deadlock.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_spinlock.h>
+
+#include "dw_bh.h"
+#include "dw_common.h"
+#include "work_private.h"
+
+struct lane {
+	/* Producers (any thread): atomic. */
+	struct dw_work *inbound;
+	uint64_t queued;
+	uint64_t kicks;
+	dw_bh_kick_t kick; /* set by the run loop, read by producers (atomic) */
+	void *kick_arg;
+	unsigned int redirect; /* lane that takes our work once offline (atomic) */
+	bool online;	       /* atomic */
+
+	/* Owner lcore only, except current/current_gen (atomic: read by waiters). */
+	struct work_list local __rte_cache_aligned;
+	bool has_local; /* atomic copy of local.head != NULL, for other threads */
+	struct dw_work *current;
+	uint64_t current_gen;
+	uint64_t ran, dropped, timers, runs, budget_exhausted;
+
+	/* Delayed BH work: a small heap under a spinlock (not the fast path). */
+	rte_spinlock_t tlock __rte_cache_aligned;
+	struct dw_delayed_work **heap;
+	unsigned int hlen, hcap;
+	uint64_t next_timer; /* atomic copy of heap[0]->expires, UINT64_MAX if none */
+	unsigned int lcore;
+} __rte_cache_aligned;
+
+static struct lane *lanes[RTE_MAX_LCORE];
+static bool bh_up;
+
+/* Thread-local: the lane whose item the calling thread is running. */
+static __thread struct lane *tls_running_lane;
+
+static struct lane *
+lane_of(unsigned int lcore)
+{
+	struct lane *l;
+	unsigned int hops = 0;
+
+	if (lcore >= RTE_MAX_LCORE || (l = lanes[lcore]) == NULL)
+		return NULL;
+	/* Follow offline lanes to their trustee (chains are short). */
+	while (!__atomic_load_n(&l->online, __ATOMIC_ACQUIRE) && hops++ < RTE_MAX_LCORE)
+		l = lanes[__atomic_load_n(&l->redirect, __ATOMIC_ACQUIRE)];
+	return l;
+}
+
+static struct lane *
+lane_self(void)
+{
+	unsigned int id = rte_lcore_id();
+
+	return id < RTE_MAX_LCORE ? lanes[id] : NULL;
+}
+
+static void
+lane_kick(struct lane *l)
+{
+	dw_bh_kick_t kick = __atomic_load_n(&l->kick, __ATOMIC_ACQUIRE);
+
+	if (kick != NULL && lane_self() != l) {
+		__atomic_fetch_add(&l->kicks, 1, __ATOMIC_RELAXED);
+		kick(l->lcore, __atomic_load_n(&l->kick_arg, __ATOMIC_RELAXED));
+	}
+}
+
+static void
+lane_push(struct lane *l, struct dw_work *w)
+{
+	struct dw_work *head = __atomic_load_n(&l->inbound, __ATOMIC_RELAXED);
+
+	do {
+		w->next = head;
+		/* Release: the owner's exchange in lane_take() sees the item's fields. */
+	} while (!__atomic_compare_exchange_n(&l->inbound, &head, w, true, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+	__atomic_fetch_add(&l->queued, 1, __ATOMIC_RELAXED);
+	lane_kick(l);
+}
+
+/* Owner: move the inbound stack, oldest first, to the local list. */
+static void
+lane_take(struct lane *l)
+{
+	struct dw_work *w = __atomic_exchange_n(&l->inbound, NULL, __ATOMIC_ACQUIRE);
+	struct dw_work *rev = NULL, *next;
+
+	for (; w != NULL; w = next) {
+		next = w->next;
+		w->next = rev;
+		rev = w;
+	}
+	for (w = rev; w != NULL; w = next) {
+		next = w->next;
+		work_list_append(&l->local, w);
+	}
+}
+
+static bool
+bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
+{
+	struct lane *l;
+	unsigned int lcore;
+
+	lcore = target >= 0 ? (unsigned int)target : rte_lcore_id();
+	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
+		lcore = rte_get_main_lcore();
+	l = lane_of(lcore);
+	WORK_STORE(&w->wq, wq);
+	WORK_STORE(&w->last_pool, (void *)l);
+	w->target = target;
+	__atomic_fetch_add(&w->queued_gen, 1, __ATOMIC_RELEASE);
+	w->queued_at = dw_now_ns();
+	/* The flush color is read under wq->lock, where dw_flush_wq() flips it. */
+	pthread_mutex_lock(&wq->lock);
+	w->color = wq->work_color;
+	__atomic_fetch_add(&wq->in_flight[w->color], 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&wq->lock);
+	__atomic_fetch_add(&wq->n_pending, 1, __ATOMIC_RELAXED);
+	if (count)
+		__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&w->state, WORK_BH_LINKED, __ATOMIC_RELEASE);
+	lane_push(l, w);
+	return true;
+}
+
+/* PENDING is set and DEAD may be: try to take the tombstone back. */
+static bool
+bh_revive(struct dw_work *w, bool count)
+{
+	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
+	struct dw_wq *wq = WORK_LOAD(&w->wq);
+
+	while (st & WORK_BH_DEAD) {
+		if (__atomic_compare_exchange_n(&w->state, &st, st & ~WORK_BH_DEAD, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			pthread_mutex_lock(&wq->lock);
+			w->color = wq->work_color;
+			__atomic_fetch_add(&wq->in_flight[w->color], 1, __ATOMIC_RELAXED);
+			pthread_mutex_unlock(&wq->lock);
+			__atomic_fetch_add(&wq->n_pending, 1, __ATOMIC_RELAXED);
+			if (count)
+				__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --- timers --- */
+
+static void
+theap_set(struct lane *l, unsigned int i, struct dw_delayed_work *dw)
+{
+	l->heap[i] = dw;
+	dw->heap_idx = (int32_t)i;
+}
+
+static void
+theap_fix(struct lane *l, unsigned int i)
+{
+	struct dw_delayed_work *dw = l->heap[i];
+	unsigned int c;
+
+	while (i > 0 && l->heap[(i - 1) / 2]->expires > dw->expires) {
+		theap_set(l, i, l->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= l->hlen)
+			break;
+		if (c + 1 < l->hlen && l->heap[c + 1]->expires < l->heap[c]->expires)
+			c++;
+		if (l->heap[c]->expires >= dw->expires)
+			break;
+		theap_set(l, i, l->heap[c]);
+		i = c;
+	}
+	theap_set(l, i, dw);
+}
+
+static void
+theap_update_next(struct lane *l)
+{
+	__atomic_store_n(&l->next_timer, l->hlen ? l->heap[0]->expires : UINT64_MAX,
+			 __ATOMIC_RELEASE);
+}
+
+/* Lane timer lock held. */
+static void
+theap_remove(struct lane *l, struct dw_delayed_work *dw)
+{
+	unsigned int i = (unsigned int)dw->heap_idx;
+	struct dw_delayed_work *last = l->heap[--l->hlen];
+
+	dw->heap_idx = -1;
+	dw->timer = NULL;
+	__atomic_fetch_and(&dw->work.state, ~WORK_TIMER, __ATOMIC_RELEASE);
+	if (last != dw) {
+		theap_set(l, i, last);
+		theap_fix(l, i);
+	}
+	theap_update_next(l);
+}
+
+/* Lane timer lock held; grows the heap (rarely) by dropping and retaking it. */
+static void
+theap_insert(struct lane *l, struct dw_delayed_work *dw)
+{
+	struct dw_delayed_work **h;
+
+	while (l->hlen == l->hcap) {
+		rte_spinlock_unlock(&l->tlock);
+		h = malloc(sizeof(*h) * (l->hcap ? l->hcap * 2 : 16));
+		rte_spinlock_lock(&l->tlock);
+		if (h == NULL) {
+			rte_spinlock_unlock(&l->tlock);
+			WORK_LOG(ERR, "out of memory growing lane %u timers, retrying", l->lcore);
+			rte_delay_us_sleep(1000);
+			rte_spinlock_lock(&l->tlock);
+			continue;
+		}
+		if (l->hlen == l->hcap) {
+			if (l->hlen)
+				memcpy(h, l->heap, sizeof(*h) * l->hlen);
+			free(l->heap);
+			l->heap = h;
+			l->hcap = l->hcap ? l->hcap * 2 : 16;
+		} else {
+			free(h);
+		}
+	}
+	dw->timer = l;
+	__atomic_fetch_or(&dw->work.state, WORK_TIMER, __ATOMIC_RELEASE);
+	theap_set(l, l->hlen++, dw);
+	theap_fix(l, (unsigned int)dw->heap_idx);
+	theap_update_next(l);
+}
+
+static void
+bh_arm(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_us)
+{
+	unsigned int lcore = target >= 0 ? (unsigned int)target : rte_lcore_id();
+	struct lane *l;
+
+	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
+		lcore = rte_get_main_lcore();
+	l = lane_of(lcore);
+	WORK_STORE(&dw->work.wq, wq);
+	dw->cpu = target;
+	dw->timer_wq = wq;
+	dw->expires = dw_now_ns() + delay_us * DW_NS_PER_US;
+	rte_spinlock_lock(&l->tlock);
+	theap_insert(l, dw);
+	rte_spinlock_unlock(&l->tlock);
+	lane_kick(l); /* the sleeping loop must shorten its timeout */
+}
+
+/* Take @dw off whatever lane timer holds it; true if it was armed. */
+static bool
+bh_disarm(struct dw_delayed_work *dw)
+{
+	struct lane *l;
+	bool armed = false;
+
+	if (!(__atomic_load_n(&dw->work.state, __ATOMIC_ACQUIRE) & WORK_TIMER))
+		return false;
+	l = WORK_LOAD((struct lane **)&dw->timer);
+	if (l == NULL)
+		return false;
+	rte_spinlock_lock(&l->tlock);
+	if (dw->timer == l && dw->heap_idx >= 0) {
+		theap_remove(l, dw);
+		armed = true;
+	}
+	rte_spinlock_unlock(&l->tlock);
+	return armed;
+}
+
+/* Owner: queue every expired timer of its lane. */
+static unsigned int
+lane_fire_timers(struct lane *l)
+{
+	uint64_t now;
+	struct dw_delayed_work *dw;
+	unsigned int n = 0;
+
+	if (__atomic_load_n(&l->next_timer, __ATOMIC_ACQUIRE) > (now = dw_now_ns()))
+		return 0;
+	for (;;) {
+		rte_spinlock_lock(&l->tlock);
+		if (l->hlen == 0 || l->heap[0]->expires > now) {
+			rte_spinlock_unlock(&l->tlock);
+			break;
+		}
+		dw = l->heap[0];
+		theap_remove(l, dw);
+		rte_spinlock_unlock(&l->tlock);
+		bh_queue(dw->timer_wq, &dw->work, dw->cpu, false);
+		n++;
+	}
+	__atomic_store_n(&l->timers, l->timers + n, __ATOMIC_RELAXED);
+	return n;
+}
+
+/* --- running --- */
+
+static void
+item_done(struct dw_wq *wq, uint32_t color)
+{
+	__atomic_fetch_sub(&wq->n_running, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&wq->n_completed, 1, __ATOMIC_RELAXED);
+	work_color_done(wq, color);
+}
+
+unsigned int
+dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
+{
+	struct lane *l = lane_self();
+	uint64_t start = 0, gen;
+	unsigned int ran = 0;
+	struct dw_work *w;
+	struct dw_wq *wq;
+	uint32_t st, color;
+
+	if (l == NULL || tls_running_lane != NULL)
+		return 0; /* not an lcore with a lane, or nested in a BH item */
+	lane_fire_timers(l);
+	if (__atomic_load_n(&l->inbound, __ATOMIC_RELAXED) != NULL)
+		lane_take(l);
+	if (l->local.head == NULL)
+		return 0;
+	__atomic_store_n(&l->has_local, true, __ATOMIC_RELAXED);
+	if (max_ns != 0)
+		start = rte_get_tsc_cycles();
+	while (ran < max_items && (w = work_list_pop(&l->local)) != NULL) {
+		wq = WORK_LOAD(&w->wq);
+		gen = __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&l->current_gen, gen, __ATOMIC_RELAXED);
+		/* Waiters see current before PENDING goes; pairs with bh_busy(). */
+		__atomic_store_n(&l->current, w, __ATOMIC_SEQ_CST);
+		/*
+		 * One compare-and-swap decides between a canceller's tombstone
+		 * and our run: whoever changes the state first wins the instance.
+		 */
+		st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
+		while (!__atomic_compare_exchange_n(
+		    &w->state, &st, st & ~(WORK_PENDING | WORK_BH_LINKED | WORK_BH_DEAD), false,
+		    __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+			;
+		if (st & WORK_BH_DEAD) {
+			/* Tombstone: its canceller did the accounting; the item is free now. */
+			__atomic_store_n(&l->current, NULL, __ATOMIC_RELEASE);
+			__atomic_store_n(&l->dropped, l->dropped + 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		color = w->color;
+		__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&wq->n_started, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&wq->n_running, 1, __ATOMIC_RELAXED);
+		tls_running_lane = l;
+		w->func(w);
+		tls_running_lane = NULL;
+		/* @w may be gone: only its copies are used from here. */
+		__atomic_store_n(&l->current, NULL, __ATOMIC_RELEASE);
+		item_done(wq, color);
+		ran++;
+		if (max_ns != 0 &&
+		    rte_get_tsc_cycles() - start > max_ns * rte_get_tsc_hz() / DW_NS_PER_S)
+			break;
+	}
+	/* Single writer; relaxed stores so readers on other threads see whole values. */
+	__atomic_store_n(&l->ran, l->ran + ran, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->runs, l->runs + (ran > 0), __ATOMIC_RELAXED);
+	if (l->local.head != NULL)
+		__atomic_store_n(&l->budget_exhausted, l->budget_exhausted + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->has_local, l->local.head != NULL, __ATOMIC_RELEASE);
+	return ran;
+}
+
+bool
+dw_bh_lane_pending(unsigned int lcore)
+{
+	struct lane *l = lcore < RTE_MAX_LCORE ? lanes[lcore] : NULL;
+
+	if (l == NULL)
+		return false;
+	if (lane_self() == l ? l->local.head != NULL
+			     : __atomic_load_n(&l->has_local, __ATOMIC_ACQUIRE))
+		return true;
+	/* Seq-cst: pairs with the kick hook's parked flag in the run loop. */
+	return __atomic_load_n(&l->inbound, __ATOMIC_SEQ_CST) != NULL ||
+	       __atomic_load_n(&l->next_timer, __ATOMIC_ACQUIRE) <= dw_now_ns();
+}
+
+uint64_t
+dw_bh_lane_next_timer(unsigned int lcore)
+{
+	struct lane *l = lcore < RTE_MAX_LCORE ? lanes[lcore] : NULL;
+
+	return l != NULL ? __atomic_load_n(&l->next_timer, __ATOMIC_ACQUIRE) : UINT64_MAX;
+}
+
+int
+dw_bh_set_kick(unsigned int lcore, dw_bh_kick_t kick, void *arg)
+{
+	struct lane *l = lcore < RTE_MAX_LCORE ? lanes[lcore] : NULL;
+
+	if (l == NULL) {
+		WORK_LOG(ERR, "no BH lane on lcore %u", lcore);
+		return -EINVAL;
+	}
+	__atomic_store_n(&l->kick_arg, arg, __ATOMIC_RELAXED);
+	/* Release: a producer that sees the hook sees its argument. */
+	__atomic_store_n(&l->kick, kick, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* --- waiting: spin, helping one's own lane --- */
+
+/* While waiting on lane work: run our own lane if we are an lcore, else yield. */
+void
+bh_help(void)
+{
+	if (lane_self() != NULL && tls_running_lane == NULL && dw_bh_lane_run(64, 0) > 0)
+		return;
+	rte_pause();
+	sched_yield();
+}
+
+/* Is an instance of @w up to @gen pending or running? */
+static bool
+bh_busy(struct dw_work *w, uint64_t gen)
+{
+	struct lane *l = WORK_LOAD((struct lane **)&w->last_pool);
+	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_SEQ_CST);
+
+	if ((st & WORK_PENDING) && !(st & WORK_BH_DEAD) && !(st & WORK_TIMER) &&
+	    __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE) <= gen)
+		return true;
+	return l != NULL && __atomic_load_n(&l->current, __ATOMIC_SEQ_CST) == w &&
+	       __atomic_load_n(&l->current_gen, __ATOMIC_RELAXED) <= gen;
+}
+
+static bool
+bh_running(struct dw_work *w, uint64_t *gen)
+{
+	struct lane *l = WORK_LOAD((struct lane **)&w->last_pool);
+
+	if (l == NULL || __atomic_load_n(&l->current, __ATOMIC_SEQ_CST) != w)
+		return false;
+	if (gen != NULL)
+		*gen = __atomic_load_n(&l->current_gen, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* Calling this on the lane that runs @w from inside @w would never end. */
+static bool
+self_wait(struct dw_work *w)
+{
+	return tls_running_lane != NULL && tls_running_lane->current == w;
+}
+
+static int
+bh_flush(struct dw_work *w)
+{
+	uint64_t gen = __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE);
+	bool waited = false;
+
+	if (self_wait(w))
+		return -EDEADLK;
+	while (bh_busy(w, gen)) {
+		waited = true;
+		bh_help();
+	}
+	return waited;
+}
+
+static int
+bh_flush_delayed(struct dw_delayed_work *dw)
+{
+	bool fired = false;
+	int rc;
+
+	if (bh_disarm(dw)) {
+		bh_queue(dw->timer_wq, &dw->work, dw->cpu, false);
+		fired = true;
+	}
+	rc = bh_flush(&dw->work);
+	return rc < 0 ? rc : (rc || fired);
+}
+
+/* Tombstone a linked live instance; true if we did (and accounted it). */
+static bool
+bh_kill(struct dw_work *w, struct dw_wq *wq, uint32_t st)
+{
+	if (!(st & WORK_BH_LINKED) || (st & WORK_BH_DEAD))
+		return false;
+	if (!__atomic_compare_exchange_n(&w->state, &st, st | WORK_BH_DEAD, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
+	work_color_done(wq, w->color);
+	return true;
+}
+
+/*
+ * Cancel a BH item: disarm its timer or tombstone it in its lane.
+ * Without @sync that is all. With @sync, CANCELING goes up first so nothing
+ * can queue or revive the item meanwhile; then we wait for the lane to drop
+ * the tombstone, take PENDING ourselves, and wait for a running instance.
+ */
+static int
+bh_cancel(struct dw_work *w, bool sync)
+{
+	struct dw_wq *wq = WORK_LOAD(&w->wq);
+	uint32_t st;
+	int was = 0;
+
+	if (!sync) {
+		if (bh_disarm(dw_to_delayed_work(w))) {
+			/* We hold PENDING now (the timer's); the instance never started. */
+			__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
+			return 1;
+		}
+		for (;;) {
+			st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
+			if (!(st & WORK_PENDING) || (st & (WORK_BH_DEAD | WORK_CANCELING)))
+				return 0; /* idle, already cancelled, or a cancel_sync owns it */
+			if ((st & WORK_TIMER) && bh_disarm(dw_to_delayed_work(w))) {
+				__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
+				return 1;
+			}
+			if (bh_kill(w, wq, st))
+				return 1;
+			bh_help(); /* being queued or fired right now: let it land */
+		}
+	}
+	if (self_wait(w))
+		return -EDEADLK;
+	/* One canceller at a time; queueing fails with ECANCELED from here on. */
+	while (__atomic_fetch_or(&w->state, WORK_CANCELING, __ATOMIC_ACQ_REL) & WORK_CANCELING)
+		bh_help();
+	for (;;) {
+		if (bh_disarm(dw_to_delayed_work(w))) {
+			__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
+			was = 1;
+			break; /* the timer's PENDING is ours now */
+		}
+		st = __atomic_fetch_or(&w->state, WORK_PENDING, __ATOMIC_ACQ_REL);
+		if (!(st & WORK_PENDING))
+			break; /* idle: PENDING is ours */
+		if (bh_kill(w, wq, st))
+			was = 1;
+		bh_help(); /* wait for the lane to drop it, or a queueing in flight to land */
+	}
+	while (bh_running(w, NULL))
+		bh_help();
+	/* Pairs with the fetch_or in queue_prepare(). */
+	__atomic_fetch_and(&w->state, ~(WORK_PENDING | WORK_CANCELING), __ATOMIC_RELEASE);
+	return was;
+}
+
+static int
+bh_mod(struct dw_wq *wq, struct dw_delayed_work *dw, uint64_t delay_us)
+{
+	uint32_t st;
+
+	for (;;) {
+		if (bh_disarm(dw)) {
+			if (delay_us == 0)
+				bh_queue(wq, &dw->work, dw->work.target, false);
+			else
+				bh_arm(wq, dw, dw->work.target, delay_us);
+			return 1;
+		}
+		st = __atomic_fetch_or(&dw->work.state, WORK_PENDING, __ATOMIC_ACQ_REL);
+		if (!(st & WORK_PENDING)) {
+			__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
+			if (delay_us == 0)
+				bh_queue(wq, &dw->work, dw->work.target, false);
+			else
+				bh_arm(wq, dw, dw->work.target, delay_us);
+			return 0;
+		}
+		if (st & WORK_CANCELING)
+			return -ECANCELED;
+		if (st & WORK_BH_DEAD) {
+			if (bh_revive(&dw->work, true))
+				return 0;
+			continue;
+		}
+		if (st & WORK_BH_LINKED)
+			return 1; /* already queued: it runs as soon as its lane gets to it */
+		bh_help();
+	}
+}
+
+/* --- lanes offline, drain support --- */
+
+int
+dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
+{
+	struct lane *l, *t;
+	struct dw_delayed_work *dw;
+	struct dw_work *w;
+	int moved = 0;
+
+	if (lcore >= RTE_MAX_LCORE || trustee >= RTE_MAX_LCORE || lcore == trustee ||
+	    (l = lanes[lcore]) == NULL || (t = lanes[trustee]) == NULL ||
+	    !__atomic_load_n(&t->online, __ATOMIC_ACQUIRE)) {
+		WORK_LOG(ERR, "cannot hand lane %u to lane %u", lcore, trustee);
+		return -EINVAL;
+	}
+	if (lane_self() == l && tls_running_lane == l) {
+		WORK_LOG(ERR, "lane %u taken offline from one of its own items", lcore);
+		return -EBUSY;
+	}
+	if (!__atomic_load_n(&l->online, __ATOMIC_ACQUIRE))
+		return 0;
+	/* New producers go to the trustee from now on... */
+	__atomic_store_n(&l->redirect, trustee, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->online, false, __ATOMIC_RELEASE);
+	/* ...and what is already here follows, tombstones included, in order. */
+	lane_take(l);
+	while ((w = work_list_pop(&l->local)) != NULL) {
+		lane_push(t, w);
+		moved++;
+	}
+	rte_spinlock_lock(&l->tlock);
+	while (l->hlen > 0) {
+		dw = l->heap[0];
+		theap_remove(l, dw);
+		rte_spinlock_lock(&t->tlock);
+		theap_insert(t, dw);
+		rte_spinlock_unlock(&t->tlock);
+		moved++;
+	}
+	rte_spinlock_unlock(&l->tlock);
+	/* A producer that raced with the switch may have pushed here after lane_take(). */
+	lane_take(l);
+	while ((w = work_list_pop(&l->local)) != NULL) {
+		lane_push(t, w);
+		moved++;
+	}
+	lane_kick(t);
+	return moved;
+}
+
+static unsigned int
+bh_fire_wq(struct dw_wq *wq)
+{
+	struct dw_delayed_work *dw;
+	unsigned int i, n = 0, lc;
+	struct lane *l;
+
+	for (lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		if ((l = lanes[lc]) == NULL)
+			continue;
+		for (;;) {
+			rte_spinlock_lock(&l->tlock);
+			dw = NULL;
+			for (i = 0; i < l->hlen; i++)
+				if (l->heap[i]->timer_wq == wq) {
+					dw = l->heap[i];
+					theap_remove(l, dw);
+					break;
+				}
+			rte_spinlock_unlock(&l->tlock);
+			if (dw == NULL)
+				break;
+			bh_queue(wq, &dw->work, dw->cpu, false);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* dw_flush_wq() of a BH queue: wait for a color to drain, helping our own lane. */
+static void
+bh_wait_color(struct dw_wq *wq, uint32_t color)
+{
+	while (__atomic_load_n(&wq->in_flight[color], __ATOMIC_ACQUIRE) != 0)
+		bh_help();
+}
+
+static int
+bh_wq_init(struct dw_wq *wq)
+{
+	wq->bh = lanes;
+	return 0;
+}
+
+static void
+bh_wq_fini(struct dw_wq *wq)
+{
+	wq->bh = NULL;
+	if (wq == dw_system_bh_wq)
+		dw_system_bh_wq = NULL;
+}
+
+static bool
+bh_lane_exists(int lcore)
+{
+	return lcore >= 0 && lcore < RTE_MAX_LCORE && lanes[lcore] != NULL;
+}
+
+static const struct work_bh_ops bh_ops = {
+	.queue = bh_queue,
+	.arm = bh_arm,
+	.revive = bh_revive,
+	.cancel = bh_cancel,
+	.mod = bh_mod,
+	.flush = bh_flush,
+	.flush_delayed = bh_flush_delayed,
+	.running = bh_running,
+	.wait_color = bh_wait_color,
+	.fire_wq = bh_fire_wq,
+	.lane_exists = bh_lane_exists,
+	.wq_init = bh_wq_init,
+	.wq_fini = bh_wq_fini,
+};
+
+struct dw_work *
+bh_current_work(void)
+{
+	struct lane *l = tls_running_lane;
+
+	return l != NULL ? l->current : NULL;
+}
+
+int
+dw_bh_init(void)
+{
+	struct dw_wq_conf c = { .size = sizeof(c), .flags = DW_WQ_BH };
+	unsigned int lcore;
+	struct lane *l;
+
+	if (!__atomic_load_n(&work_lib.initialised, __ATOMIC_ACQUIRE) || rte_lcore_count() == 0) {
+		WORK_LOG(ERR, "needs rte_eal_init() and dw_work_lib_init() first");
+		return -ESHUTDOWN;
+	}
+	if (bh_up)
+		return -EALREADY;
+	RTE_LCORE_FOREACH(lcore) {
+		l = rte_zmalloc_socket("dw_bh_lane", sizeof(*l), RTE_CACHE_LINE_SIZE,
+				       (int)rte_lcore_to_socket_id(lcore));
+		if (l == NULL)
+			goto nomem;
+		l->lcore = lcore;
+		l->online = true;
+		l->next_timer = UINT64_MAX;
+		rte_spinlock_init(&l->tlock);
+		lanes[lcore] = l;
+	}
+	work_bh = &bh_ops;
+	bh_up = true;
+	dw_system_bh_wq = dw_wq_create("events_bh", &c);
+	if (dw_system_bh_wq == NULL)
+		goto nomem;
+	dw_system_bh_wq->system = true;
+	return 0;
+nomem:
+	bh_fini();
+	return -ENOMEM;
+}
+
+void
+bh_fini(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		if (lanes[i] == NULL)
+			continue;
+		free(lanes[i]->heap);
+		rte_free(lanes[i]);
+		lanes[i] = NULL;
+	}
+	work_bh = NULL;
+	bh_up = false;
+}
+
+/*
+ * Before the BH queues drain at dw_work_lib_fini(): lanes whose lcore is not
+ * running anything are handed to the caller's lane (or the main lcore's), so
+ * that the caller, helping its own lane, runs what they held.
+ */
+void
+bh_prepare_drain(void)
+{
+	unsigned int self = rte_lcore_id(), lcore;
+
+	if (self >= RTE_MAX_LCORE || lanes[self] == NULL)
+		self = rte_get_main_lcore();
+	RTE_LCORE_FOREACH(lcore) {
+		if (lcore == self || lanes[lcore] == NULL)
+			continue;
+		if (rte_eal_get_lcore_state(lcore) != RUNNING)
+			dw_bh_lane_offline(lcore, self);
+	}
+}
+
+int
+dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st)
+{
+	struct lane *l;
+
+	if (!bh_up)
+		return -ESHUTDOWN;
+	if (lcore >= RTE_MAX_LCORE || (l = lanes[lcore]) == NULL || st == NULL)
+		return -EINVAL;
+	st->queued = __atomic_load_n(&l->queued, __ATOMIC_RELAXED);
+	st->ran = __atomic_load_n(&l->ran, __ATOMIC_RELAXED);
+	st->dropped = __atomic_load_n(&l->dropped, __ATOMIC_RELAXED);
+	st->timers = __atomic_load_n(&l->timers, __ATOMIC_RELAXED);
+	st->runs = __atomic_load_n(&l->runs, __ATOMIC_RELAXED);
+	st->budget_exhausted = __atomic_load_n(&l->budget_exhausted, __ATOMIC_RELAXED);
+	st->kicks = __atomic_load_n(&l->kicks, __ATOMIC_RELAXED);
+	st->online = __atomic_load_n(&l->online, __ATOMIC_RELAXED);
+	return 0;
+}

@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * BH lanes on real EAL lcores (-l 0-1): where items run, FIFO per producer,
+ * budgets, tombstone cancel and revive, cancel_sync of self-requeueing items,
+ * flush, delayed BH work, the kick hook, trustee hand-over, drain at fini,
+ * bad input, and a multi-producer stress with every item accounted for.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "dw_bh.h"
+#include "dw_test.h"
+#include "dw_work.h"
+
+static unsigned int worker_lcore;
+static bool loop_stop; /* atomic */
+
+/* A minimal run loop for lcore 1: run the lane until told to stop. */
+static int
+loop_main(void *arg)
+{
+	RTE_SET_USED(arg);
+	while (!__atomic_load_n(&loop_stop, __ATOMIC_ACQUIRE))
+		dw_bh_lane_run(32, 50000);
+	return 0;
+}
+
+static void
+up(bool with_loop)
+{
+	static const char *const args[] = { "-l", "0-1", NULL };
+
+	ck_assert_int_ge(dw_test_eal_init(args), 0);
+	ck_assert_int_eq(dw_work_lib_init(NULL), 0);
+	ck_assert_int_eq(dw_bh_init(), 0);
+	ck_assert_ptr_nonnull(dw_system_bh_wq);
+	worker_lcore = rte_get_next_lcore(-1, 1, 0);
+	ck_assert_uint_lt(worker_lcore, RTE_MAX_LCORE);
+	__atomic_store_n(&loop_stop, false, __ATOMIC_RELEASE);
+	if (with_loop)
+		ck_assert_int_eq(rte_eal_remote_launch(loop_main, NULL, worker_lcore), 0);
+}
+
+static void
+stop_loop(void)
+{
+	__atomic_store_n(&loop_stop, true, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+}
+
+static void
+down(void)
+{
+	stop_loop();
+	ck_assert_int_eq(dw_work_lib_fini(), 0);
+	rte_eal_cleanup();
+}
+
+struct bitem {
+	struct dw_work work;
+	struct dw_delayed_work dw;
+	uint32_t runs; /* atomic */
+	unsigned int lcore;
+	uint32_t requeue;
+	uint64_t ran_at_ms;
+	struct dw_wq *wq;
+	int self_rc;
+};
+
+static void
+bitem_fn(struct dw_work *w)
+{
+	struct bitem *b = container_of(w, struct bitem, work);
+
+	b->lcore = rte_lcore_id();
+	__atomic_add_fetch(&b->runs, 1, __ATOMIC_SEQ_CST);
+	if (b->requeue > 0) {
+		b->requeue--;
+		dw_queue_work_on((int)b->lcore, b->wq, w);
+	}
+}
+
+static void
+bdelayed_fn(struct dw_work *w)
+{
+	struct bitem *b = container_of(dw_to_delayed_work(w), struct bitem, dw);
+
+	b->lcore = rte_lcore_id();
+	__atomic_store_n(&b->ran_at_ms, dw_test_now_ms(), __ATOMIC_RELAXED);
+	__atomic_add_fetch(&b->runs, 1, __ATOMIC_SEQ_CST);
+}
+
+static uint32_t
+runs_of(struct bitem *b)
+{
+	return __atomic_load_n(&b->runs, __ATOMIC_SEQ_CST);
+}
+
+START_TEST(test_runs_on_target_lane)
+{
+	struct bitem b = { 0 };
+
+	up(true);
+	dw_work_init(&b.work, bitem_fn);
+	ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &b.work));
+	ck_assert(DW_TEST_WAIT(runs_of(&b) == 1, 2000));
+	ck_assert_uint_eq(b.lcore, worker_lcore);
+	ck_assert_int_ge(dw_flush_work(&b.work), 0);
+	down();
+}
+END_TEST
+
+#define NPROD 3
+#define PER_PROD 20000
+struct seq_item {
+	struct dw_work work;
+	uint32_t prod, seq;
+};
+static uint32_t last_seq[NPROD + 1];
+static uint32_t order_errors, seq_runs;
+
+static void
+seq_fn(struct dw_work *w)
+{
+	struct seq_item *s = container_of(w, struct seq_item, work);
+
+	if (s->seq != last_seq[s->prod] + 1)
+		order_errors++;
+	last_seq[s->prod] = s->seq;
+	__atomic_add_fetch(&seq_runs, 1, __ATOMIC_RELEASE);
+}
+
+static void *
+producer_main(void *arg)
+{
+	struct seq_item *items = arg;
+	unsigned int i;
+
+	for (i = 0; i < PER_PROD; i++)
+		dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &items[i].work);
+	return NULL;
+}
+
+START_TEST(test_fifo_per_producer)
+{
+	struct seq_item *items = calloc(NPROD * PER_PROD, sizeof(*items));
+	pthread_t t[NPROD];
+	struct dw_bh_lane_stats st;
+	unsigned int p, i;
+
+	up(true);
+	for (p = 0; p < NPROD; p++)
+		for (i = 0; i < PER_PROD; i++) {
+			struct seq_item *s = &items[p * PER_PROD + i];
+
+			s->prod = p;
+			s->seq = i + 1;
+			dw_work_init(&s->work, seq_fn);
+		}
+	for (p = 0; p < NPROD; p++)
+		pthread_create(&t[p], NULL, producer_main, &items[p * PER_PROD]);
+	for (p = 0; p < NPROD; p++)
+		pthread_join(t[p], NULL);
+	ck_assert_int_eq(dw_flush_wq(dw_system_bh_wq), 0);
+	ck_assert_uint_eq(__atomic_load_n(&seq_runs, __ATOMIC_ACQUIRE), NPROD * PER_PROD);
+	ck_assert_uint_eq(order_errors, 0);
+	ck_assert_int_eq(dw_bh_lane_stats_get(worker_lcore, &st), 0);
+	ck_assert_uint_eq(st.ran, NPROD * PER_PROD);
+	ck_assert_uint_eq(st.queued, NPROD * PER_PROD);
+	down();
+	free(items);
+}
+END_TEST
+
+START_TEST(test_budget_and_cancel)
+{
+	struct bitem b[10] = { 0 };
+	unsigned int main_lc = rte_get_main_lcore(), i;
+	struct dw_bh_lane_stats st;
+
+	up(false);
+	main_lc = rte_get_main_lcore();
+	for (i = 0; i < 10; i++) {
+		dw_work_init(&b[i].work, bitem_fn);
+		ck_assert(dw_queue_work(dw_system_bh_wq, &b[i].work)); /* main lcore's lane */
+	}
+	ck_assert(dw_bh_lane_pending(main_lc));
+	ck_assert_uint_eq(dw_bh_lane_run(4, 0), 4);
+	ck_assert(dw_bh_lane_pending(main_lc));
+	/* Tombstone: cancelled where it sits, dropped by the lane, never run. */
+	ck_assert(dw_cancel_work(&b[5].work));
+	ck_assert(!dw_work_pending(&b[5].work));
+	ck_assert(!dw_cancel_work(&b[5].work));
+	/* Revived: cancelled then queued again before the lane got there: runs once. */
+	ck_assert(dw_cancel_work(&b[6].work));
+	ck_assert(dw_queue_work(dw_system_bh_wq, &b[6].work));
+	ck_assert(!dw_queue_work(dw_system_bh_wq, &b[6].work));
+	ck_assert_uint_eq(dw_bh_lane_run(100, 0), 5);
+	ck_assert(!dw_bh_lane_pending(main_lc));
+	for (i = 0; i < 10; i++)
+		ck_assert_uint_eq(runs_of(&b[i]), i == 5 ? 0 : 1);
+	ck_assert_int_eq(dw_bh_lane_stats_get(main_lc, &st), 0);
+	ck_assert_uint_eq(st.dropped, 1);
+	/* The dropped item is reusable. */
+	ck_assert(dw_queue_work(dw_system_bh_wq, &b[5].work));
+	ck_assert_uint_eq(dw_bh_lane_run(100, 0), 1);
+	ck_assert_uint_eq(runs_of(&b[5]), 1);
+	down();
+}
+END_TEST
+
+START_TEST(test_cancel_sync_self_requeue)
+{
+	struct bitem b = { 0 };
+	uint32_t n;
+	int i;
+
+	up(true);
+	for (i = 0; i < 20; i++) {
+		b.runs = 0;
+		b.wq = dw_system_bh_wq;
+		b.requeue = UINT32_MAX;
+		dw_work_init(&b.work, bitem_fn);
+		ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &b.work));
+		ck_assert(DW_TEST_WAIT(runs_of(&b) > 100, 2000));
+		ck_assert_int_ge(dw_cancel_work_sync(&b.work), 0);
+		ck_assert(!dw_work_busy(&b.work));
+		n = runs_of(&b);
+		dw_test_sleep_us(2000);
+		ck_assert_uint_eq(runs_of(&b), n);
+	}
+	down();
+}
+END_TEST
+
+START_TEST(test_flush_from_other_thread_and_own_lane)
+{
+	struct bitem b = { 0 }, c = { 0 };
+
+	up(true);
+	dw_work_init(&b.work, bitem_fn);
+	ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &b.work));
+	ck_assert_int_ge(dw_flush_work(&b.work), 0);
+	ck_assert_uint_eq(runs_of(&b), 1);
+	/* Flushing an item on our own lane runs the lane instead of deadlocking. */
+	dw_work_init(&c.work, bitem_fn);
+	ck_assert(dw_queue_work(dw_system_bh_wq, &c.work));
+	ck_assert_int_eq(dw_flush_work(&c.work), 1);
+	ck_assert_uint_eq(runs_of(&c), 1);
+	ck_assert_uint_eq(c.lcore, rte_get_main_lcore());
+	ck_assert(dw_queue_work(dw_system_bh_wq, &c.work));
+	ck_assert_int_eq(dw_flush_wq(dw_system_bh_wq), 0);
+	ck_assert_uint_eq(runs_of(&c), 2);
+	down();
+}
+END_TEST
+
+START_TEST(test_delayed_bh)
+{
+	struct bitem b = { 0 };
+	uint64_t t0;
+
+	up(true);
+	dw_delayed_work_init(&b.dw, bdelayed_fn);
+	t0 = dw_test_now_ms();
+	ck_assert(dw_queue_delayed_work_on((int)worker_lcore, dw_system_bh_wq, &b.dw, 30000));
+	ck_assert(dw_bh_lane_next_timer(worker_lcore) != UINT64_MAX);
+	dw_test_sleep_us(10000);
+	ck_assert_uint_eq(runs_of(&b), 0);
+	ck_assert(DW_TEST_WAIT(runs_of(&b) == 1, 2000));
+	ck_assert_uint_ge(b.ran_at_ms - t0, 30);
+	ck_assert_uint_eq(b.lcore, worker_lcore);
+	/* Cancel before expiry. */
+	ck_assert(dw_queue_delayed_work_on((int)worker_lcore, dw_system_bh_wq, &b.dw, 30000));
+	ck_assert(dw_cancel_delayed_work(&b.dw));
+	dw_test_sleep_us(60000);
+	ck_assert_uint_eq(runs_of(&b), 1);
+	/* mod moves a pending timer closer. */
+	ck_assert(dw_queue_delayed_work_on((int)worker_lcore, dw_system_bh_wq, &b.dw, 10000000));
+	ck_assert_int_eq(dw_mod_delayed_work(dw_system_bh_wq, &b.dw, 1000), 1);
+	ck_assert(DW_TEST_WAIT(runs_of(&b) == 2, 2000));
+	/* flush_delayed fires it now. */
+	ck_assert(dw_queue_delayed_work_on((int)worker_lcore, dw_system_bh_wq, &b.dw, 10000000));
+	ck_assert_int_eq(dw_flush_delayed_work(&b.dw), 1);
+	ck_assert_uint_eq(runs_of(&b), 3);
+	ck_assert_int_eq(dw_cancel_delayed_work_sync(&b.dw), 0);
+	down();
+}
+END_TEST
+
+static uint32_t kicks_seen;
+
+static void
+kick_fn(unsigned int lcore, void *arg)
+{
+	RTE_SET_USED(lcore);
+	__atomic_add_fetch((uint32_t *)arg, 1, __ATOMIC_RELAXED);
+}
+
+START_TEST(test_kick_and_trustee)
+{
+	struct bitem b[8] = { 0 }, d = { 0 };
+	unsigned int i, main_lc;
+	struct dw_bh_lane_stats st;
+
+	up(false); /* lane of lcore 1 has no loop: its items sit there */
+	main_lc = rte_get_main_lcore();
+	ck_assert_int_eq(dw_bh_set_kick(worker_lcore, kick_fn, &kicks_seen), 0);
+	for (i = 0; i < 8; i++) {
+		dw_work_init(&b[i].work, bitem_fn);
+		ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &b[i].work));
+	}
+	dw_delayed_work_init(&d.dw, bdelayed_fn);
+	ck_assert(dw_queue_delayed_work_on((int)worker_lcore, dw_system_bh_wq, &d.dw, 1000));
+	ck_assert_uint_ge(kicks_seen, 8); /* every producer rang */
+	ck_assert(dw_bh_lane_pending(worker_lcore));
+	ck_assert(dw_cancel_work(&b[3].work)); /* a tombstone travels too */
+	/* Lcore 1 leaves for good: its lane goes to the main lcore's. */
+	ck_assert_int_eq(dw_bh_lane_offline(worker_lcore, main_lc), 9);
+	ck_assert_int_eq(dw_bh_lane_stats_get(worker_lcore, &st), 0);
+	ck_assert(!st.online);
+	dw_test_sleep_us(3000);
+	while (dw_bh_lane_run(100, 0) > 0)
+		;
+	for (i = 0; i < 8; i++) {
+		ck_assert_uint_eq(runs_of(&b[i]), i == 3 ? 0 : 1);
+		ck_assert_uint_eq(b[i].lcore, i == 3 ? 0 : main_lc);
+	}
+	ck_assert(DW_TEST_WAIT((dw_bh_lane_run(100, 0), runs_of(&d) == 1), 2000));
+	/* Later queueing on lcore 1 lands on its trustee. */
+	ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &b[0].work));
+	ck_assert_uint_eq(dw_bh_lane_run(100, 0), 1);
+	ck_assert_uint_eq(runs_of(&b[0]), 2);
+	ck_assert_int_eq(dw_bh_lane_offline(worker_lcore, worker_lcore), -EINVAL);
+	down();
+}
+END_TEST
+
+START_TEST(test_fini_runs_what_is_left)
+{
+	static struct bitem b[16];
+	unsigned int i;
+
+	up(false);
+	for (i = 0; i < 16; i++) {
+		dw_work_init(&b[i].work, bitem_fn);
+		ck_assert(dw_queue_work_on((int)(i % 2 ? worker_lcore : rte_get_main_lcore()),
+					   dw_system_bh_wq, &b[i].work));
+	}
+	/* Nobody runs the lanes: fini must, rather than hang or drop them. */
+	ck_assert_int_eq(dw_work_lib_fini(), 0);
+	for (i = 0; i < 16; i++)
+		ck_assert_uint_eq(runs_of(&b[i]), 1);
+	rte_eal_cleanup();
+}
+END_TEST
+
+static int deadlk_rc[2];
+
+static void
+self_flush_fn(struct dw_work *w)
+{
+	deadlk_rc[0] = dw_flush_work(w);
+	deadlk_rc[1] = dw_cancel_work_sync(w);
+}
+
+START_TEST(test_bad_input)
+{
+	struct dw_wq_conf c = { .size = sizeof(c), .flags = DW_WQ_BH };
+	struct bitem b = { 0 };
+	static const char *const args[] = { "-l", "0-1", NULL };
+
+	ck_assert_int_ge(dw_test_eal_init(args), 0);
+	ck_assert_int_eq(dw_bh_init(), -ESHUTDOWN); /* before dw_work_lib_init */
+	ck_assert_int_eq(dw_work_lib_init(NULL), 0);
+	ck_assert_ptr_null(dw_wq_create("bh_early", &c));
+	ck_assert_int_eq(rte_errno, ENOTSUP);
+	ck_assert_int_eq(dw_bh_init(), 0);
+	ck_assert_int_eq(dw_bh_init(), -EALREADY);
+	worker_lcore = rte_get_next_lcore(-1, 1, 0);
+	dw_work_init(&b.work, bitem_fn);
+	ck_assert(!dw_queue_work_on(100, dw_system_bh_wq, &b.work));
+	ck_assert_int_eq(rte_errno, EINVAL);
+	ck_assert(!dw_queue_work_on(-5, dw_system_bh_wq, &b.work));
+	ck_assert_int_eq(dw_bh_set_kick(RTE_MAX_LCORE, kick_fn, NULL), -EINVAL);
+	ck_assert_int_eq(dw_bh_lane_offline(worker_lcore, 200), -EINVAL);
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 0);
+	/* An item flushing or cancelling itself from its lane: refused, no hang. */
+	dw_work_init(&b.work, self_flush_fn);
+	ck_assert(dw_queue_work(dw_system_bh_wq, &b.work));
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 1);
+	ck_assert_int_eq(deadlk_rc[0], -EDEADLK);
+	ck_assert_int_eq(deadlk_rc[1], -EDEADLK);
+	ck_assert_int_eq(dw_wq_destroy(dw_system_bh_wq), -EPERM);
+	ck_assert_int_eq(dw_work_lib_fini(), 0);
+	rte_eal_cleanup();
+}
+END_TEST
+
+/* --- stress: producers, cancellers and flushers against two running lanes --- */
+
+#define SITEMS 64
+static struct sitem {
+	struct dw_delayed_work dw;
+	uint64_t queued, cancelled, ran; /* atomic */
+} sitems[SITEMS];
+
+static void
+sfn(struct dw_work *w)
+{
+	struct sitem *s = container_of(dw_to_delayed_work(w), struct sitem, dw);
+
+	__atomic_add_fetch(&s->ran, 1, __ATOMIC_RELAXED);
+}
+
+static uint32_t sthreads_done;
+
+struct sarg {
+	unsigned int seed;
+	unsigned long ops;
+};
+
+static void *
+sthread(void *arg)
+{
+	struct sarg *a = arg;
+	unsigned long i;
+	int rc;
+
+	for (i = 0; i < a->ops; i++) {
+		unsigned int r = (unsigned int)rand_r(&a->seed);
+		struct sitem *s = &sitems[r % SITEMS];
+		int lane = (r >> 10) & 1 ? (int)worker_lcore : (int)rte_get_main_lcore();
+
+		switch ((r >> 12) % 10) {
+		case 0 ... 3:
+			if (dw_queue_work_on(lane, dw_system_bh_wq, &s->dw.work))
+				__atomic_add_fetch(&s->queued, 1, __ATOMIC_RELAXED);
+			break;
+		case 4:
+			if (dw_queue_delayed_work_on(lane, dw_system_bh_wq, &s->dw,
+						     (r >> 16) % 300))
+				__atomic_add_fetch(&s->queued, 1, __ATOMIC_RELAXED);
+			break;
+		case 5 ... 6:
+			if (dw_cancel_delayed_work(&s->dw))
+				__atomic_add_fetch(&s->cancelled, 1, __ATOMIC_RELAXED);
+			break;
+		case 7:
+			rc = dw_cancel_delayed_work_sync(&s->dw);
+			if (rc == 1)
+				__atomic_add_fetch(&s->cancelled, 1, __ATOMIC_RELAXED);
+			break;
+		case 8:
+			dw_flush_work(&s->dw.work);
+			break;
+		default:
+			dw_flush_delayed_work(&s->dw);
+			break;
+		}
+	}
+	__atomic_add_fetch(&sthreads_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+START_TEST(test_stress_accounting)
+{
+	const char *env = getenv("DW_STRESS_OPS");
+	unsigned long ops = env != NULL ? strtoul(env, NULL, 10) / 4 : 300000;
+	struct sarg args[3];
+	pthread_t t[3];
+	uint64_t q = 0, r = 0, x = 0;
+	struct dw_wq_stats st;
+	unsigned int i;
+
+	up(true);
+	for (i = 0; i < SITEMS; i++)
+		dw_delayed_work_init(&sitems[i].dw, sfn);
+	for (i = 0; i < 3; i++) {
+		args[i] = (struct sarg){ .seed = 77 + i, .ops = ops };
+		pthread_create(&t[i], NULL, sthread, &args[i]);
+	}
+	/* The main lcore runs its own lane while the producers work. */
+	while (__atomic_load_n(&sthreads_done, __ATOMIC_ACQUIRE) < 3)
+		dw_bh_lane_run(64, 0);
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < SITEMS; i++)
+		ck_assert_int_ge(dw_flush_delayed_work(&sitems[i].dw), 0);
+	ck_assert_int_eq(dw_flush_wq(dw_system_bh_wq), 0);
+	for (i = 0; i < SITEMS; i++) {
+		ck_assert_msg(sitems[i].queued == sitems[i].ran + sitems[i].cancelled,
+			      "item %u: queued %lu ran %lu cancelled %lu", i,
+			      (unsigned long)sitems[i].queued, (unsigned long)sitems[i].ran,
+			      (unsigned long)sitems[i].cancelled);
+		q += sitems[i].queued;
+		r += sitems[i].ran;
+		x += sitems[i].cancelled;
+	}
+	printf("BH stress: %lu queued = %lu ran + %lu cancelled\n", (unsigned long)q,
+	       (unsigned long)r, (unsigned long)x);
+	ck_assert_uint_gt(r, 1000);
+	ck_assert_uint_gt(x, 100);
+	ck_assert_int_eq(dw_wq_stats_get(dw_system_bh_wq, &st), 0);
+	ck_assert_uint_eq(st.queued, st.completed + st.cancelled);
+	down();
+}
+END_TEST
+
+int
+main(int argc, char **argv)
+{
+	Suite *s = suite_create("bh");
+	TCase *tc = tcase_create("bh");
+
+	if (argc > 1 && argv[1][0] == 's') { /* "stress": the stress suite's entry */
+		tcase_add_test(tc, test_stress_accounting);
+	} else {
+		tcase_add_test(tc, test_runs_on_target_lane);
+		tcase_add_test(tc, test_fifo_per_producer);
+		tcase_add_test(tc, test_budget_and_cancel);
+		tcase_add_test(tc, test_cancel_sync_self_requeue);
+		tcase_add_test(tc, test_flush_from_other_thread_and_own_lane);
+		tcase_add_test(tc, test_delayed_bh);
+		tcase_add_test(tc, test_kick_and_trustee);
+		tcase_add_test(tc, test_fini_runs_what_is_left);
+		tcase_add_test(tc, test_bad_input);
+	}
+	suite_add_tcase(s, tc);
+	return dw_test_run(s);
+}
