@@ -17,6 +17,9 @@ RTE_LOG_REGISTER(dw_napi_logtype, dw.napi, INFO);
 
 struct napi_lcore napi_lcores[RTE_MAX_LCORE];
 pthread_mutex_t napi_lock = PTHREAD_MUTEX_INITIALIZER;
+#if defined(__SANITIZE_THREAD__) || defined(NAPI_TSAN)
+uint32_t napi_tsan_fence;
+#endif
 
 static pthread_once_t napi_once = PTHREAD_ONCE_INIT;
 
@@ -232,7 +235,7 @@ napi_ring(struct napi_lcore *lc)
 	 * the owner's re-check sees our work. Acquire on parked also makes the
 	 * owner's doorbell fd (written before its first announce) visible.
 	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	NAPI_SEQ_CST_FENCE();
 	if (!__atomic_load_n(&lc->parked, __ATOMIC_ACQUIRE))
 		return;
 	/* One write per sleep: later ringers see rung set (the owner clears it after draining). */

@@ -297,7 +297,7 @@ dw_napi_park(void)
 	 * its work before our fence, and the re-check below sees it.
 	 */
 	__atomic_store_n(&lc->parked, 1, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	NAPI_SEQ_CST_FENCE();
 	/* 4. Re-check once more, now that producers may skip the ring. */
 	if (napi_recheck(lc)) {
 		/* A ring may have been made: rung stays set until the doorbell's next wake. */
@@ -326,7 +326,7 @@ dw_napi_park(void)
 	 * that sees 0 published its work before our poll (after this fence).
 	 */
 	__atomic_store_n(&lc->parked, 0, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	NAPI_SEQ_CST_FENCE();
 	for (i = 0; i < n; i++) {
 		if (evs[i].data.ptr == lc) {
 			doorbell = true;
@@ -562,24 +562,28 @@ dw_napi_loop_end(void)
 		return -ENOTSUP;
 	dw_bh_set_kick(lc->lcore, NULL, NULL);
 	napi_disarm(lc);
-	pthread_mutex_lock(&napi_lock);
-	__atomic_store_n(&lc->running, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&lc->stop, 0, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&napi_lock);
 	if (lc->timerslack != 0)
 		prctl(PR_SET_TIMERSLACK, lc->timerslack, 0, 0, 0);
 	if (lc->trustee < 0) {
 		NAPI_LOG(INFO, "lcore %u: no other lcore: its BH lane keeps its items", lc->lcore);
-		return 0;
+	} else {
+		/* Nothing queued is lost: items and timers move, later queueing goes there too. */
+		rc = dw_bh_lane_offline(lc->lcore, (unsigned int)lc->trustee);
+		if (rc < 0)
+			NAPI_LOG(ERR, "lcore %u: BH lane not handed to lcore %d: %s", lc->lcore,
+				 (int)lc->trustee, strerror(-rc));
+		else
+			napi_ring(&napi_lcores[lc->trustee]);
 	}
-	/* Nothing queued is lost: items and timers move, and later queueing goes there too. */
-	rc = dw_bh_lane_offline(lc->lcore, (unsigned int)lc->trustee);
-	if (rc < 0) {
-		NAPI_LOG(ERR, "lcore %u: BH lane not handed to lcore %d: %s", lc->lcore,
-			 (int)lc->trustee, strerror(-rc));
-		return rc;
-	}
-	napi_ring(&napi_lcores[lc->trustee]);
+	/*
+	 * Last: release. Whoever sees running == 0 with acquire (stats,
+	 * dw_lcore_launch(), the sources' registration) also sees everything
+	 * this loop did, the hand-over included.
+	 */
+	pthread_mutex_lock(&napi_lock);
+	__atomic_store_n(&lc->stop, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&lc->running, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&napi_lock);
 	return rc;
 }
 

@@ -20,6 +20,23 @@
 extern int dw_napi_logtype;
 #define NAPI_LOG(level, fmt, ...) DW_LOG(dw_napi_logtype, level, fmt, ##__VA_ARGS__)
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NAPI_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(NAPI_TSAN)
+/*
+ * ThreadSanitizer does not model fences. A seq_cst read-modify-write of one
+ * shared word gives it an order to reason about that is at least as strong
+ * (builds for TSan only: it bounces a cache line between producers).
+ */
+extern uint32_t napi_tsan_fence;
+#define NAPI_SEQ_CST_FENCE() ((void)__atomic_fetch_add(&napi_tsan_fence, 0, __ATOMIC_SEQ_CST))
+#else
+#define NAPI_SEQ_CST_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
+
 #define NAPI_SRC_MAGIC 0x4e415049u /* "NAPI" */
 
 /*

@@ -44,8 +44,7 @@ stats(unsigned int lcore)
 static void
 stop_and_down(unsigned int worker, struct fake_src *f)
 {
-	ck_assert_int_eq(dw_lcore_stop(worker), 0);
-	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	fake_stop_worker(worker);
 	if (f != NULL) {
 		ck_assert_int_eq(dw_napi_source_unregister(&f->src), 0);
 		fake_fini(f);
@@ -422,8 +421,7 @@ START_TEST(test_stop_handover)
 		dw_work_init(&handover_w[i], bh_count);
 		ck_assert(dw_queue_work_on((int)worker, dw_system_bh_wq, &handover_w[i]));
 	}
-	ck_assert_int_eq(dw_lcore_stop(worker), 0);
-	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	fake_stop_worker(worker);
 	before = __atomic_load_n(&bh_ran, __ATOMIC_ACQUIRE);
 	printf("stop: %u of %u items ran on the lcore before it stopped\n", before, HANDOVER_ITEMS);
 	/* Queueing on the stopped lcore goes to the trustee too. */

@@ -125,3 +125,14 @@ fake_env_down(void)
 	ck_assert_int_eq(dw_work_lib_fini(), 0);
 	rte_eal_cleanup();
 }
+
+void
+fake_stop_worker(unsigned int worker)
+{
+	struct dw_lcore_stats st;
+
+	ck_assert_int_eq(dw_lcore_stop(worker), 0);
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	ck_assert_int_eq(dw_lcore_stats_get(worker, &st), 0);
+	ck_assert(!st.running);
+}

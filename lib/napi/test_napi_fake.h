@@ -37,5 +37,10 @@ uint64_t fake_handled(struct fake_src *f);
 unsigned int fake_env_up_vdev(const char *vdev);
 unsigned int fake_env_up(void);
 void fake_env_down(void);
+/*
+ * dw_lcore_stop() and rte_eal_wait_lcore(), then the acquire of the loop's
+ * running flag (EAL's own wait is invisible to ThreadSanitizer).
+ */
+void fake_stop_worker(unsigned int worker);
 
 #endif /* TEST_NAPI_FAKE_H */

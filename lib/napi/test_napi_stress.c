@@ -92,8 +92,7 @@ stress(enum dw_napi_mode mode)
 		lat = dw_now_ns() - t0;
 		worst = RTE_MAX(worst, lat);
 	}
-	ck_assert_int_eq(dw_lcore_stop(worker), 0);
-	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	fake_stop_worker(worker);
 	/* Counted in and out. */
 	ck_assert_uint_eq(fake_handled(&fd_src), sent_pkt);
 	ck_assert_uint_eq(fake_handled(&nofd_src), sent_nofd);
