@@ -2,7 +2,7 @@
 /*
  * Telemetry: /dwork/lcore/list (lcores that ran a loop) and
  * /dwork/lcore/info,<id> (mode, counters, wake-ups, latency histogram,
- * sources).
+ * source names) and /dwork/lcore/sources,<id> (each source's counters).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -64,7 +64,7 @@ napi_tel_source(const struct dw_napi_source *src)
 static int
 napi_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct rte_tel_data *lat, *srcs, *s;
+	struct rte_tel_data *lat, *srcs;
 	struct dw_lcore_stats st;
 	struct napi_lcore *lc;
 	unsigned long id;
@@ -104,19 +104,47 @@ napi_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_array_u64(lat, st.wake_lat[i]);
 		rte_tel_data_add_dict_container(d, "wake_lat_log2_ns", lat, 0);
 	}
+	/* Names only: DPDK telemetry nests one level; details in /dwork/lcore/sources. */
 	srcs = rte_tel_data_alloc();
 	if (srcs == NULL)
 		return 0;
-	rte_tel_data_start_array(srcs, RTE_TEL_CONTAINER);
+	rte_tel_data_start_array(srcs, RTE_TEL_STRING_VAL);
 	/* Registration takes this lock: the sources stay valid while we read them. */
+	pthread_mutex_lock(&napi_lock);
+	for (i = 0; i < __atomic_load_n(&lc->nb_srcs, __ATOMIC_RELAXED); i++)
+		rte_tel_data_add_array_string(srcs, lc->srcs[i]->name);
+	pthread_mutex_unlock(&napi_lock);
+	rte_tel_data_add_dict_container(d, "sources", srcs, 0);
+	return 0;
+}
+
+/* /dwork/lcore/sources,<id>: one dict per source, keyed "src<i>" (names may hold ':'). */
+static int
+napi_tel_sources(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct napi_lcore *lc;
+	struct rte_tel_data *s;
+	unsigned long id;
+	unsigned int i;
+	char key[16];
+	char *end;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end != '\0' || id >= RTE_MAX_LCORE || !rte_lcore_is_enabled((unsigned int)id))
+		return -EINVAL;
+	lc = &napi_lcores[id];
+	rte_tel_data_start_dict(d);
 	pthread_mutex_lock(&napi_lock);
 	for (i = 0; i < __atomic_load_n(&lc->nb_srcs, __ATOMIC_RELAXED); i++) {
 		s = napi_tel_source(lc->srcs[i]);
+		snprintf(key, sizeof(key), "src%u", i);
 		if (s != NULL)
-			rte_tel_data_add_array_container(srcs, s, 0);
+			rte_tel_data_add_dict_container(d, key, s, 0);
 	}
 	pthread_mutex_unlock(&napi_lock);
-	rte_tel_data_add_dict_container(d, "sources", srcs, 0);
 	return 0;
 }
 
@@ -127,4 +155,6 @@ napi_telemetry_register(void)
 				   "Lcores running (or having run) a dwork loop");
 	rte_telemetry_register_cmd("/dwork/lcore/info", napi_tel_info,
 				   "Loop counters of one lcore. Parameters: int lcore_id");
+	rte_telemetry_register_cmd("/dwork/lcore/sources", napi_tel_sources,
+				   "Rx sources of one lcore. Parameters: int lcore_id");
 }
