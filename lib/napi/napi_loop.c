@@ -138,6 +138,7 @@ napi_poll_sources(struct napi_lcore *lc)
 	if (work != 0) {
 		NAPI_STAT_ADD(lc->st.work, work);
 		lc->ramp_ns = lc->ramp_min_ns;
+		lc->idle_since = 0;
 	}
 	return work;
 }
@@ -242,12 +243,34 @@ napi_wait(struct napi_lcore *lc, struct epoll_event *evs, uint64_t deadline)
 	return epoll_wait(lc->epfd, evs, NAPI_MAX_EVENTS, (int)RTE_MIN(ms, (uint64_t)INT_MAX));
 }
 
+/*
+ * Empty the doorbell after epoll reported it @p readable, or after an
+ * aborted park during which a producer may have rung, and let the next
+ * sleep be rung again. Returns the ring's time, 0 if none.
+ */
+static uint64_t
+napi_drain_doorbell(struct napi_lcore *lc, bool readable)
+{
+	uint64_t val, ring_ns;
+
+	/* Acquire: pairs with the ringer's CAS; its ring_ns store comes after it. */
+	if (!readable && !__atomic_load_n(&lc->rung, __ATOMIC_ACQUIRE))
+		return 0;
+	if (read(lc->doorbell, &val, sizeof(val)) < 0) {
+		/* EAGAIN: the ringer has not written yet; its write makes one spurious wake. */
+	}
+	ring_ns = __atomic_exchange_n(&lc->ring_ns, 0, __ATOMIC_RELAXED);
+	/* Release: the drain is done before a new ringer's CAS (acq_rel) can win. */
+	__atomic_store_n(&lc->rung, 0, __ATOMIC_RELEASE);
+	return ring_ns;
+}
+
 int
 dw_napi_park(void)
 {
 	struct napi_lcore *lc = napi_self();
 	struct epoll_event evs[NAPI_MAX_EVENTS];
-	uint64_t t0, t_sleep, t_wake, timer, deadline = UINT64_MAX, ring_ns, val;
+	uint64_t t0, t_sleep, t_wake, timer, deadline = UINT64_MAX, ring_ns;
 	bool bound = false, probe = false, by_timer = false, doorbell = false, rx = false;
 	struct dw_napi_source *src;
 	enum dw_napi_wake why;
@@ -255,6 +278,9 @@ dw_napi_park(void)
 
 	if (lc == NULL)
 		return -ENOTSUP;
+	/* Poll mode never sleeps, even when asked directly. */
+	if (__atomic_load_n(&lc->mode, __ATOMIC_RELAXED) == DW_NAPI_MODE_POLL)
+		return 0;
 	t0 = dw_now_ns();
 	/* Acquire: pairs with the release in dw_napi_source_set_fd(). */
 	if (__atomic_exchange_n(&lc->fd_dirty, 0, __ATOMIC_ACQUIRE))
@@ -300,8 +326,8 @@ dw_napi_park(void)
 	NAPI_SEQ_CST_FENCE();
 	/* 4. Re-check once more, now that producers may skip the ring. */
 	if (napi_recheck(lc)) {
-		/* A ring may have been made: rung stays set until the doorbell's next wake. */
 		__atomic_store_n(&lc->parked, 0, __ATOMIC_SEQ_CST);
+		napi_drain_doorbell(lc, false);
 		goto abort;
 	}
 
@@ -338,12 +364,8 @@ dw_napi_park(void)
 		src->silent = 0;
 		NAPI_STAT_ADD(src->intr_wakes, 1);
 	}
-	if (doorbell && read(lc->doorbell, &val, sizeof(val)) < 0) {
-		/* EAGAIN: another wake drained it already. */
-	}
-	ring_ns = __atomic_exchange_n(&lc->ring_ns, 0, __ATOMIC_RELAXED);
-	/* Release: the drain is done before a new ringer's CAS (acq_rel) can win. */
-	__atomic_store_n(&lc->rung, 0, __ATOMIC_RELEASE);
+	/* Level-triggered: a readable doorbell is always read, or the next sleep would spin. */
+	ring_ns = napi_drain_doorbell(lc, doorbell);
 	napi_disarm(lc);
 
 	if (rx)
