@@ -499,6 +499,81 @@ START_TEST(test_fd_change)
 }
 END_TEST
 
+/* A source whose poll, the first time it runs while its lcore is announced parked, has another
+ * thread queue a BH item on that lcore: the producer lands exactly between announce and sleep. */
+static struct dw_work race_w;
+static unsigned int race_lcore;
+static uint32_t race_fired;
+
+static void *
+race_producer(void *arg)
+{
+	RTE_SET_USED(arg);
+	ck_assert(dw_queue_work_on((int)race_lcore, dw_system_bh_wq, &race_w));
+	return NULL;
+}
+
+static unsigned int
+race_poll(struct dw_napi_source *src, unsigned int budget)
+{
+	struct dw_lcore_stats st;
+	pthread_t t;
+
+	RTE_SET_USED(src);
+	RTE_SET_USED(budget);
+	if (race_fired || dw_lcore_stats_get(race_lcore, &st) != 0 || !st.parked)
+		return 0;
+	race_fired = 1;
+	ck_assert_int_eq(pthread_create(&t, NULL, race_producer, NULL), 0);
+	pthread_join(t, NULL);
+	return 0;
+}
+
+START_TEST(test_race_window)
+{
+	struct dw_napi_source_conf c = {
+		.size = sizeof(c), .name = "race", .poll = race_poll, .fd = -1
+	};
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct dw_lcore_stats st;
+	struct dw_napi_source s;
+	struct fake_src f;
+	struct late_write lw = { .f = &f, .delay_us = 20000 };
+	pthread_t t;
+	uint64_t t0;
+
+	fake_env_up();
+	race_lcore = rte_lcore_id();
+	bh_expect_lcore = race_lcore;
+	dw_work_init(&race_w, bh_count);
+	ck_assert_int_eq(dw_napi_source_init(&s, &c), 0);
+	fake_init(&f, "late", true, true);
+	ck_assert_int_eq(dw_napi_source_register(race_lcore, &s), 0);
+	ck_assert_int_eq(dw_napi_source_register(race_lcore, &f.src), 0);
+	lconf.probe_us = 5000000;
+	ck_assert_int_eq(dw_napi_loop_begin(&lconf), 0);
+	/* The producer saw parked and rang; the second re-check saw its item: no sleep. */
+	ck_assert_int_eq(dw_napi_park(), 0);
+	ck_assert_uint_eq(race_fired, 1);
+	st = stats(race_lcore);
+	ck_assert_uint_eq(st.parks, 0);
+	ck_assert_uint_eq(st.park_aborts, 1);
+	ck_assert_uint_eq(dw_napi_poll_once(), 1);
+	ck_assert_uint_eq(__atomic_load_n(&bh_ran, __ATOMIC_ACQUIRE), 1);
+	/* The ring made during the aborted park was drained: the next sleep is a real one. */
+	t0 = dw_now_ns();
+	ck_assert_int_eq(pthread_create(&t, NULL, late_inject, &lw), 0);
+	ck_assert_int_eq(dw_napi_park(), 1);
+	pthread_join(t, NULL);
+	st = stats(race_lcore);
+	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_DOORBELL], 0);
+	ck_assert_uint_ge(dw_now_ns() - t0, 10 * DW_NS_PER_MS);
+	ck_assert_int_eq(dw_napi_loop_end(), 0);
+	fake_fini(&f);
+	fake_env_down();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -514,6 +589,7 @@ main(void)
 	tcase_add_test(tc, test_stop_handover);
 	tcase_add_test(tc, test_selftest);
 	tcase_add_test(tc, test_fd_change);
+	tcase_add_test(tc, test_race_window);
 	suite_add_tcase(s, tc);
 	return dw_test_run(s);
 }

@@ -82,11 +82,17 @@ fake_fini(struct fake_src *f)
 }
 
 void
+fake_add(struct fake_src *f, uint64_t n)
+{
+	__atomic_fetch_add(&f->pending, n, __ATOMIC_RELEASE);
+}
+
+void
 fake_inject(struct fake_src *f, uint64_t n)
 {
 	uint64_t one = 1;
 
-	__atomic_fetch_add(&f->pending, n, __ATOMIC_RELEASE);
+	fake_add(f, n);
 	if (f->fire && f->efd >= 0)
 		ck_assert_int_eq(write(f->efd, &one, sizeof(one)), (ssize_t)sizeof(one));
 }

@@ -30,6 +30,8 @@ void fake_init(struct fake_src *f, const char *name, bool with_fd, bool fire);
 void fake_fini(struct fake_src *f);
 /* Add @p n packets; write the eventfd if the fake fires. */
 void fake_inject(struct fake_src *f, uint64_t n);
+/* Add @p n packets without touching the eventfd (the producer wakes the lcore its own way). */
+void fake_add(struct fake_src *f, uint64_t n);
 uint64_t fake_handled(struct fake_src *f);
 
 /* EAL with -l 0-1 (and @p vdev if not NULL), work library and BH lanes; returns the worker lcore.
