@@ -101,6 +101,7 @@ main(int argc, char **argv)
 	int dashes = split_args(argc, argv), rc, ret = 1, lost;
 	unsigned int i;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Application options first: --help and bad options need no EAL. */
 	if (dashes < argc) {
 		argv[dashes] = argv[0];
@@ -118,6 +119,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* A vhost-user peer that hangs up must fail a write, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	rc = dw_work_lib_init(NULL);
 	if (rc == 0)
 		rc = dw_bh_init();
