@@ -115,14 +115,16 @@ struct dw_napi_source {
 	/* Atomic. Written by dw_napi_source_set_fd() (any thread); owner lcore: ro. */
 	int fd;
 	uint32_t fd_gen; /**< Bumped by every dw_napi_source_set_fd() (release). */
-	/* Owner lcore: rw; readers of stats: ro (relaxed). */
+	/*
+	 * Owner lcore: rw (relaxed stores where telemetry reads); control
+	 * threads: under the napi lock while the loop does not run.
+	 */
 	int ep_fd;	      /**< fd currently in the lcore's epoll set, -1 none. */
 	uint32_t ep_gen;      /**< fd_gen when ep_fd was registered. */
 	int32_t lcore;	      /**< Owning lcore, -1 when not registered (atomic). */
 	bool intr_ok;	      /**< Interrupt usable (not -ENOTSUP, not demoted). */
 	bool intr_seen;	      /**< Its fd woke the lcore at least once. */
 	bool armed;	      /**< Armed during the current park. */
-	bool fired;	      /**< Its fd was reported by the last epoll_wait. */
 	uint32_t silent;      /**< Timeout wakes that found work, in a row, fd never seen. */
 	uint64_t work;	      /**< Work done in total. */
 	uint64_t polls;	      /**< Polls that found work. */
@@ -142,7 +144,11 @@ struct dw_napi_source {
  */
 int dw_napi_source_init(struct dw_napi_source *src, const struct dw_napi_source_conf *conf);
 
-/** The conf's arg of @p src (for its callbacks). Context: any thread. */
+/**
+ * The conf's arg of @p src (for its callbacks).
+ * @return The arg given to dw_napi_source_init().
+ * Context: any thread.
+ */
 static inline void *
 dw_napi_source_arg(const struct dw_napi_source *src)
 {
@@ -225,7 +231,11 @@ enum dw_napi_mode {
 	DW_NAPI_MODE_MAX,
 };
 
-/** Name of @p mode ("poll", "interrupt", "adaptive"), or NULL. */
+/**
+ * Name of @p mode.
+ * @return "poll", "interrupt" or "adaptive"; NULL for an unknown mode.
+ * Context: any thread.
+ */
 const char *dw_napi_mode_name(enum dw_napi_mode mode);
 
 /** Default spin of adaptive mode before it parks, in microseconds. */
@@ -309,8 +319,10 @@ int dw_napi_try_park(unsigned int work);
 int dw_napi_park(void);
 
 /**
- * True once dw_lcore_stop() was called for the calling lcore.
- * Context: the lcore; a relaxed load.
+ * Whether the calling lcore was asked to stop.
+ * @return true once dw_lcore_stop() was called for it (or when called off an
+ *   EAL lcore); false otherwise.
+ * Context: the lcore; one acquire load.
  */
 bool dw_napi_should_stop(void);
 

@@ -60,7 +60,8 @@ napi_sync_fds(struct napi_lcore *lc)
 		/* Acquire: pairs with the release in dw_napi_source_set_fd(); fd read after. */
 		gen = __atomic_load_n(&src->fd_gen, __ATOMIC_ACQUIRE);
 		if (gen != src->ep_gen)
-			src->intr_ok = src->arm != NULL; /* a new fd is tested afresh */
+			NAPI_STAT_SET(src->intr_ok,
+				      src->arm != NULL); /* a new fd is tested afresh */
 		want = src->intr_ok ? __atomic_load_n(&src->fd, __ATOMIC_RELAXED) : -1;
 		if (want == src->ep_fd && gen == src->ep_gen)
 			continue;
@@ -69,7 +70,7 @@ napi_sync_fds(struct napi_lcore *lc)
 			epoll_ctl(lc->epfd, EPOLL_CTL_DEL, src->ep_fd, NULL);
 		src->ep_fd = -1;
 		src->ep_gen = gen;
-		src->intr_seen = false;
+		NAPI_STAT_SET(src->intr_seen, false);
 		src->silent = 0;
 		NAPI_STAT_ADD(lc->st.fd_updates, 1);
 		if (want < 0)
@@ -106,7 +107,7 @@ napi_selftest(struct napi_lcore *lc, struct dw_napi_source *src)
 		return;
 	if (++src->silent < lc->conf.selftest_misses)
 		return;
-	src->intr_ok = false;
+	NAPI_STAT_SET(src->intr_ok, false);
 	memcpy(lc->demoted, src->name, sizeof(lc->demoted));
 	NAPI_STAT_ADD(lc->st.selftest_fallbacks, 1);
 	__atomic_store_n(&lc->fd_dirty, 1, __ATOMIC_RELAXED); /* our own flag: no pairing */
@@ -306,7 +307,7 @@ dw_napi_park(void)
 			NAPI_STAT_ADD(src->arm_retries, 1);
 			goto abort;
 		} else if (rc == -ENOTSUP) {
-			src->intr_ok = false;
+			NAPI_STAT_SET(src->intr_ok, false);
 			__atomic_store_n(&lc->fd_dirty, 1, __ATOMIC_RELAXED); /* own flag */
 			bound = true;
 		} else {
@@ -360,7 +361,7 @@ dw_napi_park(void)
 		}
 		src = evs[i].data.ptr;
 		rx = true;
-		src->intr_seen = true;
+		NAPI_STAT_SET(src->intr_seen, true);
 		src->silent = 0;
 		NAPI_STAT_ADD(src->intr_wakes, 1);
 	}

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_errno.h>
 
 #include "dw_netdev.h"
+#include "dw_work.h"
 #include "napi_private.h"
 
 #define NAPI_RXQ_BURST 32
@@ -60,15 +62,28 @@ napi_rxq_disarm(struct dw_napi_source *src)
 	dw_netdev_rx_intr_disarm(rq->port, rq->q);
 }
 
-/* DW_NETDEV_EV_RXQ_FD, on the subscriber's workqueue: hand the new fd to the lcore. */
+/* Tries, 2 ms apart, of a queue that reports -EIO (not started yet) in napi_rxq_event(). */
+#define NAPI_RXQ_EIO_TRIES 50
+
+/*
+ * DW_NETDEV_EV_RXQ_FD, on the subscriber's workqueue: hand the new fd to the
+ * lcore. The ethdev driver raises the event from its start, before the port
+ * counts as started, so -EIO is retried for a while (this is a work item: it
+ * may sleep, and says so).
+ */
 static void
 napi_rxq_event(uint16_t port, uint32_t event, void *arg)
 {
 	struct napi_rxq *rq = arg;
+	unsigned int tries = 0;
 	int fd;
 
 	RTE_SET_USED(event);
-	fd = dw_netdev_rx_intr_fd(port, rq->q);
+	while ((fd = dw_netdev_rx_intr_fd(port, rq->q)) == -EIO && ++tries < NAPI_RXQ_EIO_TRIES) {
+		dw_blocking_begin();
+		usleep(2000);
+		dw_blocking_end();
+	}
 	dw_napi_source_set_fd(&rq->src, fd >= 0 ? fd : -1);
 }
 
