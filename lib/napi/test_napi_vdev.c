@@ -353,6 +353,23 @@ cmp_u64(const void *a, const void *b)
 #define TAP_ROUNDS 100
 
 /*
+ * A private network namespace (nothing leaks if the test dies), EAL with a
+ * net_tap port, started. False (after saying so) without root.
+ */
+static bool
+tap_up(unsigned int *worker, uint16_t *port)
+{
+	if (geteuid() != 0) {
+		printf("SKIP: net_tap needs root (tap device, network namespace)\n");
+		return false;
+	}
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	*worker = fake_env_up_vdev("--vdev=net_tap0,iface=" IFACE);
+	*port = open_port("net_tap0", *worker);
+	return true;
+}
+
+/*
  * @p rounds times: wait until @p worker is parked, send 4 frames on @p s,
  * wait until the handler saw them. Latency of each round's 4th frame in @p lat
  * (if not NULL).
@@ -394,14 +411,8 @@ START_TEST(test_tap_netns)
 	uint16_t port;
 	int s;
 
-	if (geteuid() != 0) {
-		printf("SKIP: net_tap needs root (tap device, network namespace)\n");
+	if (!tap_up(&worker, &port))
 		return;
-	}
-	/* The PMD's own namespace is private too: nothing leaks if the test dies. */
-	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
-	worker = fake_env_up_vdev("--vdev=net_tap0,iface=" IFACE);
-	port = open_port("net_tap0", worker);
 	snprintf(ns, sizeof(ns), "dwnapi%d", (int)getpid());
 	ck_assert(run("ip netns add %s && ip link set " IFACE " netns %s && "
 		      "ip netns exec %s sysctl -qw net.ipv6.conf." IFACE ".disable_ipv6=1 && "
@@ -463,13 +474,8 @@ START_TEST(test_tap_restart)
 	uint16_t port;
 	int s, fd;
 
-	if (geteuid() != 0) {
-		printf("SKIP: net_tap needs root (tap device, network namespace)\n");
+	if (!tap_up(&worker, &port))
 		return;
-	}
-	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
-	worker = fake_env_up_vdev("--vdev=net_tap0,iface=" IFACE);
-	port = open_port("net_tap0", worker);
 	ck_assert(run("sysctl -qw net.ipv6.conf." IFACE ".disable_ipv6=1 && ip link set " IFACE
 		      " up%.0s",
 		      ""));
