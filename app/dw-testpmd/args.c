@@ -64,6 +64,9 @@ tp_usage(FILE *f, const char *prog)
 	fprintf(f,
 		"Usage: %s [EAL options] -- [options]\n"
 		"\n"
+		"EAL options are those of every DPDK application (-l, --lcores, --vdev,\n"
+		"-a, --no-huge, -m, --file-prefix...; dpdk-testpmd --help lists them).\n"
+		"\n"
 		"Ports: every ethdev port EAL probed (--vdev=..., PCI devices bound to vfio-pci)\n"
 		"plus the devices named with --port, all opened through dwork's lib/netdev.\n"
 		"Ports are paired 0<->1, 2<->3 (see --port-topology). Every rx queue is a\n"

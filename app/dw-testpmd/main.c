@@ -103,6 +103,11 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Application options first: --help and bad options need no EAL. */
+	for (i = 1; i < (unsigned int)dashes; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			tp_usage(stdout, "dw-testpmd");
+			return 0;
+		}
 	if (dashes < argc) {
 		argv[dashes] = argv[0];
 		rc = tp_parse_args(argc - dashes, argv + dashes);

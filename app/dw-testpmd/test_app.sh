@@ -1,0 +1,191 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Smoke tests of dw-testpmd (meson suite 'app'): test_app.sh DW_TESTPMD CASE
+#   help      --help documents every option, exit 0
+#   badargs   bad options, EAL arguments and set-ups exit non-zero with a message
+#   null      net_null pair: io (poll), mac (adaptive), 2 queues with --config
+#   ring      net_ring: flowgen at a rate in interrupt mode, loop topology
+#   tap       net_tap moved into a netns, frames injected from the kernel side (root)
+#   virtio    net_virtio_user, with dpdk-testpmd txonly on net_vhost in another process
+# Exit 0 pass, 1 fail, 77 skip (meson's convention).
+set -uo pipefail
+app=$1
+case_=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+eal=(--no-huge -m 256 --no-pci --log-level=lib.eal:warning --file-prefix="dwtp$$")
+
+fail() {
+	echo "FAIL: $*"
+	echo "--- stdout"
+	cat "$tmp/out" 2>/dev/null
+	echo "--- stderr"
+	tail -n 30 "$tmp/err" 2>/dev/null
+	exit 1
+}
+
+# run ARGS...: dw-testpmd with output in $tmp/out, $tmp/err; sets $rc.
+run() {
+	"$app" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# port_count IDX rx|tx: from the summary line "Port N (name): rx A tx B ...".
+port_count() {
+	awk -v p="$1" -v f="$2" '$1 == "Port" && $2 == p && $4 == "rx" {
+		v = (f == "rx") ? $5 : $7 } END { print v + 0 }' "$tmp/out"
+}
+
+# lcore_field NAME: value after NAME on the summary's lcore lines (first lcore).
+lcore_field() {
+	awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' \
+		"$tmp/out" | tr -d '%'
+}
+
+expect_clean_exit() {
+	[ "$rc" -eq 0 ] || fail "$1: exit status $rc"
+	grep -q '^mbufs: all [0-9]* back in the pool' "$tmp/out" || fail "$1: mbufs missing"
+	grep -q 'stopped and closed' "$tmp/out" || fail "$1: ports not closed"
+}
+
+case $case_ in
+help)
+	run --help
+	[ "$rc" -eq 0 ] || fail "--help exit $rc"
+	for o in --interactive --auto-start --port= --rxq= --rxd= --txd= --burst= \
+		--total-num-mbufs= --nb-cores= --config= --forward-mode= --port-topology= \
+		--txpkts= --tx-rate= --tx-duration= --flows= --rx-mode= --spin-us= \
+		--no-rx-intr --no-lsc --stats-period= --duration= --slow-work --stats-file= \
+		--fw-sleep-ms=; do
+		grep -q -- "$o" "$tmp/out" || fail "--help does not document $o"
+	done
+	# Every option the parser knows is in the list above.
+	n=$(grep -c '^	{ "' "$(dirname "$0")/args.c")
+	[ "$n" -eq 26 ] || fail "args.c has $n options: update this test's list"
+	echo "help: ok"
+	;;
+badargs)
+	for a in --forward-mode=bogus --rx-mode=sleepy --rxq=0 --rxq=99 --burst=abc \
+		--config='(0,0)' --duration=-1 --txpkts=10 --nosuch-option --port-topology=ring \
+		--stats-period=x "--tx-duration=2" stray; do
+		run "${eal[@]}" --vdev=net_null0 -- "$a"
+		[ "$rc" -eq 2 ] || fail "'$a': exit $rc, not 2"
+		grep -q '^dw-testpmd: ' "$tmp/err" || fail "'$a': no message"
+		echo "'$a' -> exit $rc: $(head -n 1 "$tmp/err")"
+	done
+	run "${eal[@]}" --vdev=net_null0 -- --duration
+	[ "$rc" -eq 2 ] && grep -q 'needs a value' "$tmp/err" || fail "missing value: $rc"
+	run --no-such-eal-flag "${eal[@]}" -- --duration=1
+	[ "$rc" -ne 0 ] && grep -q 'EAL initialisation failed' "$tmp/err" || fail "EAL: $rc"
+	echo "bad EAL flag -> exit $rc"
+	run "${eal[@]}" -l 0-1 -- --duration=1
+	[ "$rc" -eq 1 ] && grep -q 'no ports' "$tmp/err" || fail "no ports: $rc"
+	echo "no ports -> exit $rc: $(grep 'no ports' "$tmp/err")"
+	run "${eal[@]}" -l 0 --vdev=net_null0 -- --duration=1
+	[ "$rc" -eq 1 ] && grep -q 'no worker lcore' "$tmp/err" || fail "one lcore: $rc"
+	run "${eal[@]}" -l 0-1 --vdev=net_null0 -- --config='(0,0,0)' --duration=1
+	[ "$rc" -eq 1 ] && grep -q 'not an EAL worker lcore' "$tmp/err" || fail "main: $rc"
+	run "${eal[@]}" -l 0-1 --vdev=net_null0 -- --port=net_bogus0 --duration=1
+	[ "$rc" -eq 1 ] && grep -q 'cannot open --port=net_bogus0' "$tmp/err" || fail "port: $rc"
+	echo "badargs: ok"
+	;;
+null)
+	run "${eal[@]}" -l 0-1 --vdev=net_null0 --vdev=net_null1 -- --duration=2 \
+		--stats-period=1
+	expect_clean_exit "io/poll"
+	rx=$(port_count 0 rx)
+	tx=$(port_count 1 tx)
+	[ "$rx" -gt 0 ] && [ "$tx" -gt 0 ] || fail "io: rx $rx tx $tx"
+	echo "io poll: port 0 rx $rx, port 1 tx $tx"
+	run "${eal[@]}" -l 0-1 --vdev=net_null0 --vdev=net_null1 -- --duration=2 \
+		--forward-mode=mac --rx-mode=adaptive --rxq=2 \
+		--config='(0,0,1),(0,1,1),(1,0,1),(1,1,1)'
+	expect_clean_exit "mac/adaptive/2q"
+	rx=$(port_count 1 rx)
+	[ "$rx" -gt 0 ] || fail "mac: rx $rx"
+	[ "$(grep -c 'lcore 1$' "$tmp/out")" -eq 4 ] || fail "--config: not 4 streams on lcore 1"
+	echo "mac adaptive 2 queues: port 1 rx $rx"
+	run "${eal[@]}" -l 0-1 --vdev=net_null0 -- --duration=1.5 --slow-work \
+		--stats-file="$tmp/stats.json" --fw-sleep-ms=20
+	expect_clean_exit "slow-work"
+	[ -s "$tmp/stats.json" ] || fail "no stats export"
+	grep -q 'firmware commands' "$tmp/out" || fail "no slow work report"
+	echo "null: ok"
+	;;
+ring)
+	run "${eal[@]}" -l 0-1 --vdev=net_ring0 -- --duration=2.5 --forward-mode=flowgen \
+		--flows=16 --tx-rate=20000 --tx-duration=1 --rx-mode=interrupt \
+		--port-topology=loop --stats-period=1
+	expect_clean_exit "ring"
+	rx=$(port_count 0 rx)
+	tx=$(port_count 0 tx)
+	[ "$tx" -ge 15000 ] && [ "$tx" -le 25000 ] || fail "ring: tx $tx, expected ~20000"
+	[ "$rx" -eq "$tx" ] || fail "ring: rx $rx != tx $tx"
+	sleep_pct=$(lcore_field sleep)
+	[ "${sleep_pct%.*}" -ge 50 ] || fail "ring: lcore slept only $sleep_pct%"
+	echo "ring: rx $rx tx $tx, lcore slept $sleep_pct%"
+	;;
+tap)
+	[ "$(id -u)" -eq 0 ] || { echo "tap: needs root"; exit 77; }
+	command -v ip >/dev/null && command -v python3 >/dev/null || exit 77
+	ifc=dwtp$$
+	ns=dwtpns$$
+	"$app" "${eal[@]}" -l 0-1 --vdev="net_tap0,iface=$ifc" -- --forward-mode=rxonly \
+		--rx-mode=interrupt --duration=6 >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	for _ in $(seq 50); do ip link show "$ifc" >/dev/null 2>&1 && break; sleep 0.1; done
+	ip netns add "$ns" || fail "ip netns add"
+	trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$tmp"' EXIT
+	ip link set "$ifc" netns "$ns" && ip -n "$ns" link set "$ifc" up || fail "move $ifc"
+	sleep 1
+	ip netns exec "$ns" python3 -c "
+import socket, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('$ifc', 0))
+for i in range(200):
+    s.send(b'\x02' * 6 + b'\x02\x00\x00\x00\x00\x01' + b'\x88\xb5' + bytes(50))
+    if i % 20 == 0:
+        time.sleep(0.05)
+" || fail "inject"
+	wait "$pid"
+	rc=$?
+	expect_clean_exit "tap"
+	rx=$(port_count 0 rx)
+	wakes=$(awk '/wakeups: rx-intr/ { print $3; exit }' "$tmp/out")
+	[ "$rx" -ge 200 ] || fail "tap: rx $rx < 200"
+	[ "${wakes:-0}" -gt 0 ] || fail "tap: no rx interrupt wakeups"
+	echo "tap: rx $rx, rx-intr wakeups $wakes"
+	;;
+virtio)
+	command -v dpdk-testpmd >/dev/null || { echo "virtio: no dpdk-testpmd"; exit 77; }
+	sock=$tmp/vh.sock
+	timeout 30 dpdk-testpmd --no-huge -m 512 --no-pci --lcores='0@0,1@0' \
+		--file-prefix="dwtpvh$$" --log-level=lib.eal:warning \
+		--vdev="net_vhost0,iface=$sock,queues=1" -- --forward-mode=txonly --auto-start \
+		--stats-period=1 --total-num-mbufs=8192 >"$tmp/peer" 2>&1 &
+	peer=$!
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+	[ -S "$sock" ] || fail "vhost socket not created"
+	"$app" "${eal[@]}" -l 0-1 --vdev="net_virtio_user0,path=$sock,queues=1" -- \
+		--forward-mode=rxonly --rx-mode=interrupt --duration=5 >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	# The vhost side leaves first (virtio-user in DPDK 22.11 must outlive its peer).
+	sleep 3
+	kill -INT "$peer"
+	wait "$peer"
+	wait "$pid"
+	rc=$?
+	expect_clean_exit "virtio"
+	rx=$(port_count 0 rx)
+	wakes=$(awk '/wakeups: rx-intr/ { print $3; exit }' "$tmp/out")
+	[ "$rx" -gt 0 ] || fail "virtio: rx $rx"
+	[ "${wakes:-0}" -gt 0 ] || fail "virtio: no rx interrupt wakeups"
+	grep -q 'link down' "$tmp/err" || fail "virtio: link-down event not handled"
+	echo "virtio: rx $rx, rx-intr wakeups $wakes; peer: $(grep TX-packets "$tmp/peer" | tail -n 1)"
+	;;
+*)
+	echo "unknown case $case_"
+	exit 1
+	;;
+esac
+exit 0
