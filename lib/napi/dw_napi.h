@@ -256,10 +256,24 @@ const char *dw_napi_mode_name(enum dw_napi_mode mode);
  * demoted. */
 #define DW_NAPI_DFL_SELFTEST_MISSES 4
 
+/**
+ * @name Lcore loop flags
+ * @{
+ */
+/**
+ * At loop end, keep the BH lane on this lcore instead of handing it to the
+ * trustee: items queued meanwhile wait for the next loop here. For loops that
+ * are stopped and launched again (dw_bh_lane_offline() is for good).
+ */
+#define DW_LCORE_F_KEEP_LANE RTE_BIT32(0)
+/** @} */
+/** Every flag dw_napi_loop_begin() accepts. */
+#define DW_LCORE_F_ALL (DW_LCORE_F_KEEP_LANE)
+
 /** Configuration of an lcore's loop; zero fields take the DW_NAPI_DFL_* defaults. */
 struct dw_lcore_conf {
 	size_t size;		  /**< sizeof(struct dw_lcore_conf). */
-	uint32_t flags;		  /**< None defined yet: must be 0. */
+	uint32_t flags;		  /**< DW_LCORE_F_*. */
 	enum dw_napi_mode mode;	  /**< Initial mode. */
 	uint32_t spin_us;	  /**< Adaptive spin before parking. */
 	uint32_t bh_items;	  /**< BH items per iteration. */
@@ -278,7 +292,7 @@ struct dw_lcore_conf {
 /**
  * Start the calling lcore's loop state: epoll set and doorbell (created once),
  * sources' fds registered, BH kick hook installed, conf applied.
- * @return 0; -EINVAL (bad conf: size, flags, mode, ramp_min over ramp_max,
+ * @return 0; -EINVAL (bad conf: size, unknown flags, mode, ramp_min over ramp_max,
  *   trustee not an EAL lcore or the caller itself); -ENOTSUP (not an EAL
  *   lcore); -EALREADY (the loop runs already); -EMFILE, -ENFILE, -ENOMEM
  *   (epoll or eventfd); -errno of epoll_ctl() for a source fd.
@@ -327,9 +341,11 @@ int dw_napi_park(void);
 bool dw_napi_should_stop(void);
 
 /**
- * End the calling lcore's loop for good: sources disarmed, kick hook removed,
- * the BH lane handed to the conf's trustee with dw_bh_lane_offline() and the
- * trustee woken. Sources stay registered.
+ * End the calling lcore's loop: sources disarmed, kick hook removed, the BH
+ * lane handed to the conf's trustee with dw_bh_lane_offline() (for good:
+ * later BH work queued on this lcore runs on the trustee, even if a loop is
+ * launched here again) and the trustee woken; with DW_LCORE_F_KEEP_LANE the
+ * lane stays here instead. Sources stay registered.
  * @return Number of BH items and timers moved (>= 0); -ENOTSUP (not in a
  *   loop); the error of dw_bh_lane_offline() (the loop is ended anyway).
  * Context: the lcore itself.

@@ -445,7 +445,8 @@ napi_apply_conf(struct napi_lcore *lc, unsigned int id, const struct dw_lcore_co
 
 	if (conf != NULL)
 		c = *conf;
-	if (c.size != sizeof(c) || c.flags != 0 || (unsigned int)c.mode >= DW_NAPI_MODE_MAX) {
+	if (c.size != sizeof(c) || (c.flags & ~DW_LCORE_F_ALL) ||
+	    (unsigned int)c.mode >= DW_NAPI_MODE_MAX) {
 		NAPI_LOG(ERR, "lcore %u: bad conf size, flags 0x%x or mode %d", id, c.flags,
 			 (int)c.mode);
 		return -EINVAL;
@@ -587,7 +588,9 @@ dw_napi_loop_end(void)
 	napi_disarm(lc);
 	if (lc->timerslack != 0)
 		prctl(PR_SET_TIMERSLACK, lc->timerslack, 0, 0, 0);
-	if (lc->trustee < 0) {
+	if (lc->conf.flags & DW_LCORE_F_KEEP_LANE) {
+		/* Items queued from now on wait for the next loop here. */
+	} else if (lc->trustee < 0) {
 		NAPI_LOG(INFO, "lcore %u: no other lcore: its BH lane keeps its items", lc->lcore);
 	} else {
 		/* Nothing queued is lost: items and timers move, later queueing goes there too. */

@@ -143,7 +143,7 @@ START_TEST(test_bad_input)
 	ck_assert_int_eq(dw_napi_park(), -ENOTSUP);
 	ck_assert_int_eq(dw_napi_loop_end(), -ENOTSUP);
 	/* Bad lcore conf: refused by the loop, reported by launch. */
-	lconf.flags = 1;
+	lconf.flags = 0x80;
 	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), -EINVAL);
 	lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
 	lconf.ramp_min_us = 5000;
@@ -574,6 +574,33 @@ START_TEST(test_race_window)
 }
 END_TEST
 
+/* DW_LCORE_F_KEEP_LANE: a loop stopped and launched again keeps its BH lane. */
+START_TEST(test_keep_lane)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct dw_bh_lane_stats ls;
+	unsigned int worker;
+	struct dw_work w;
+
+	worker = fake_env_up();
+	bh_expect_lcore = worker;
+	lconf.flags = DW_LCORE_F_KEEP_LANE;
+	dw_work_init(&w, bh_count);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	fake_stop_worker(worker);
+	/* Queued while no loop runs: waits on the lane, runs on the lcore at the next launch. */
+	ck_assert(dw_queue_work_on((int)worker, dw_system_bh_wq, &w));
+	ck_assert_int_eq(dw_bh_lane_stats_get(worker, &ls), 0);
+	ck_assert(ls.online);
+	dw_test_sleep_us(10000);
+	ck_assert_uint_eq(__atomic_load_n(&bh_ran, __ATOMIC_ACQUIRE), 0);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&bh_ran, __ATOMIC_ACQUIRE) == 1, 1000));
+	ck_assert_uint_eq(__atomic_load_n(&bh_wrong_lcore, __ATOMIC_RELAXED), 0);
+	stop_and_down(worker, NULL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -590,6 +617,7 @@ main(void)
 	tcase_add_test(tc, test_selftest);
 	tcase_add_test(tc, test_fd_change);
 	tcase_add_test(tc, test_race_window);
+	tcase_add_test(tc, test_keep_lane);
 	suite_add_tcase(s, tc);
 	return dw_test_run(s);
 }
