@@ -74,6 +74,7 @@ dw_napi_source_init(struct dw_napi_source *src, const struct dw_napi_source_conf
 			 conf->flags & ~DW_NAPI_SRC_F_ALL);
 		return -EINVAL;
 	}
+	/* Acquire: pairs with the release in dw_napi_source_unregister(). */
 	if (src->magic == NAPI_SRC_MAGIC && __atomic_load_n(&src->lcore, __ATOMIC_ACQUIRE) >= 0) {
 		NAPI_LOG(ERR, "%s: registered on lcore %d", src->name, src->lcore);
 		return -EBUSY;
@@ -99,6 +100,7 @@ dw_napi_source_init(struct dw_napi_source *src, const struct dw_napi_source_conf
 static int
 napi_check_owner(const struct napi_lcore *lc)
 {
+	/* Acquire: pairs with the releases of running in loop begin/end. */
 	if (__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE) && rte_lcore_id() != lc->lcore)
 		return -EBUSY;
 	return 0;
@@ -133,6 +135,7 @@ dw_napi_source_register(unsigned int lcore, struct dw_napi_source *src)
 		rc = -ENOSPC;
 		goto unlock;
 	}
+	/* Acq_rel: claims the source; pairs with the release in dw_napi_source_unregister(). */
 	if (!__atomic_compare_exchange_n(&src->lcore, &none, (int32_t)lcore, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		NAPI_LOG(ERR, "%s: already registered on lcore %d", src->name, none);
@@ -164,6 +167,7 @@ dw_napi_source_unregister(struct dw_napi_source *src)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&napi_lock);
+	/* Acquire: pairs with the CAS in dw_napi_source_register(). */
 	lcore = __atomic_load_n(&src->lcore, __ATOMIC_ACQUIRE);
 	if (lcore < 0) {
 		NAPI_LOG(ERR, "%s: not registered", src->name);
@@ -207,6 +211,7 @@ dw_napi_source_set_fd(struct dw_napi_source *src, int fd)
 	__atomic_store_n(&src->fd, fd, __ATOMIC_RELAXED);
 	/* Release: pairs with the acquire in napi_sync_fds(); the fd is read after the gen. */
 	__atomic_fetch_add(&src->fd_gen, 1, __ATOMIC_RELEASE);
+	/* Acquire: pairs with the CAS in dw_napi_source_register(). */
 	lcore = __atomic_load_n(&src->lcore, __ATOMIC_ACQUIRE);
 	if (lcore < 0)
 		return 0;
@@ -270,6 +275,7 @@ dw_lcore_stop(unsigned int lcore)
 		return -EINVAL;
 	}
 	lc = &napi_lcores[lcore];
+	/* Acquire: pairs with the release in dw_napi_loop_begin(). */
 	if (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)) {
 		NAPI_LOG(ERR, "lcore %u does not run its loop", lcore);
 		return -ENOENT;
@@ -322,6 +328,7 @@ dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st)
 	s = &lc->st;
 	memset(st, 0, sizeof(*st));
 	st->mode = (enum dw_napi_mode)__atomic_load_n(&lc->mode, __ATOMIC_RELAXED);
+	/* Acquire: pairs with the release in dw_napi_loop_end(): the counters below are final. */
 	st->running = __atomic_load_n(&lc->running, __ATOMIC_ACQUIRE) != 0;
 	st->parked = __atomic_load_n(&lc->parked, __ATOMIC_RELAXED) != 0;
 #define NAPI_RD(f) (st->f = __atomic_load_n(&s->f, __ATOMIC_RELAXED))

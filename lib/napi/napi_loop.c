@@ -327,6 +327,7 @@ dw_napi_park(void)
 	NAPI_SEQ_CST_FENCE();
 	/* 4. Re-check once more, now that producers may skip the ring. */
 	if (napi_recheck(lc)) {
+		/* Seq_cst: same pairing as the announce; a producer may have rung meanwhile. */
 		__atomic_store_n(&lc->parked, 0, __ATOMIC_SEQ_CST);
 		napi_drain_doorbell(lc, false);
 		goto abort;
@@ -654,6 +655,7 @@ dw_lcore_launch(unsigned int lcore, const struct dw_lcore_conf *conf)
 		return -EINVAL;
 	}
 	lc = &napi_lcores[lcore];
+	/* Acquire: pairs with the releases of running in loop begin/end. */
 	if (__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)) {
 		NAPI_LOG(ERR, "lcore %u runs its loop already", lcore);
 		return -EALREADY;
@@ -669,6 +671,7 @@ dw_lcore_launch(unsigned int lcore, const struct dw_lcore_conf *conf)
 		return rc;
 	}
 	/* Until the loop runs (so dw_lcore_stop() works at once) or has failed. */
+	/* Acquires: pair with the release in dw_napi_loop_begin() and in napi_launch_fn(). */
 	while (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)) {
 		if (__atomic_load_n(&lc->launch_done, __ATOMIC_ACQUIRE))
 			return rte_eal_wait_lcore(lcore);

@@ -176,6 +176,7 @@ dw_napi_source_free(struct dw_napi_source *src)
 		return -EINVAL;
 	}
 	rq = container_of(src, struct napi_rxq, src);
+	/* Acquire: pairs with the release in dw_napi_source_unregister(). */
 	if (__atomic_load_n(&src->lcore, __ATOMIC_ACQUIRE) >= 0) {
 		NAPI_LOG(ERR, "%s: still registered on lcore %d", src->name, src->lcore);
 		return -EBUSY;
