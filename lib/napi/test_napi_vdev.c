@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
@@ -220,9 +221,18 @@ START_TEST(test_ring_ramp)
 	worker = fake_env_up_vdev("--vdev=net_ring0");
 	port = open_port("net_ring0", worker);
 	ck_assert_int_eq(dw_netdev_rx_intr_fd(port, 0), -ENOTSUP);
+	/* Bad input. */
+	ck_assert_ptr_null(dw_napi_source_from_rxq(port, 0, NULL, 0, NULL, &cnt, NULL));
+	ck_assert_int_eq(rte_errno, EINVAL);
+	ck_assert_ptr_null(dw_napi_source_from_rxq(port + 1, 0, NULL, 0, rx_handler, &cnt, NULL));
+	ck_assert_int_eq(rte_errno, ENODEV);
+	ck_assert_ptr_null(dw_napi_source_from_rxq(port, 5, NULL, 0, rx_handler, &cnt, NULL));
+	ck_assert_int_eq(rte_errno, EINVAL);
+	ck_assert_int_eq(dw_napi_source_free(NULL), -EINVAL);
 	src = dw_napi_source_from_rxq(port, 0, NULL, 0, rx_handler, &cnt, NULL);
 	ck_assert_ptr_nonnull(src);
 	ck_assert_int_eq(dw_napi_source_register(worker, src), 0);
+	ck_assert_int_eq(dw_napi_source_free(src), -EBUSY);
 	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
 	for (i = 0; i < 300; i++) {
 		ck_assert_int_eq(rte_pktmbuf_alloc_bulk(mp, pkts, RTE_DIM(pkts)), 0);
