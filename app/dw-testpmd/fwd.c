@@ -72,8 +72,8 @@ tp_rx_handler(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, voi
 	send_burst(s, pkts, n);
 }
 
-#define GEN_IP_SRC RTE_IPV4(198, 18, 0, 1)
-#define GEN_IP_DST RTE_IPV4(198, 19, 0, 1)
+#define GEN_IP_SRC UINT32_C(0xc6120001) /* 198.18.0.1 (RTE_IPV4() overflows int) */
+#define GEN_IP_DST UINT32_C(0xc6130001) /* 198.19.0.1 */
 #define GEN_UDP_PORT 9
 
 struct gen_hdr {

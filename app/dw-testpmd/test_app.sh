@@ -6,6 +6,7 @@
 #   null      net_null pair: io (poll), mac (adaptive), 2 queues with --config
 #   ring      net_ring: flowgen at a rate in interrupt mode, loop topology
 #   tap       net_tap moved into a netns, frames injected from the kernel side (root)
+#   prompt    -i with commands on stdin (start/stop, show, set, port reset, quit)
 #   virtio    net_virtio_user, with dpdk-testpmd txonly on net_vhost in another process
 # Exit 0 pass, 1 fail, 77 skip (meson's convention).
 set -uo pipefail
@@ -155,6 +156,29 @@ for i in range(200):
 	[ "$rx" -ge 200 ] || fail "tap: rx $rx < 200"
 	[ "${wakes:-0}" -gt 0 ] || fail "tap: no rx interrupt wakeups"
 	echo "tap: rx $rx, rx-intr wakeups $wakes"
+	;;
+prompt)
+	{
+		sleep 0.5
+		for c in "show config" start "show lcores" "set rx-mode interrupt" \
+			"set rx-mode adaptive" "show wq" "show pools" "set fwd macswap" \
+			"show port stats" stop "port reset 0" "port stop all" "port start all" \
+			"set fwd bogus" "port frob 0" "clear port stats" start "show lcores" quit; do
+			echo "$c"
+			sleep 0.3
+		done
+	} | "$app" "${eal[@]}" -l 0-1 --vdev=net_null0 --vdev=net_null1 -- -i --slow-work \
+		--stats-file="$tmp/stats.json" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	expect_clean_exit "prompt"
+	for want in 'Forwarding started: io' 'Rx mode interrupt' 'Rx mode adaptive' \
+		'testpmd_slow' 'Worker pools:' 'Forwarding engine macswap' 'Port 0: reset done' \
+		'Port 1: stop done' 'Port 0: start done' "Bad engine 'bogus'" \
+		'Usage: port stop' 'Counters cleared' 'Lcore 1: adaptive, running'; do
+		grep -q -- "$want" "$tmp/out" || fail "prompt: no '$want'"
+	done
+	grep -q 'reset by the driver' "$tmp/err" || fail "prompt: reset event not on the wq"
+	echo "prompt: ok"
 	;;
 virtio)
 	command -v dpdk-testpmd >/dev/null || { echo "virtio: no dpdk-testpmd"; exit 77; }
