@@ -160,8 +160,7 @@ dw_napi_source_arg(const struct dw_napi_source *src)
  * @return 0; -EINVAL (NULL or uninitialised source, lcore not an EAL lcore);
  *   -EEXIST (already registered, on this lcore or another); -ENOSPC
  *   (DW_NAPI_MAX_SOURCES on the lcore); -EBUSY (the lcore runs its loop and
- *   the caller is not that lcore); -errno from epoll_ctl() when registered
- *   from the running lcore itself.
+ *   the caller is not that lcore).
  * Context: a control thread while the lcore's loop does not run, or the lcore
  *   itself (e.g. from a BH item queued on it). Does not sleep.
  */
@@ -283,8 +282,10 @@ struct dw_lcore_conf {
 	uint32_t probe_us;	  /**< Sleep bound while an interrupt is unproven. */
 	uint32_t selftest_misses; /**< Misses before an interrupt is demoted. */
 	/**
-	 * Lcore that receives this lcore's BH lane when the loop ends for good
-	 * (dw_bh_lane_offline()); -1: the main lcore.
+	 * Lcore that receives this lcore's BH lane when the loop ends
+	 * (dw_bh_lane_offline()). -1: the main lcore, or for the main lcore
+	 * itself the next EAL lcore (none: the lane stays). A zeroed conf
+	 * means lcore 0.
 	 */
 	int32_t trustee;
 };
@@ -295,7 +296,8 @@ struct dw_lcore_conf {
  * @return 0; -EINVAL (bad conf: size, unknown flags, mode, ramp_min over ramp_max,
  *   trustee not an EAL lcore or the caller itself); -ENOTSUP (not an EAL
  *   lcore); -EALREADY (the loop runs already); -EMFILE, -ENFILE, -ENOMEM
- *   (epoll or eventfd); -errno of epoll_ctl() for a source fd.
+ *   (epoll or eventfd). A source fd that epoll refuses is logged and the
+ *   source sleeps on the ramp.
  * Context: the lcore itself.
  */
 int dw_napi_loop_begin(const struct dw_lcore_conf *conf);
