@@ -4,7 +4,8 @@
 #   build/       every suite but vm (unit, cm, stress, integration)
 #   build-asan/  the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   build-tsan/  the concurrency suites (tagged tsan) under ThreadSanitizer
-# plus clang-format and a stand-alone compile of every public header.
+# plus clang-format, a stand-alone compile of every public header and a quick
+# dw-bench smoke run (devtools/bench.sh --quick: exits 0 and writes its CSV).
 # Integration tests create network namespaces and tap devices: run as root.
 # Ends with one line "N passed, N failed".
 set -uo pipefail
@@ -82,6 +83,17 @@ if setup build-tsan -Db_sanitize=thread -Db_lundef=false; then
 else
 	failed=$((failed + 1))
 fi
+
+note "benchmark smoke test: devtools/bench.sh --quick (CSV only, no figure asserted)"
+benchout=$(mktemp -d)
+if devtools/bench.sh --quick --out "$benchout" >"$benchout/bench.log" 2>&1 &&
+	[ -s "$benchout/s1_sleep_ratio.csv" ] && [ -s "$benchout/lcore_lat.csv" ]; then
+	passed=$((passed + 1))
+else
+	tail -n 20 "$benchout/bench.log"
+	failed=$((failed + 1))
+fi
+rm -rf "$benchout"
 
 echo
 echo "$passed passed, $failed failed"

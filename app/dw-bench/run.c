@@ -77,13 +77,14 @@ write_row(struct bench_csv *csv, const char *label, const struct run_spec *sp,
 	bench_csv_row(
 	    csv,
 	    "%s,%s,%u,%s,%s,%u,%.3f,%.3f,%.3f,%.4f,%.4f,%.1f,%.1f,%.1f,%.1f,%u,%.2f,%u,%.2f,"
-	    "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u",
+	    "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%.2f,%.3f",
 	    sp->scenario, sp->param, sp->rep, label, r->timed_out ? "timeout" : "ok", sp->n,
 	    r->makespan_ms, sp->ideal_ms, sp->floor_ms,
 	    sp->ideal_ms > 0 ? r->makespan_ms / sp->ideal_ms : 0,
 	    sp->floor_ms > 0 ? r->makespan_ms / sp->floor_ms : 0, tput, r->p50_us, r->p99_us,
 	    r->max_us, r->peak_threads, r->mean_threads, r->tids, r->csw_per_item, r->rss_kib,
-	    r->pool.created, r->pool.blocked, r->pool.hogs, r->peak_running);
+	    r->pool.created, r->pool.blocked, r->pool.hogs, r->peak_running, r->cpu_ms,
+	    r->makespan_ms > 0 ? r->cpu_ms / r->makespan_ms : 0);
 	printf("  %-8s %-6s %-15s %-7s makespan %9.2f ms  p50 %9.1f us  p99 %9.1f us  thr %3u\n",
 	       sp->scenario, sp->param, label, r->timed_out ? "TIMEOUT" : "ok", r->makespan_ms,
 	       r->p50_us, r->p99_us, r->peak_threads);
@@ -167,6 +168,7 @@ bench_run(struct bench_csv *csv, const char *exec_name, const struct run_spec *s
 	/* Nor are the load generator's (this thread: arrivals, the final wait). */
 	csw = (int64_t)(s1.csw - s0.csw) - (int64_t)(main_csw1 - main_csw0) - (int64_t)sampler_csw;
 	res->csw_per_item = csw > 0 ? (double)csw / sp->n : 0;
+	res->cpu_ms = (double)(s1.cpu_ns - s0.cpu_ns) / 1e6;
 	res->rss_kib = smp.peak_rss_kib > s0.rss_kib ? smp.peak_rss_kib - s0.rss_kib : 0;
 	res->pool.created = p1.created - p0.created;
 	res->pool.blocked = p1.blocked - p0.blocked;

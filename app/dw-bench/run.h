@@ -31,6 +31,7 @@ struct run_result {
 	unsigned int tids;
 	double csw_per_item;
 	uint64_t rss_kib;
+	double cpu_ms;		    /* process CPU time during the run (all threads) */
 	struct bench_pool_sum pool; /* deltas */
 	uint32_t peak_running;
 };
@@ -38,7 +39,7 @@ struct run_result {
 #define RUN_CSV_HEADER                                                                             \
 	"scenario,param,rep,executor,status,items,makespan_ms,ideal_ms,floor_ms,ratio_ideal,"      \
 	"ratio_floor,items_per_s,p50_us,p99_us,max_us,peak_threads,mean_threads,tids,"             \
-	"csw_per_item,rss_kib,dw_created,dw_blocked,dw_hogs,dw_peak_running"
+	"csw_per_item,rss_kib,dw_created,dw_blocked,dw_hogs,dw_peak_running,cpu_ms,eff_cpus"
 
 /** Run @p sp on variant @p exec_name; fills @p res, writes a row to @p csv. */
 int bench_run(struct bench_csv *csv, const char *exec_name, const struct run_spec *sp,

@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Run dw-bench: dwork against the executors people use instead (slow path) and
+# BH lanes / napi loop against an rte_ring handoff and an eventfd floor; write
+# CSV, render PNG plots with gnuplot, and (full runs) update
+# doc/guides/benchmarks.md.
+#
+#   devtools/bench.sh [--quick] [--out DIR] [--reps N] [--no-doc]
+#
+# --quick is the CI smoke test: a minute or so, CSV only, no figure asserted.
+# Needs root for apt-get only when packages are missing (devtools/deps.txt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+out=build-bench/bench
+reps=3
+doc=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1; doc=0 ;;
+	--out) out=$2; shift ;;
+	--reps) reps=$2; shift ;;
+	--no-doc) doc=0 ;;
+	*) echo "usage: $0 [--quick] [--out DIR] [--reps N] [--no-doc]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+devtools/deps.sh
+if [ -f build-bench/build.ninja ]; then
+	meson setup --reconfigure build-bench --buildtype=release -Dtests=false >/dev/null
+else
+	meson setup build-bench --buildtype=release -Dtests=false >/dev/null
+fi
+ninja -C build-bench app/dw-bench/dw-bench >/dev/null
+mkdir -p "$out"
+bench=build-bench/app/dw-bench/dw-bench
+ncpu=$(nproc)
+args=(--reps "$reps" --out "$out")
+[ "$quick" -eq 1 ] && args+=(--quick)
+
+# What the machine was, and how loaded, around the run.
+{
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "nproc=$ncpu"
+	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+	echo "kernel=$(uname -r)"
+	echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
+	echo "mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+	echo "dpdk=$(pkg-config --modversion libdpdk)"
+	echo "glib=$(pkg-config --modversion glib-2.0)"
+	echo "libuv=$(pkg-config --modversion libuv)"
+	echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "commit=$(git rev-parse --short HEAD)"
+} >"$out/machine.txt"
+
+start=$(date +%s)
+# Slow path: one lcore allowed on every CPU, so that neither the fixed pools
+# (created by the main thread, inheriting its affinity) nor dwork's pools
+# (which leave lcore CPUs alone when a node has others) lose a CPU to EAL.
+"$bench" --no-huge --no-pci --file-prefix "dwbench-pool-$$" --lcores "0@(0-$((ncpu - 1)))" \
+	--log-level=lib.eal:error -- --part pool "${args[@]}" | tee "$out/pool.log"
+# Lcore part: two lcores, BH lanes and the napi loop.
+"$bench" -l 0-1 --no-huge --no-pci --file-prefix "dwbench-lcore-$$" \
+	--log-level=lib.eal:error -- --part lcore "${args[@]}" | tee "$out/lcore.log"
+echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
+echo "seconds=$(($(date +%s) - start))" >>"$out/machine.txt"
+
+# Summaries (medians over repetitions), plots, and the guide.
+python3 app/dw-bench/report.py --out "$out" --summaries
+if command -v gnuplot >/dev/null; then
+	(cd "$out" && gnuplot "$OLDPWD/app/dw-bench/plots.gp")
+fi
+if [ "$doc" -eq 1 ]; then
+	mkdir -p doc/guides/img
+	cp "$out"/*.png doc/guides/img/ 2>/dev/null || true
+	python3 app/dw-bench/report.py --out "$out" --doc doc/guides/benchmarks.md
+fi
+echo "bench.sh: CSV and plots in $out ($(($(date +%s) - start)) s)"
