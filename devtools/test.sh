@@ -65,6 +65,34 @@ else
 	failed=$((failed + 1))
 fi
 
+# Stage an install of build/, build examples/l2fwd-dw out of tree with only
+# its libdwork.pc (prefix rewritten into the stage), run it briefly on vdevs.
+example_check() {
+	local stage="$PWD/build/stage" tmp pc prefix rc=1
+	tmp=$(mktemp -d)
+	rm -rf "$stage"
+	if meson install -C build --destdir "$stage" --quiet >/dev/null &&
+		pc=$(find "$stage" -name libdwork.pc | head -n 1) && [ -n "$pc" ] &&
+		prefix=$(sed -n 's/^prefix=//p' "$pc") &&
+		sed "s|^prefix=.*|prefix=$stage$prefix|" "$pc" >"$tmp/libdwork.pc" &&
+		cp -r examples/l2fwd-dw "$tmp/src" &&
+		PKG_CONFIG_PATH="$tmp" make -C "$tmp/src" &&
+		LD_LIBRARY_PATH="$(dirname "$(dirname "$pc")")" timeout 60 "$tmp/src/l2fwd-dw" \
+			--no-huge -m 256 --no-pci -l 0-1 --file-prefix="dwex$$" \
+			--log-level=lib.eal:warning --vdev=net_null0 --vdev=net_null1 -- \
+			-T 0.5 --duration 1.5 --mode adaptive | tee "$tmp/out" &&
+		grep -q 'rx [1-9]' "$tmp/out" && grep -q '0 mbufs missing' "$tmp/out"; then
+		rc=0
+	fi
+	rm -rf "$tmp"
+	return $rc
+}
+
+note "out-of-tree example against the staged install"
+if [ -f build/build.ninja ] && example_check; then passed=$((passed + 1)); else
+	failed=$((failed + 1))
+fi
+
 note "ASan + UBSan build"
 if setup build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
