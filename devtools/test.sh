@@ -81,7 +81,7 @@ example_check() {
 			--no-huge -m 256 --no-pci -l 0-1 --file-prefix="dwex$$" \
 			--log-level=lib.eal:warning --vdev=net_null0 --vdev=net_null1 -- \
 			-T 0.5 --duration 1.5 --mode adaptive | tee "$tmp/out" &&
-		grep -q 'rx [1-9]' "$tmp/out" && grep -q '0 mbufs missing' "$tmp/out"; then
+		grep -q 'rx [1-9]' "$tmp/out" && grep -q 'done, 0 mbufs missing' "$tmp/out"; then
 		rc=0
 	fi
 	rm -rf "$tmp"

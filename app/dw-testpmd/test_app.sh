@@ -49,6 +49,20 @@ expect_clean_exit() {
 	grep -q 'stopped and closed' "$tmp/out" || fail "$1: ports not closed"
 }
 
+# wait_rx_intr NAME PID MIN: the run in the background exits cleanly, port 0
+# received MIN packets or more, and rx interrupts woke the lcore.
+wait_rx_intr() {
+	local rx wakes
+	wait "$2"
+	rc=$?
+	expect_clean_exit "$1"
+	rx=$(port_count 0 rx)
+	wakes=$(awk '/wakeups: rx-intr/ { print $3; exit }' "$tmp/out")
+	[ "$rx" -ge "$3" ] || fail "$1: rx $rx < $3"
+	[ "${wakes:-0}" -gt 0 ] || fail "$1: no rx interrupt wakeups"
+	echo "$1: rx $rx, rx-intr wakeups $wakes"
+}
+
 case $case_ in
 help)
 	run --help
@@ -148,14 +162,7 @@ for i in range(200):
     if i % 20 == 0:
         time.sleep(0.05)
 " || fail "inject"
-	wait "$pid"
-	rc=$?
-	expect_clean_exit "tap"
-	rx=$(port_count 0 rx)
-	wakes=$(awk '/wakeups: rx-intr/ { print $3; exit }' "$tmp/out")
-	[ "$rx" -ge 200 ] || fail "tap: rx $rx < 200"
-	[ "${wakes:-0}" -gt 0 ] || fail "tap: no rx interrupt wakeups"
-	echo "tap: rx $rx, rx-intr wakeups $wakes"
+	wait_rx_intr tap "$pid" 200
 	;;
 prompt)
 	{
@@ -197,15 +204,9 @@ virtio)
 	sleep 3
 	kill -INT "$peer"
 	wait "$peer"
-	wait "$pid"
-	rc=$?
-	expect_clean_exit "virtio"
-	rx=$(port_count 0 rx)
-	wakes=$(awk '/wakeups: rx-intr/ { print $3; exit }' "$tmp/out")
-	[ "$rx" -gt 0 ] || fail "virtio: rx $rx"
-	[ "${wakes:-0}" -gt 0 ] || fail "virtio: no rx interrupt wakeups"
+	wait_rx_intr virtio "$pid" 1
 	grep -q 'link down' "$tmp/err" || fail "virtio: link-down event not handled"
-	echo "virtio: rx $rx, rx-intr wakeups $wakes; peer: $(grep TX-packets "$tmp/peer" | tail -n 1)"
+	echo "virtio peer: $(grep TX-packets "$tmp/peer" | tail -n 1)"
 	;;
 *)
 	echo "unknown case $case_"
