@@ -239,7 +239,8 @@ START_TEST(test_ring_ramp)
 		n = dw_netdev_tx_burst(port, 0, pkts, RTE_DIM(pkts));
 		rte_pktmbuf_free_bulk(pkts + n, RTE_DIM(pkts) - n);
 		sent += n;
-		ck_assert_msg(DW_TEST_WAIT(count_of(&cnt.pkts) == sent, 100), "round %u stuck", i);
+		/* The ramp bounds the wait to ~1 ms; the margin is for a loaded machine. */
+		ck_assert_msg(DW_TEST_WAIT(count_of(&cnt.pkts) == sent, 1000), "round %u stuck", i);
 		dw_test_sleep_us((unsigned int)(rand() % 3000));
 	}
 	ck_assert_uint_eq(sent, 300 * RTE_DIM(pkts));
@@ -456,7 +457,8 @@ START_TEST(test_tap_netns)
 	ck_assert_int_eq(dw_lcore_set_mode(worker, DW_NAPI_MODE_POLL), 0);
 	busy = lcore_cpu_share(worker, 500);
 	printf("net_tap idle 0.5 s in poll mode: %.1f%% of a CPU\n", busy * 100);
-	ck_assert_double_gt(busy, 0.5);
+	/* Near 100% on an idle machine; other load on these CPUs takes its share. */
+	ck_assert_double_gt(busy, 0.2);
 
 	close(s);
 	stop_worker(worker, src, port);
