@@ -92,6 +92,8 @@ tp_usage(FILE *f, const char *prog)
 		"  --txpkts=BYTES           size of generated frames (60..2048; default 64)\n"
 		"  --tx-rate=PPS            generated packets/s over all lcores (default: max)\n"
 		"  --tx-duration=SECONDS    generate for this long, then idle (default: always)\n"
+		"  --tx-first               send a burst on every port when forwarding starts\n"
+		"                           (io/mac/macswap on ports that loop, e.g. net_ring)\n"
 		"  --flows=N                flowgen: flows (UDP ports and IPs varied; default 64)\n"
 		"  --rx-mode=MODE           poll | interrupt | adaptive (default poll);\n"
 		"                           change at run time with 'set rx-mode'\n"
@@ -196,6 +198,7 @@ enum {
 	OPT_TX_RATE,
 	OPT_TX_DURATION,
 	OPT_FLOWS,
+	OPT_TX_FIRST,
 	OPT_RX_MODE,
 	OPT_SPIN,
 	OPT_NO_RX_INTR,
@@ -225,6 +228,7 @@ static const struct option long_opts[] = {
 	{ "tx-rate", required_argument, NULL, OPT_TX_RATE },
 	{ "tx-duration", required_argument, NULL, OPT_TX_DURATION },
 	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "tx-first", no_argument, NULL, OPT_TX_FIRST },
 	{ "rx-mode", required_argument, NULL, OPT_RX_MODE },
 	{ "spin-us", required_argument, NULL, OPT_SPIN },
 	{ "no-rx-intr", no_argument, NULL, OPT_NO_RX_INTR },
@@ -332,6 +336,9 @@ tp_parse_args(int argc, char **argv)
 		case OPT_FLOWS:
 			rc = parse_uint("flows", optarg, 1, 65536, &v);
 			tp_conf.flows = (uint32_t)v;
+			break;
+		case OPT_TX_FIRST:
+			tp_conf.tx_first = true;
 			break;
 		case OPT_RX_MODE:
 			rc = tp_mode_parse(optarg, &tp_conf.mode);

@@ -182,3 +182,25 @@ tp_gen_init(struct tp_gen *g)
 	g->tsc_hz = rte_get_tsc_hz();
 	return dw_napi_source_init(&g->src, &c);
 }
+
+/*
+ * --tx-first: send one burst of generated frames on @p port_id (tx queue
+ * @p txq) before the lcores start, for io-style engines on ports that only
+ * see their own traffic (rings). Main thread, forwarding stopped.
+ * Returns the number of frames sent.
+ */
+unsigned int
+tp_tx_first(uint16_t port_id, uint16_t txq, const struct rte_ether_addr *src)
+{
+	struct tp_gen g = { .port_id = port_id, .src_mac = *src };
+	struct rte_mbuf *pkts[TP_MAX_BURST];
+	uint16_t n = tp_conf.burst, sent, i;
+
+	if (rte_pktmbuf_alloc_bulk(tp.mp, pkts, n) != 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		gen_fill(&g, pkts[i], i);
+	sent = dw_netdev_tx_burst(port_id, txq, pkts, n);
+	rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	return sent;
+}

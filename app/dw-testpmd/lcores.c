@@ -219,6 +219,10 @@ tp_fwd_start(void)
 		if (rc < 0)
 			goto undo;
 	}
+	if (tp_conf.tx_first)
+		for (i = 0; i < tp.nb_ports; i++)
+			if (tp.ports[i].open && tp.ports[i].started)
+				tp_tx_first(tp.ports[i].id, 0, &tp.ports[i].mac);
 	for (i = 0; i < tp.nb_lcores; i++) {
 		rc = dw_lcore_launch(tp.lcores[i].lcore, &lc);
 		if (rc < 0) {

@@ -69,14 +69,14 @@ help)
 	[ "$rc" -eq 0 ] || fail "--help exit $rc"
 	for o in --interactive --auto-start --port= --rxq= --rxd= --txd= --burst= \
 		--total-num-mbufs= --nb-cores= --config= --forward-mode= --port-topology= \
-		--txpkts= --tx-rate= --tx-duration= --flows= --rx-mode= --spin-us= \
+		--txpkts= --tx-rate= --tx-duration= --tx-first --flows= --rx-mode= --spin-us= \
 		--no-rx-intr --no-lsc --stats-period= --duration= --slow-work --stats-file= \
 		--fw-sleep-ms=; do
 		grep -q -- "$o" "$tmp/out" || fail "--help does not document $o"
 	done
 	# Every option the parser knows is in the list above.
 	n=$(grep -c '^	{ "' "$(dirname "$0")/args.c")
-	[ "$n" -eq 26 ] || fail "args.c has $n options: update this test's list"
+	[ "$n" -eq 27 ] || fail "args.c has $n options: update this test's list"
 	echo "help: ok"
 	;;
 badargs)
@@ -139,6 +139,13 @@ ring)
 	sleep_pct=$(lcore_field sleep)
 	[ "${sleep_pct%.*}" -ge 50 ] || fail "ring: lcore slept only $sleep_pct%"
 	echo "ring: rx $rx tx $tx, lcore slept $sleep_pct%"
+	# io between two rings, seeded with --tx-first: the burst keeps circulating.
+	run "${eal[@]}" -l 0-1 --vdev=net_ring0 --vdev=net_ring1 -- --duration=1.5 --tx-first \
+		--rx-mode=adaptive
+	expect_clean_exit "ring io"
+	rx=$(port_count 1 rx)
+	[ "$rx" -gt 1000 ] || fail "ring io: rx $rx"
+	echo "ring io --tx-first: port 1 rx $rx"
 	;;
 tap)
 	[ "$(id -u)" -eq 0 ] || { echo "tap: needs root"; exit 77; }

@@ -95,6 +95,7 @@ struct tp_conf {
 	uint32_t fw_sleep_ms;	/* --slow-work firmware command sleep */
 	bool no_rx_intr;
 	bool no_lsc;
+	bool tx_first; /* a burst per port before forwarding starts */
 };
 
 extern struct tp_conf tp_conf;
@@ -191,6 +192,7 @@ int tp_pool_check(void);
 /* fwd.c */
 void tp_rx_handler(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg);
 int tp_gen_init(struct tp_gen *g);
+unsigned int tp_tx_first(uint16_t port_id, uint16_t txq, const struct rte_ether_addr *src);
 
 /* lcores.c */
 int tp_lcores_setup(void);
