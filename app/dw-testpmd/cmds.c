@@ -164,13 +164,23 @@ do_port(char **w, unsigned int n)
 	int idx;
 
 	if (n != 2 || (strcmp(w[0], "stop") != 0 && strcmp(w[0], "start") != 0 &&
-		       strcmp(w[0], "reset") != 0)) {
-		printf("Usage: port stop|start|reset all|N\n");
+		       strcmp(w[0], "reset") != 0 && strcmp(w[0], "remove") != 0)) {
+		printf("Usage: port stop|start|reset all|N | port remove N\n");
 		return;
 	}
 	idx = port_arg(w[1]);
 	if (idx == -2)
 		return;
+	if (strcmp(w[0], "remove") == 0) {
+		/* Works while forwarding: the RMV event goes through the workqueue. */
+		if (idx < 0)
+			printf("port remove takes one port\n");
+		else if (tp_port_inject_removal((unsigned int)idx) < 0)
+			printf("Port %d: cannot raise a removal\n", idx);
+		else
+			printf("Port %d: removal raised\n", idx);
+		return;
+	}
 	if (tp.forwarding) {
 		printf("Stop forwarding first ('stop'): lcores must not poll a port that stops\n");
 		return;
@@ -197,6 +207,7 @@ do_help(void)
 	       "  set rx-mode poll|interrupt|adaptive   at run time (dw_lcore_set_mode)\n"
 	       "  set fwd io|mac|macswap|rxonly|txonly|flowgen\n"
 	       "  port stop|start|reset all|N    (forwarding stopped)\n"
+	       "  port remove N                  simulate a hot-unplug (RMV event)\n"
 	       "  clear port stats               zero the counters\n"
 	       "  quit                           stop, close ports, exit\n");
 }
@@ -264,12 +275,13 @@ static cmdline_parse_ctx_t ctx[] = {
 int
 tp_prompt_open(void)
 {
+	printf("Type 'help' for the commands.\n");
+	fflush(stdout);
 	cl = cmdline_stdin_new(ctx, "dw-testpmd> ");
 	if (cl == NULL) {
 		TP_LOG(ERR, "cannot open the prompt on stdin");
 		return -ENOMEM;
 	}
-	printf("Type 'help' for the commands.\n");
 	return 0;
 }
 

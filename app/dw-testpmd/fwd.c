@@ -133,10 +133,13 @@ gen_poll(struct dw_napi_source *src, unsigned int budget)
 	if (g->rate != 0) {
 		double due = (double)(now - g->start_tsc) * (double)g->rate / (double)g->tsc_hz;
 
+		/* Send in bursts of up to a millisecond's worth: fewer wakeups at low rates. */
+		double want = RTE_MIN((double)n, (double)g->rate / 1000 + 1);
+
 		done = g->tx_pkts + g->drops;
-		if (due < (double)done + 1) {
-			/* Nothing due: sleep until the next packet is (BH timer wakes us). */
-			double wait_us = ((double)done + 1 - due) * 1e6 / (double)g->rate;
+		if (due < (double)done + want) {
+			/* Not enough due: sleep until it is (the BH timer wakes us). */
+			double wait_us = ((double)done + want - due) * 1e6 / (double)g->rate;
 
 			dw_queue_delayed_work_on((int)g->lcore, dw_system_bh_wq, &g->tick,
 						 (uint64_t)wait_us + 1);

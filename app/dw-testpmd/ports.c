@@ -291,6 +291,19 @@ tp_port_reset(unsigned int idx)
 	return -ETIMEDOUT;
 }
 
+/*
+ * Raise the device-removal event of port @p idx as a hot-unplug would: the
+ * driver hands it to the subscribers' workqueue, whose callback marks the port
+ * and the control loop closes it. Main thread; forwarding may run.
+ */
+int
+tp_port_inject_removal(unsigned int idx)
+{
+	if (idx >= tp.nb_ports || !tp.ports[idx].open)
+		return -ENODEV;
+	return dw_ethdev_event_inject(tp.ports[idx].id, RTE_ETH_EVENT_INTR_RMV);
+}
+
 static void
 port_close(struct tp_port *p)
 {

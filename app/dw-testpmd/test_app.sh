@@ -177,7 +177,7 @@ prompt)
 		for c in "show config" start "show lcores" "set rx-mode interrupt" \
 			"set rx-mode adaptive" "show wq" "show pools" "set fwd macswap" \
 			"show port stats" stop "port reset 0" "port stop all" "port start all" \
-			"set fwd bogus" "port frob 0" "clear port stats" start "show lcores" quit; do
+			"set fwd bogus" "port frob 0" "clear port stats" start "show lcores" "port remove 1" "show port stats" quit; do
 			echo "$c"
 			sleep 0.3
 		done
@@ -188,7 +188,8 @@ prompt)
 	for want in 'Forwarding started: io' 'Rx mode interrupt' 'Rx mode adaptive' \
 		'testpmd_slow' 'Worker pools:' 'Forwarding engine macswap' 'Port 0: reset done' \
 		'Port 1: stop done' 'Port 0: start done' "Bad engine 'bogus'" \
-		'Usage: port stop' 'Counters cleared' 'Lcore 1: adaptive, running'; do
+		'Usage: port stop' 'Counters cleared' 'Lcore 1: adaptive, running' \
+		'Port 1: removal raised' 'Port 1 closed after removal' 'Port 1: closed (removed)'; do
 		grep -q -- "$want" "$tmp/out" || fail "prompt: no '$want'"
 	done
 	grep -q 'reset by the driver' "$tmp/err" || fail "prompt: reset event not on the wq"

@@ -184,6 +184,7 @@ int tp_ports_open(void);
 int tp_port_start(unsigned int idx);
 int tp_port_stop(unsigned int idx);
 int tp_port_reset(unsigned int idx);
+int tp_port_inject_removal(unsigned int idx);
 void tp_ports_close(void);
 void tp_ports_handle_removals(void);
 int tp_pool_create(void);
