@@ -27,7 +27,6 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
-#include <rte_spinlock.h>
 
 #include "dw_bh.h"
 #include "dw_common.h"
@@ -50,8 +49,8 @@ struct lane {
 	uint64_t current_gen;
 	uint64_t ran, dropped, timers, runs, budget_exhausted;
 
-	/* Delayed BH work: a small heap under a spinlock (not the fast path). */
-	rte_spinlock_t tlock __rte_cache_aligned;
+	/* Delayed BH work: a small heap under a mutex (not the fast path). */
+	pthread_mutex_t tlock __rte_cache_aligned; /* a mutex: TSan cannot see rte_spinlock asm */
 	struct dw_delayed_work **heap;
 	unsigned int hlen, hcap;
 	uint64_t next_timer; /* atomic copy of heap[0]->expires, UINT64_MAX if none */
@@ -129,11 +128,31 @@ lane_take(struct lane *l)
 	}
 }
 
+/* Flush color of an instance queued now, counted in flight (read where flushers flip it). */
+static uint32_t
+bh_take_color(struct dw_wq *wq)
+{
+	uint32_t color;
+
+	pthread_mutex_lock(&wq->lock);
+	color = wq->work_color;
+	__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&wq->lock);
+	return color;
+}
+
+static uint32_t
+st_color(uint32_t st)
+{
+	return (st & WORK_BH_COLOR) ? 1 : 0;
+}
+
 static bool
 bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 {
 	struct lane *l;
 	unsigned int lcore;
+	uint32_t color;
 
 	lcore = target >= 0 ? (unsigned int)target : rte_lcore_id();
 	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
@@ -144,15 +163,18 @@ bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 	w->target = target;
 	__atomic_fetch_add(&w->queued_gen, 1, __ATOMIC_RELEASE);
 	w->queued_at = dw_now_ns();
-	/* The flush color is read under wq->lock, where dw_flush_wq() flips it. */
-	pthread_mutex_lock(&wq->lock);
-	w->color = wq->work_color;
-	__atomic_fetch_add(&wq->in_flight[w->color], 1, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&wq->lock);
+	color = bh_take_color(wq);
 	__atomic_fetch_add(&wq->n_pending, 1, __ATOMIC_RELAXED);
 	if (count)
 		__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_or(&w->state, WORK_BH_LINKED, __ATOMIC_RELEASE);
+	/*
+	 * The color lives in the state word: the lane reads it in the same
+	 * compare-and-swap that starts the instance, before a producer can
+	 * queue the next one and change it.
+	 */
+	__atomic_fetch_and(&w->state, ~WORK_BH_COLOR, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&w->state, WORK_BH_LINKED | (color ? WORK_BH_COLOR : 0),
+			  __ATOMIC_RELEASE);
 	lane_push(l, w);
 	return true;
 }
@@ -163,20 +185,25 @@ bh_revive(struct dw_work *w, bool count)
 {
 	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
 	struct dw_wq *wq = WORK_LOAD(&w->wq);
+	uint32_t color, nst;
 
+	if (!(st & WORK_BH_DEAD))
+		return false;
+	/* In flight before it can run: a flusher must never see the count dip. */
+	color = bh_take_color(wq);
+	__atomic_fetch_add(&wq->n_pending, 1, __ATOMIC_RELAXED);
 	while (st & WORK_BH_DEAD) {
-		if (__atomic_compare_exchange_n(&w->state, &st, st & ~WORK_BH_DEAD, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			pthread_mutex_lock(&wq->lock);
-			w->color = wq->work_color;
-			__atomic_fetch_add(&wq->in_flight[w->color], 1, __ATOMIC_RELAXED);
-			pthread_mutex_unlock(&wq->lock);
-			__atomic_fetch_add(&wq->n_pending, 1, __ATOMIC_RELAXED);
+		nst = (st & ~(WORK_BH_DEAD | WORK_BH_COLOR)) | (color ? WORK_BH_COLOR : 0);
+		if (__atomic_compare_exchange_n(&w->state, &st, nst, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
 			if (count)
 				__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
 			return true;
 		}
 	}
+	/* The lane dropped it first: undo. */
+	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
+	work_color_done(wq, color);
 	return false;
 }
 
@@ -228,7 +255,7 @@ theap_remove(struct lane *l, struct dw_delayed_work *dw)
 	struct dw_delayed_work *last = l->heap[--l->hlen];
 
 	dw->heap_idx = -1;
-	dw->timer = NULL;
+	__atomic_store_n(&dw->timer, NULL, __ATOMIC_RELAXED); /* read by bh_disarm() */
 	__atomic_fetch_and(&dw->work.state, ~WORK_TIMER, __ATOMIC_RELEASE);
 	if (last != dw) {
 		theap_set(l, i, last);
@@ -244,14 +271,14 @@ theap_insert(struct lane *l, struct dw_delayed_work *dw)
 	struct dw_delayed_work **h;
 
 	while (l->hlen == l->hcap) {
-		rte_spinlock_unlock(&l->tlock);
+		pthread_mutex_unlock(&l->tlock);
 		h = malloc(sizeof(*h) * (l->hcap ? l->hcap * 2 : 16));
-		rte_spinlock_lock(&l->tlock);
+		pthread_mutex_lock(&l->tlock);
 		if (h == NULL) {
-			rte_spinlock_unlock(&l->tlock);
+			pthread_mutex_unlock(&l->tlock);
 			WORK_LOG(ERR, "out of memory growing lane %u timers, retrying", l->lcore);
 			rte_delay_us_sleep(1000);
-			rte_spinlock_lock(&l->tlock);
+			pthread_mutex_lock(&l->tlock);
 			continue;
 		}
 		if (l->hlen == l->hcap) {
@@ -264,7 +291,7 @@ theap_insert(struct lane *l, struct dw_delayed_work *dw)
 			free(h);
 		}
 	}
-	dw->timer = l;
+	__atomic_store_n(&dw->timer, (void *)l, __ATOMIC_RELAXED);
 	__atomic_fetch_or(&dw->work.state, WORK_TIMER, __ATOMIC_RELEASE);
 	theap_set(l, l->hlen++, dw);
 	theap_fix(l, (unsigned int)dw->heap_idx);
@@ -284,9 +311,9 @@ bh_arm(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_
 	dw->cpu = target;
 	dw->timer_wq = wq;
 	dw->expires = dw_now_ns() + delay_us * DW_NS_PER_US;
-	rte_spinlock_lock(&l->tlock);
+	pthread_mutex_lock(&l->tlock);
 	theap_insert(l, dw);
-	rte_spinlock_unlock(&l->tlock);
+	pthread_mutex_unlock(&l->tlock);
 	lane_kick(l); /* the sleeping loop must shorten its timeout */
 }
 
@@ -302,12 +329,12 @@ bh_disarm(struct dw_delayed_work *dw)
 	l = WORK_LOAD((struct lane **)&dw->timer);
 	if (l == NULL)
 		return false;
-	rte_spinlock_lock(&l->tlock);
+	pthread_mutex_lock(&l->tlock);
 	if (dw->timer == l && dw->heap_idx >= 0) {
 		theap_remove(l, dw);
 		armed = true;
 	}
-	rte_spinlock_unlock(&l->tlock);
+	pthread_mutex_unlock(&l->tlock);
 	return armed;
 }
 
@@ -322,14 +349,14 @@ lane_fire_timers(struct lane *l)
 	if (__atomic_load_n(&l->next_timer, __ATOMIC_ACQUIRE) > (now = dw_now_ns()))
 		return 0;
 	for (;;) {
-		rte_spinlock_lock(&l->tlock);
+		pthread_mutex_lock(&l->tlock);
 		if (l->hlen == 0 || l->heap[0]->expires > now) {
-			rte_spinlock_unlock(&l->tlock);
+			pthread_mutex_unlock(&l->tlock);
 			break;
 		}
 		dw = l->heap[0];
 		theap_remove(l, dw);
-		rte_spinlock_unlock(&l->tlock);
+		pthread_mutex_unlock(&l->tlock);
 		bh_queue(dw->timer_wq, &dw->work, dw->cpu, false);
 		n++;
 	}
@@ -388,7 +415,7 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 			__atomic_store_n(&l->dropped, l->dropped + 1, __ATOMIC_RELAXED);
 			continue;
 		}
-		color = w->color;
+		color = st_color(st);
 		__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&wq->n_started, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&wq->n_running, 1, __ATOMIC_RELAXED);
@@ -535,7 +562,7 @@ bh_kill(struct dw_work *w, struct dw_wq *wq, uint32_t st)
 		return false;
 	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
-	work_color_done(wq, w->color);
+	work_color_done(wq, st_color(st));
 	return true;
 }
 
@@ -664,16 +691,16 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 		lane_push(t, w);
 		moved++;
 	}
-	rte_spinlock_lock(&l->tlock);
+	pthread_mutex_lock(&l->tlock);
 	while (l->hlen > 0) {
 		dw = l->heap[0];
 		theap_remove(l, dw);
-		rte_spinlock_lock(&t->tlock);
+		pthread_mutex_lock(&t->tlock);
 		theap_insert(t, dw);
-		rte_spinlock_unlock(&t->tlock);
+		pthread_mutex_unlock(&t->tlock);
 		moved++;
 	}
-	rte_spinlock_unlock(&l->tlock);
+	pthread_mutex_unlock(&l->tlock);
 	/* A producer that raced with the switch may have pushed here after lane_take(). */
 	lane_take(l);
 	while ((w = work_list_pop(&l->local)) != NULL) {
@@ -695,7 +722,7 @@ bh_fire_wq(struct dw_wq *wq)
 		if ((l = lanes[lc]) == NULL)
 			continue;
 		for (;;) {
-			rte_spinlock_lock(&l->tlock);
+			pthread_mutex_lock(&l->tlock);
 			dw = NULL;
 			for (i = 0; i < l->hlen; i++)
 				if (l->heap[i]->timer_wq == wq) {
@@ -703,7 +730,7 @@ bh_fire_wq(struct dw_wq *wq)
 					theap_remove(l, dw);
 					break;
 				}
-			rte_spinlock_unlock(&l->tlock);
+			pthread_mutex_unlock(&l->tlock);
 			if (dw == NULL)
 				break;
 			bh_queue(wq, &dw->work, dw->cpu, false);
@@ -787,7 +814,7 @@ dw_bh_init(void)
 		l->lcore = lcore;
 		l->online = true;
 		l->next_timer = UINT64_MAX;
-		rte_spinlock_init(&l->tlock);
+		pthread_mutex_init(&l->tlock, NULL);
 		lanes[lcore] = l;
 	}
 	work_bh = &bh_ops;
@@ -830,8 +857,11 @@ bh_prepare_drain(void)
 
 	if (self >= RTE_MAX_LCORE || lanes[self] == NULL)
 		self = rte_get_main_lcore();
+	/* Our own lane may be offline already (a run loop ended here): use its trustee. */
+	self = lane_of(self)->lcore;
 	RTE_LCORE_FOREACH(lcore) {
-		if (lcore == self || lanes[lcore] == NULL)
+		if (lcore == self || lanes[lcore] == NULL ||
+		    !__atomic_load_n(&lanes[lcore]->online, __ATOMIC_ACQUIRE))
 			continue;
 		if (rte_eal_get_lcore_state(lcore) != RUNNING)
 			dw_bh_lane_offline(lcore, self);

@@ -20,6 +20,7 @@
 
 static unsigned int worker_lcore;
 static bool loop_stop; /* atomic */
+static bool loop_done; /* atomic: lets TSan see the lcore end (EAL is not instrumented) */
 
 /* A minimal run loop for lcore 1: run the lane until told to stop. */
 static int
@@ -28,6 +29,7 @@ loop_main(void *arg)
 	RTE_SET_USED(arg);
 	while (!__atomic_load_n(&loop_stop, __ATOMIC_ACQUIRE))
 		dw_bh_lane_run(32, 50000);
+	__atomic_store_n(&loop_done, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -43,6 +45,7 @@ up(bool with_loop)
 	worker_lcore = rte_get_next_lcore(-1, 1, 0);
 	ck_assert_uint_lt(worker_lcore, RTE_MAX_LCORE);
 	__atomic_store_n(&loop_stop, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&loop_done, !with_loop, __ATOMIC_RELEASE);
 	if (with_loop)
 		ck_assert_int_eq(rte_eal_remote_launch(loop_main, NULL, worker_lcore), 0);
 }
@@ -52,6 +55,8 @@ stop_loop(void)
 {
 	__atomic_store_n(&loop_stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
+	while (!__atomic_load_n(&loop_done, __ATOMIC_ACQUIRE))
+		;
 }
 
 static void

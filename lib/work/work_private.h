@@ -38,6 +38,7 @@ extern int dw_work_logtype;
 #define WORK_CANCELING RTE_BIT32(1) /* a cancel_sync holds PENDING: queueing fails */
 #define WORK_TIMER RTE_BIT32(2)	    /* delayed work: its timer is armed */
 #define WORK_BH_LINKED RTE_BIT32(3) /* BH: physically on a lane (stack or local list) */
+#define WORK_BH_COLOR RTE_BIT32(5)  /* BH: flush color of the linked instance */
 #define WORK_BH_DEAD RTE_BIT32(4)   /* BH: cancelled where it sits; the lane drops it */
 
 /* Relaxed accessors for dw_work fields read outside the lock that writes them. */
