@@ -123,6 +123,13 @@ else
 fi
 rm -rf "$benchout"
 
+note "vm suite: QEMU guest, NICs on vfio-pci (tests/vm)"
+if devtools/deps.sh tests/vm/deps.txt; then
+	run_suites build --suite vm
+else
+	failed=$((failed + 1))
+fi
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
