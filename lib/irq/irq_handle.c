@@ -32,7 +32,7 @@ irq_update_mask(struct irq_desc *desc)
 {
 	bool want = desc->linked && desc->depth == 0 &&
 		    !((desc->flags & DW_IRQF_ONESHOT) && desc->threads_busy > 0);
-	struct epoll_event ev = {0};
+	struct epoll_event ev = { 0 };
 
 	if (want == desc->armed)
 		return 0;
@@ -267,7 +267,7 @@ int
 irq_core_start_locked(void)
 {
 	struct irq_core *c = &irq_core;
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = IRQ_CTL_TOKEN};
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = IRQ_CTL_TOKEN };
 	int ret;
 
 	while (c->state == IRQ_CORE_STOPPING)

@@ -16,12 +16,12 @@ RTE_LOG_REGISTER(dw_irq_logtype, dw.irq, INFO);
 pthread_mutex_t irq_lock = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t irq_cond = PTHREAD_COND_INITIALIZER;
 struct irq_core irq_core = {
-    .descs = TAILQ_HEAD_INITIALIZER(irq_core.descs),
-    .state = IRQ_CORE_STOPPED,
-    .epfd = -1,
-    .ctl_fd = -1,
-    .spur_window = DW_IRQ_SPURIOUS_WINDOW,
-    .spur_threshold = DW_IRQ_SPURIOUS_THRESHOLD,
+	.descs = TAILQ_HEAD_INITIALIZER(irq_core.descs),
+	.state = IRQ_CORE_STOPPED,
+	.epfd = -1,
+	.ctl_fd = -1,
+	.spur_window = DW_IRQ_SPURIOUS_WINDOW,
+	.spur_threshold = DW_IRQ_SPURIOUS_THRESHOLD,
 };
 
 /* The linked line on @p fd, or NULL; under irq_lock. */
@@ -78,14 +78,14 @@ void
 irq_stats_fill(const struct irq_desc *desc, const struct irq_action *a, struct dw_irq_stats *st)
 {
 	*st = (struct dw_irq_stats){
-	    .count = desc->count,
-	    .unhandled = desc->unhandled,
-	    .spurious_disables = desc->spurious_disables,
-	    .error_disables = desc->error_disables,
-	    .depth = desc->depth,
-	    .flags = desc->flags,
-	    .masked = !desc->armed,
-	    .nr_handlers = desc->nr_actions,
+		.count = desc->count,
+		.unhandled = desc->unhandled,
+		.spurious_disables = desc->spurious_disables,
+		.error_disables = desc->error_disables,
+		.depth = desc->depth,
+		.flags = desc->flags,
+		.masked = !desc->armed,
+		.nr_handlers = desc->nr_actions,
 	};
 	if (a == NULL)
 		return;

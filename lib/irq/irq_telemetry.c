@@ -37,7 +37,7 @@ enum irq_tel_col {
 };
 
 static const char *const irq_tel_col_names[IRQ_TEL_NR_COLS] = {
-    "handled", "thread_wakeups", "thread_runs", "primary_max_ns", "thread_max_ns",
+	"handled", "thread_wakeups", "thread_runs", "primary_max_ns", "thread_max_ns",
 };
 
 struct irq_tel_snapshot {

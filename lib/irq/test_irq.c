@@ -62,7 +62,7 @@ fire(int fd)
 static bool
 readable(int fd)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	return poll(&p, 1, 0) == 1;
 }
@@ -106,7 +106,7 @@ thread_count(int fd, void *arg)
 
 START_TEST(test_primary_handled)
 {
-	struct probe p = {.primary_ret = DW_IRQ_HANDLED};
+	struct probe p = { .primary_ret = DW_IRQ_HANDLED };
 	struct dw_irq_stats st;
 	int fd = efd_new(), i;
 
@@ -132,8 +132,8 @@ END_TEST
 
 START_TEST(test_wake_thread)
 {
-	struct probe p = {.primary_ret = DW_IRQ_WAKE_THREAD};
-	struct probe q = {0};
+	struct probe p = { .primary_ret = DW_IRQ_WAKE_THREAD };
+	struct probe q = { 0 };
 	int fd = efd_new(), fd2 = efd_new();
 
 	ck_assert_int_eq(dw_request_threaded_irq(fd, primary_count, thread_count, 0, "wake", &p),
@@ -162,7 +162,7 @@ END_TEST
 
 START_TEST(test_wake_without_thread)
 {
-	struct probe p = {.primary_ret = DW_IRQ_WAKE_THREAD};
+	struct probe p = { .primary_ret = DW_IRQ_WAKE_THREAD };
 	int fd = efd_new();
 
 	/* Logged once and counted as handled, never a crash. */
@@ -179,7 +179,7 @@ END_TEST
 START_TEST(test_oneshot)
 {
 	sem_t block;
-	struct probe p = {.primary_ret = DW_IRQ_WAKE_THREAD, .block = &block};
+	struct probe p = { .primary_ret = DW_IRQ_WAKE_THREAD, .block = &block };
 	int fd = efd_new();
 
 	sem_init(&block, 0, 0);
@@ -210,7 +210,7 @@ END_TEST
 START_TEST(test_thread_wakeups_merge)
 {
 	sem_t block;
-	struct probe p = {.primary_ret = DW_IRQ_WAKE_THREAD, .block = &block};
+	struct probe p = { .primary_ret = DW_IRQ_WAKE_THREAD, .block = &block };
 	int fd = efd_new();
 
 	/* Without ONESHOT the primary keeps running; wakeups during a run merge into one rerun. */
@@ -237,8 +237,8 @@ END_TEST
 
 START_TEST(test_shared)
 {
-	struct probe a = {.primary_ret = DW_IRQ_NONE}, b = {.primary_ret = DW_IRQ_HANDLED};
-	struct probe c = {0};
+	struct probe a = { .primary_ret = DW_IRQ_NONE }, b = { .primary_ret = DW_IRQ_HANDLED };
+	struct probe c = { 0 };
 	struct probe many[DW_IRQ_MAX_SHARED];
 	int fd = efd_new(), i;
 
@@ -265,7 +265,7 @@ START_TEST(test_shared)
 
 	/* With b gone nobody handles it. */
 	ck_assert_int_eq(dw_free_irq(fd, &b), 0);
-	ck_assert_int_eq(dw_irq_stats_get(fd, &b, &(struct dw_irq_stats){0}), -ENOENT);
+	ck_assert_int_eq(dw_irq_stats_get(fd, &b, &(struct dw_irq_stats){ 0 }), -ENOENT);
 	fire(fd);
 	ck_assert(DW_TEST_WAIT(stats_of(fd, &a).unhandled == 1, WAIT_MS));
 	ck_assert_int_eq(atomic_load(&b.primary_calls), 1);
@@ -308,8 +308,8 @@ disable_thread(void *arg)
 START_TEST(test_disable_waits_for_thread)
 {
 	sem_t block;
-	struct probe p = {.primary_ret = DW_IRQ_WAKE_THREAD, .block = &block};
-	struct disabler d = {.p = &p};
+	struct probe p = { .primary_ret = DW_IRQ_WAKE_THREAD, .block = &block };
+	struct disabler d = { .p = &p };
 	pthread_t t;
 	int fd = efd_new();
 
@@ -364,7 +364,7 @@ disable_thread_primary(void *arg)
 
 START_TEST(test_disable_waits_for_primary)
 {
-	struct disabler d = {0};
+	struct disabler d = { 0 };
 	pthread_t t;
 	int fd = efd_new();
 
@@ -404,7 +404,7 @@ thread_frees_sibling(int fd, void *arg)
 
 START_TEST(test_thread_handler_may_free_sibling)
 {
-	struct probe p = {0}, other = {.primary_ret = DW_IRQ_HANDLED};
+	struct probe p = { 0 }, other = { .primary_ret = DW_IRQ_HANDLED };
 	int fd = efd_new();
 
 	sibling_fd = efd_new();
@@ -431,7 +431,7 @@ END_TEST
 
 START_TEST(test_disable_delivers_on_enable)
 {
-	struct probe p = {.primary_ret = DW_IRQ_HANDLED};
+	struct probe p = { .primary_ret = DW_IRQ_HANDLED };
 	int fd = efd_new();
 
 	ck_assert_int_eq(dw_request_threaded_irq(fd, primary_count, NULL, 0, "den", &p), 0);
@@ -464,7 +464,7 @@ END_TEST
 
 START_TEST(test_spurious_disables_line)
 {
-	struct probe p = {.primary_ret = DW_IRQ_NONE};
+	struct probe p = { .primary_ret = DW_IRQ_NONE };
 	struct dw_irq_stats st;
 	int fd = efd_new(), i;
 
@@ -529,7 +529,7 @@ thread_calls_api(int fd, void *arg)
 
 START_TEST(test_free_from_own_handler)
 {
-	struct probe p = {0}, q = {0};
+	struct probe p = { 0 }, q = { 0 };
 	int fd = efd_new(), i;
 
 	ck_assert_int_eq(dw_request_threaded_irq(fd, primary_calls_api, NULL, 0, "self", &p), 0);
@@ -579,7 +579,7 @@ hammer_thread(void *arg)
 START_TEST(test_free_while_firing)
 {
 	struct probe a, b;
-	struct hammer h = {0};
+	struct hammer h = { 0 };
 	pthread_t t;
 	int round, calls = 0;
 
@@ -619,7 +619,7 @@ END_TEST
 
 START_TEST(test_bad_input)
 {
-	struct probe p = {0};
+	struct probe p = { 0 };
 	struct dw_irq_stats st;
 	int fd = efd_new(), closed = efd_new(), blocking, memfd, i;
 
@@ -684,7 +684,7 @@ primary_drain_pipe(int fd, void *arg)
 
 START_TEST(test_no_read_edge)
 {
-	struct probe p = {0};
+	struct probe p = { 0 };
 	int pfd[2], i;
 
 	/* A packet-like fd: dwork must not read it, the handler drains it. */
@@ -709,7 +709,7 @@ END_TEST
 
 START_TEST(test_hangup_disables_line)
 {
-	struct probe p = {.primary_ret = DW_IRQ_HANDLED};
+	struct probe p = { .primary_ret = DW_IRQ_HANDLED };
 	struct dw_irq_stats st;
 	int pfd[2];
 
@@ -758,7 +758,7 @@ count_threads(const char *prefix)
 
 START_TEST(test_lifecycle)
 {
-	struct probe p = {.primary_ret = DW_IRQ_WAKE_THREAD}, q = {0};
+	struct probe p = { .primary_ret = DW_IRQ_WAKE_THREAD }, q = { 0 };
 	int fd = efd_new(), fd2 = efd_new();
 
 	ck_assert_int_eq(count_threads("dw-irq"), 0);
@@ -808,7 +808,7 @@ tel_call(telemetry_cb fn, const char *params)
 
 START_TEST(test_telemetry)
 {
-	struct probe p = {.primary_ret = DW_IRQ_HANDLED};
+	struct probe p = { .primary_ret = DW_IRQ_HANDLED };
 	char param[16];
 	int fd = efd_new();
 
