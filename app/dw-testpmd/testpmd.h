@@ -173,6 +173,7 @@ struct tp_state {
 extern struct tp_state tp;
 
 /* args.c */
+/** Parse the options after "--". @return 0; 1 after --help; -EINVAL (message printed). */
 int tp_parse_args(int argc, char **argv);
 void tp_usage(FILE *f, const char *prog);
 int tp_engine_parse(const char *s, enum tp_engine *e);
@@ -180,25 +181,38 @@ const char *tp_engine_name(enum tp_engine e);
 int tp_mode_parse(const char *s, enum dw_napi_mode *m);
 
 /* ports.c */
+/** Open EAL's ports and --port devargs, subscribe to their events. @return 0 or -errno. */
 int tp_ports_open(void);
+/** Configure and start port index @p idx, make its streams' sources. Main, forwarding off. */
 int tp_port_start(unsigned int idx);
+/** Free its sources, drain its rx queues, stop it. Main, forwarding off. */
 int tp_port_stop(unsigned int idx);
+/** Raise a device reset and wait for DW_NETDEV_EV_RESET (5 s). Main, forwarding off. */
 int tp_port_reset(unsigned int idx);
 int tp_port_inject_removal(unsigned int idx);
+/** Drain, stop and close every open port. Main, forwarding off. */
 void tp_ports_close(void);
+/** Close the ports an RMV event marked (forwarding restarted around it). Main. */
 void tp_ports_handle_removals(void);
 int tp_pool_create(void);
+/** Print whether every mbuf is back in the pool. @return The number missing. */
 int tp_pool_check(void);
 
 /* fwd.c */
+/** Rx handler of every stream (arg: struct tp_stream). Lcore; no logging. */
 void tp_rx_handler(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg);
+/** Initialise @p g's napi source and BH timer. @return 0 or -EINVAL. */
 int tp_gen_init(struct tp_gen *g);
 unsigned int tp_tx_first(uint16_t port_id, uint16_t txq, const struct rte_ether_addr *src);
 
 /* lcores.c */
+/** Pick the forwarding lcores and map every rx queue to one. @return 0 or -EINVAL. */
 int tp_lcores_setup(void);
+/** Register sources (and generators) and launch the lcores. Main. @return 0 or -errno. */
 int tp_fwd_start(void);
+/** Stop the lcores, unregister sources. Main. @return 0; -EALREADY. */
 int tp_fwd_stop(void);
+/** dw_lcore_set_mode() on every running forwarding lcore. Any control thread. */
 int tp_set_mode(enum dw_napi_mode mode);
 
 /* stats.c */
@@ -213,6 +227,7 @@ void tp_stats_clear(void);
 int tp_telemetry_init(void);
 
 /* slow.c */
+/** Queue the --slow-work items on tp.slow_wq. Main. */
 int tp_slow_start(void);
 void tp_slow_stop(void);
 void tp_show_slow(void);
