@@ -125,6 +125,18 @@ null)
 	expect_clean_exit "slow-work"
 	[ -s "$tmp/stats.json" ] || fail "no stats export"
 	grep -q 'firmware commands' "$tmp/out" || fail "no slow work report"
+	for sig in INT TERM; do
+		"$app" "${eal[@]}" -l 0-1 --vdev=net_null0 --vdev=net_null1 -- \
+			--forward-mode=macswap >"$tmp/out" 2>"$tmp/err" &
+		pid=$!
+		sleep 1.5
+		kill -"$sig" "$pid"
+		wait "$pid"
+		rc=$?
+		expect_clean_exit "SIG$sig"
+		[ "$(port_count 0 rx)" -gt 0 ] || fail "SIG$sig: nothing received"
+		echo "SIG$sig: clean exit"
+	done
 	echo "null: ok"
 	;;
 ring)
