@@ -120,6 +120,14 @@ null)
 	[ "$rx" -gt 0 ] || fail "mac: rx $rx"
 	[ "$(grep -c 'lcore 1$' "$tmp/out")" -eq 4 ] || fail "--config: not 4 streams on lcore 1"
 	echo "mac adaptive 2 queues: port 1 rx $rx"
+	# Two forwarding lcores (on one CPU): queues round-robin, a tx queue each.
+	run "${eal[@]}" --lcores='0@0,1@1,2@1' --vdev=net_null0 --vdev=net_null1 -- \
+		--duration=1.5 --rxq=2 --forward-mode=macswap
+	expect_clean_exit "2 lcores"
+	grep -q 'port 1 rxq 1 -> port 0, lcore 2' "$tmp/out" || fail "2 lcores: not round-robin"
+	grep -q 'Lcore 2: .* tx queue 1' "$tmp/out" || fail "2 lcores: lcore 2 has no tx queue 1"
+	[ "$(port_count 1 tx)" -gt 0 ] || fail "2 lcores: nothing sent"
+	echo "2 lcores, 2 queues: port 1 tx $(port_count 1 tx)"
 	run "${eal[@]}" -l 0-1 --vdev=net_null0 -- --duration=1.5 --slow-work \
 		--stats-file="$tmp/stats.json" --fw-sleep-ms=20
 	expect_clean_exit "slow-work"
