@@ -138,6 +138,12 @@ null)
 			--forward-mode=macswap >"$tmp/out" 2>"$tmp/err" &
 		pid=$!
 		sleep 1.5
+		if [ "$sig" = INT ] && command -v dpdk-telemetry.py >/dev/null; then
+			echo /dwork/testpmd/stats | timeout 10 dpdk-telemetry.py -f "dwtp$$" \
+				>"$tmp/tel" 2>&1
+			grep -q '"engine": "macswap"' "$tmp/tel" || fail "telemetry: $(cat "$tmp/tel")"
+			echo "telemetry: $(grep -o '"/dwork/testpmd/stats".\{0,80\}' "$tmp/tel")"
+		fi
 		kill -"$sig" "$pid"
 		wait "$pid"
 		rc=$?
