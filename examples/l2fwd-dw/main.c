@@ -11,7 +11,10 @@
  *     (periodic stats), never on the lcores.
  *
  *   l2fwd-dw [EAL options] -- [-T SECONDS] [--mode poll|interrupt|adaptive]
- *                              [--duration SECONDS]
+ *                              [--park-after N] [--duration SECONDS]
+ *
+ * --park-after N replaces the mode's idle policy with the application's own:
+ * after N iterations without work it calls dw_napi_park() directly.
  *
  * Ports are paired 0<->1, 2<->3; frames get source MAC = the output port's,
  * destination 02:00:00:00:00:<output port>.
@@ -67,6 +70,7 @@ static unsigned int lcores[RTE_MAX_LCORE];  /* the forwarding lcores */
 static unsigned int nb_fwd;
 static enum dw_napi_mode mode = DW_NAPI_MODE_ADAPTIVE;
 static double period_s = 1, duration_s;
+static unsigned int park_after; /* 0: dw_napi_try_park()'s policy (the mode's) */
 static struct dw_delayed_work stats_work;
 static volatile int quit;
 
@@ -115,7 +119,7 @@ lcore_main(void *arg)
 {
 	struct fwd_lcore *f = arg;
 	struct dw_lcore_conf conf = { .size = sizeof(conf), .mode = mode, .trustee = -1 };
-	unsigned int work, p;
+	unsigned int work, p, idle = 0;
 	int rc;
 
 	rc = dw_napi_loop_begin(&conf);
@@ -125,8 +129,16 @@ lcore_main(void *arg)
 		work = dw_napi_poll_once(); /* sources, then this lcore's BH lane */
 		for (p = 0; p < nb_ports; p++)
 			flush_port(f, p);
-		/* Idle long enough for the mode: arm, re-check, sleep. */
-		dw_napi_try_park(work);
+		if (park_after == 0) {
+			/* Idle long enough for the mode: arm, re-check, sleep. */
+			dw_napi_try_park(work);
+		} else if (work != 0) {
+			idle = 0;
+		} else if (++idle >= park_after) {
+			/* The application's own policy: N empty rounds, then park now. */
+			dw_napi_park();
+			idle = 0;
+		}
 	}
 	for (p = 0; p < nb_ports; p++)
 		flush_port(f, p);
@@ -196,6 +208,7 @@ parse_args(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "park-after", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -208,6 +221,12 @@ parse_args(int argc, char **argv)
 			break;
 		case 'd':
 			duration_s = atof(optarg);
+			break;
+		case 'p':
+			park_after = (unsigned int)atoi(optarg);
+			/* dw_napi_park() never sleeps in poll mode. */
+			if (park_after > 0)
+				mode = DW_NAPI_MODE_INTERRUPT;
 			break;
 		case 'm':
 			for (i = 0; i < DW_NAPI_MODE_MAX; i++)
@@ -279,7 +298,7 @@ main(int argc, char **argv)
 	}
 	if (parse_args(argc - n, argv + n) < 0) {
 		fprintf(stderr, "usage: l2fwd-dw [EAL] -- [-T SECONDS] [--mode "
-				"poll|interrupt|adaptive] [--duration SECONDS]\n");
+				"poll|interrupt|adaptive] [--park-after N] [--duration SECONDS]\n");
 		goto eal;
 	}
 	signal(SIGINT, on_signal);
