@@ -34,6 +34,7 @@ else
 	meson setup build-bench --buildtype=release -Dtests=false >/dev/null
 fi
 ninja -C build-bench app/dw-bench/dw-bench >/dev/null
+ninja -C build-bench app/dw-testpmd/dw-testpmd >/dev/null 2>&1 || true
 mkdir -p "$out"
 bench=build-bench/app/dw-bench/dw-bench
 ncpu=$(nproc)
@@ -53,6 +54,8 @@ args=(--reps "$reps" --out "$out")
 	echo "libuv=$(pkg-config --modversion libuv)"
 	echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "commit=$(git rev-parse --short HEAD)"
+	# The build is of the working tree: say when lib/ differs from the commit.
+	echo "lib_changed_files=$(git status --porcelain lib drivers config | wc -l)"
 } >"$out/machine.txt"
 
 start=$(date +%s)
@@ -64,6 +67,33 @@ start=$(date +%s)
 # Lcore part: two lcores, BH lanes and the napi loop.
 "$bench" -l 0-1 --no-huge --no-pci --file-prefix "dwbench-lcore-$$" \
 	--log-level=lib.eal:error -- --part lcore "${args[@]}" | tee "$out/lcore.log"
+# Forwarding: dw-testpmd against dpdk-testpmd, net_null pair, io engine, one
+# forwarding lcore each, the same duration; rates are the median of the
+# per-second rx rates both print (first two seconds dropped as warm-up).
+fwd_secs=10
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) m = 0; else if (NR % 2) m = v[(NR + 1) / 2]
+	else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f\n", m }'; }
+[ "$quick" -eq 1 ] && fwd_secs=3
+fwd_eal=(-l 0-1 --no-huge -m 512 --no-pci --vdev net_null0 --vdev net_null1 --log-level=lib.eal:error)
+if [ -x build-bench/app/dw-testpmd/dw-testpmd ] && command -v dpdk-testpmd >/dev/null; then
+	echo "rep,app,secs,mpps" >"$out/fwd.csv"
+	for rep in $(seq 0 $((reps - 1))); do
+		build-bench/app/dw-testpmd/dw-testpmd "${fwd_eal[@]}" --file-prefix "dwbench-dwtp-$$" -- \
+			--forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384 --duration="$fwd_secs" \
+			>"$out/fwd-dw-$rep.log" 2>&1 || true
+		# "[ 3.0s] port 0: rx X Mpps tx ..." per second: sum the ports' rx.
+		awk '/^\[ *[0-9.]+s\]/ { t = 0; for (i = 1; i <= NF; i++) if ($i == "rx") t += $(i + 1)
+			print t }' "$out/fwd-dw-$rep.log" | tail -n +3 | median |
+			sed "s/^/$rep,dw-testpmd,$fwd_secs,/" >>"$out/fwd.csv"
+		timeout -s INT $((fwd_secs + 3)) dpdk-testpmd "${fwd_eal[@]}" --file-prefix "dwbench-tp-$$" -- \
+			--forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384 >"$out/fwd-dpdk-$rep.log" 2>&1 || true
+		# "Rx-pps: N" once per port per second: sum the two ports of each second.
+		awk '/Rx-pps:/ { t += $2; if (++p % 2 == 0) { print t / 1e6; t = 0 } }' \
+			"$out/fwd-dpdk-$rep.log" | tail -n +3 | median |
+			sed "s/^/$rep,dpdk-testpmd,$fwd_secs,/" >>"$out/fwd.csv"
+	done
+	cat "$out/fwd.csv"
+fi
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
 echo "seconds=$(($(date +%s) - start))" >>"$out/machine.txt"
 

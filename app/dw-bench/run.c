@@ -175,6 +175,7 @@ bench_run(struct bench_csv *csv, const char *exec_name, const struct run_spec *s
 	res->pool.hogs = p1.hogs - p0.hogs;
 	res->pool.cm_wakeups = p1.cm_wakeups - p0.cm_wakeups;
 	res->peak_running = smp.peak_running;
-	write_row(csv, sp->label ? sp->label : exec_name, sp, res);
+	if (csv != NULL)
+		write_row(csv, sp->label ? sp->label : exec_name, sp, res);
 	return 0;
 }

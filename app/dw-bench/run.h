@@ -41,7 +41,7 @@ struct run_result {
 	"ratio_floor,items_per_s,p50_us,p99_us,max_us,peak_threads,mean_threads,tids,"             \
 	"csw_per_item,rss_kib,dw_created,dw_blocked,dw_hogs,dw_peak_running,cpu_ms,eff_cpus"
 
-/** Run @p sp on variant @p exec_name; fills @p res, writes a row to @p csv. */
+/** Run @p sp on variant @p exec_name; fills @p res, writes a row to @p csv (unless NULL). */
 int bench_run(struct bench_csv *csv, const char *exec_name, const struct run_spec *sp,
 	      struct run_result *res);
 

@@ -117,6 +117,13 @@ scen_sleep_ratio(const struct bench_opts *o)
 			for (e = 0; e < RTE_DIM(all_execs); e++)
 				bench_run(&csv, all_execs[(e + rep) % RTE_DIM(all_execs)], &sp,
 					  &res);
+			/*
+			 * dwork again right after a dwork run, its workers still there:
+			 * separates the pool's ramp-up from its steady state.
+			 */
+			bench_run(NULL, "dwork", &sp, &res);
+			sp.label = "dwork-warm";
+			bench_run(&csv, "dwork", &sp, &res);
 		}
 	bench_csv_close(&csv);
 	free(items);
