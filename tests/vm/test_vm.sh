@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Self-checking test of the VM test bed: for each NIC model, boot a guest
-# with run-in-vm.sh, forward with DPDK's dpdk-testpmd on the NIC bound to
-# vfio-pci, inject frames from the host with udp_peer.py and check what comes
-# back, that testpmd counted them and that VFIO allocated MSI-X vectors.
+# with run-in-vm.sh, forward with DPDK's dpdk-testpmd (or dwork's dw-testpmd)
+# on the NIC bound to vfio-pci, inject frames from the host with udp_peer.py
+# and check what comes back, that testpmd counted them and that VFIO
+# allocated MSI-X vectors.
 #
 # usage: test_vm.sh [CASE...]
 #   cases: virtio vmxnet3 e1000e (dpdk-testpmd forwarding on one NIC),
@@ -15,7 +16,9 @@
 # Needs the Debian packages in deps.txt and an apt source for the guest
 # kernel (tested as root); exits 77 when a tool is missing.
 # env:   DW_VM_FRAMES (2000), DW_VM_RATE (1000 frames/s), DW_VM_MIN_PCT (90),
-#        DW_VM_CASE_TIMEOUT (240 s per case), DW_VM_UDP_BASE (random)
+#        DW_VM_CASE_TIMEOUT (240 s per case), DW_VM_UDP_BASE (random),
+#        DW_VM_DW_TESTPMD (dw-testpmd binary; default: the first of
+#        build/app/dw-testpmd/dw-testpmd and build-*/app/dw-testpmd/dw-testpmd)
 # Ends with one line "N passed, N failed"; exits 0 only if nothing failed.
 
 set -uo pipefail
@@ -28,7 +31,7 @@ min_pct=${min_pct%.*}
 case_timeout=${DW_VM_CASE_TIMEOUT:-240}
 base=${DW_VM_UDP_BASE:-$((40000 + 2 * (RANDOM % 4000)))}
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3 pair virtio-rxintr vmxnet3-rxintr)
+[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3 pair virtio-rxintr vmxnet3-rxintr virtio-dw vmxnet3-dw)
 
 # Skip (77, as meson and automake count it) on a host without the packages.
 missing=()
@@ -49,7 +52,8 @@ failed=0
 t_all=$EPOCHREALTIME
 
 # case NAME: NIC model(s, comma-separated), guest program (testpmd
-# forwarding mode, or rxintr for rxintr_check), what must show in
+# forwarding mode, rxintr for rxintr_check, dw:MODE for dw-testpmd in
+# interrupt mode with forwarding mode MODE), what must show in
 # /proc/interrupts. Two NICs: frames go in on the first and must come out of
 # the second (testpmd's paired topology).
 case_conf() {
@@ -61,6 +65,8 @@ case_conf() {
 	virtio-rxintr) echo "virtio rxintr msix-rx" ;;
 	vmxnet3-rxintr) echo "vmxnet3 rxintr msix-rx" ;;
 	e1000e-rxintr) echo "e1000e rxintr msix-rx" ;;
+	virtio-dw) echo "virtio dw:io msix-rx" ;;
+	vmxnet3-dw) echo "vmxnet3 dw:macswap msix-rx" ;;
 	*) return 1 ;;
 	esac
 }
@@ -87,6 +93,27 @@ check() {
 	fi
 }
 
+# The checks on dw-testpmd's output (guest-dwtestpmd.sh): its summary's port
+# rx count, rx-intr wakeups, exit status and mbufs; the rx queue's MSI-X
+# vector (vfio-msix[1]) counted between forwarding start and stop.
+check_dw() {
+	local name=$1 out=$2 need=$3 rx wk irq0 irq1
+	grep -E '^(Port 0 \(|Lcore [0-9]+:|  busy |  loops |  wakeups:|mbufs:|Bye)' "$out" |
+		sed 's/^/  guest: /'
+	rx=$(sed -n 's/^Port 0 (.*): rx \([0-9]*\) .*/\1/p' "$out" | tail -n 1)
+	wk=$(sed -n 's/^  wakeups: rx-intr \([0-9]*\) .*/\1/p' "$out" | tail -n 1)
+	irq0=$(sed -n 's/^guest-dwtestpmd: irq-start: *[0-9]*: *\([0-9]*\) .*vfio-msix\[1\].*/\1/p' "$out")
+	irq1=$(sed -n 's/^guest-dwtestpmd: irq-stop: *[0-9]*: *\([0-9]*\) .*vfio-msix\[1\].*/\1/p' "$out")
+	check "$name" "dw-testpmd port 0 received >= $need frames (${rx:-none})" \
+		[ "${rx:-0}" -ge "$need" ]
+	check "$name" "lcore woken by the rx interrupt fd (rx-intr wakeups ${wk:-none})" \
+		[ "${wk:-0}" -gt 0 ]
+	check "$name" "rx vector vfio-msix[1] rose while forwarding (${irq0:-none} -> ${irq1:-none})" \
+		[ "${irq1:-0}" -gt "${irq0:-0}" ]
+	check "$name" "dw-testpmd exit status 0, every mbuf back" \
+		grep -q '^guest-dwtestpmd: dw-testpmd exit status 0' "$out"
+}
+
 run_case() {
 	local name=$1 nic mode irq port stop out peer_out vm_pid peer_pid vm_rc peer_rc rx t0
 	local guest_cmd nic_args rx_port n need=$(((frames * min_pct + 99) / 100))
@@ -106,6 +133,14 @@ run_case() {
 		echo "== $name: $nic behind vfio-pci, rxintr_check echoing on rx interrupts, udp $port"
 		guest_cmd=("$rxintr_bin" -l 0 -n 1 --log-level=lib.eal:notice --
 			"/host$stop" "$case_timeout")
+	elif [ "${mode%%:*}" = dw ]; then
+		[ -n "$dw_testpmd" ] || {
+			echo "== $name: no dw-testpmd binary (build it, or set DW_VM_DW_TESTPMD)"
+			return 1
+		}
+		echo "== $name: $nic behind vfio-pci, dw-testpmd ${mode#dw:} forwarding in interrupt mode, udp $port"
+		guest_cmd=(bash "$here/guest-dwtestpmd.sh" "$dw_testpmd" "$stop" "${mode#dw:}"
+			"$case_timeout" --rx-mode=interrupt)
 	elif [ ${#nic_args[@]} -eq 4 ]; then
 		echo "== $name: $nic behind vfio-pci, dpdk-testpmd $mode forwarding NIC 0 -> NIC 1, udp $port -> $((port + 3))"
 		rx_port=$((port + 3))
@@ -149,6 +184,8 @@ run_case() {
 			[ "${rx:-0}" -ge "$need" ]
 		check "$name" "rx queue vector vfio-msix[1] counted interrupts" \
 			grep -Eq '^rxintr_check: /proc/interrupts: *[0-9]+: +[1-9][0-9]* .*vfio-msix\[1\]' "$out"
+	elif [ "${mode%%:*}" = dw ]; then
+		check_dw "$name" "$out" "$need"
 	else
 		rx=$(awk '/Accumulated forward statistics/ { acc = 1 }
 			acc && /RX-packets:/ { print $2; exit }' "$out")
@@ -171,6 +208,12 @@ run_case() {
 }
 
 rxintr_bin=
+dw_testpmd=${DW_VM_DW_TESTPMD:-}
+if [ -z "$dw_testpmd" ]; then
+	for f in "$here"/../../build/app/dw-testpmd/dw-testpmd "$here"/../../build-*/app/dw-testpmd/dw-testpmd; do
+		[ -x "$f" ] && { dw_testpmd=$(cd "$(dirname "$f")" && pwd)/dw-testpmd; break; }
+	done
+fi
 for c in "${cases[@]}"; do
 	case $c in
 	*-rxintr) build_rxintr || { echo "cannot build rxintr_check"; failed=$((failed + 1)); } ; break ;;

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Runs inside the guest (run-in-vm.sh -- bash tests/vm/guest-dwtestpmd.sh ...):
+# dwork's dw-testpmd on every NIC in DW_VM_NICS (drivers/net/ethdev over
+# DPDK's PMD, the NIC bound to vfio-pci), each port forwarding back out of
+# itself (--port-topology=loop), until the host creates STOP_FILE (or MAX_SEC
+# pass); then SIGINT, which makes dw-testpmd print its summary and exit.
+# The vfio lines of /proc/interrupts are printed once forwarding has started
+# ("guest-dwtestpmd: irq-start") and before the stop ("irq-stop"), so the
+# caller can see the rx vector count rise.
+#
+# usage: guest-dwtestpmd.sh DW_TESTPMD STOP_FILE [FWD_MODE [MAX_SEC [app args...]]]
+#   e.g. guest-dwtestpmd.sh build/app/dw-testpmd/dw-testpmd /tmp/stop io 120 --rx-mode=interrupt
+
+set -u
+bin=${1:?usage: guest-dwtestpmd.sh DW_TESTPMD STOP_FILE [FWD_MODE [MAX_SEC [args]]]}
+stop=${2:?usage: guest-dwtestpmd.sh DW_TESTPMD STOP_FILE [FWD_MODE [MAX_SEC [args]]]}
+mode=${3:-io}
+max_s=${4:-120}
+shift $(($# < 4 ? $# : 4))
+
+[ -n "${DW_VM_NICS:-}" ] || { echo "guest-dwtestpmd: no NICs (DW_VM_NICS)" >&2; exit 1; }
+allow=()
+for bdf in $DW_VM_NICS; do allow+=(-a "$bdf"); done
+
+irq_lines() {
+	grep -E 'vfio' /proc/interrupts | sed "s/^/guest-dwtestpmd: $1: /" ||
+		echo "guest-dwtestpmd: $1: no vfio interrupts"
+}
+
+# Two lcores on the single vCPU, as guest-testpmd.sh: the main (control)
+# lcore mostly sleeps, the forwarding lcore polls or parks. No telemetry
+# socket: nothing reads it here.
+log=$(mktemp /tmp/dw-testpmd.XXXXXX)
+"$bin" --lcores 0@0,1@0 -n 1 "${allow[@]}" --log-level=lib.eal:notice --no-telemetry -- \
+	--port-topology=loop --forward-mode="$mode" --nb-cores=1 \
+	--rxq=1 --rxd=512 --txd=512 --total-num-mbufs=4096 "$@" > "$log" 2>&1 &
+pid=$!
+tail -n +1 -f --pid="$pid" "$log" &
+tail_pid=$!
+
+t=0
+started=0
+while kill -0 "$pid" 2> /dev/null && [ ! -e "${DW_VM_HOST:-}$stop" ] &&
+	[ "$t" -lt $((max_s * 5)) ]; do
+	if [ "$started" = 0 ] && grep -q '^Forwarding engine' "$log"; then
+		sleep 0.2
+		irq_lines irq-start
+		started=1
+	fi
+	sleep 0.2
+	t=$((t + 1))
+done
+if kill -0 "$pid" 2> /dev/null; then
+	[ -e "${DW_VM_HOST:-}$stop" ] || echo "guest-dwtestpmd: no stop file after ${max_s}s"
+	irq_lines irq-stop
+	kill -INT "$pid"
+fi
+wait "$pid"
+rc=$?
+wait "$tail_pid" 2> /dev/null
+rm -f "$log"
+echo "guest-dwtestpmd: dw-testpmd exit status $rc"
+exit "$rc"
