@@ -4,6 +4,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <rte_eal.h>
 
 #include "dw_test.h"
@@ -67,4 +71,24 @@ dw_test_run(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void
+dw_test_telemetry(const char *cmd, char *buf, size_t len)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	ssize_t n;
+	int s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+	ck_assert_int_ge(s, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/dpdk_telemetry.v2",
+		 rte_eal_get_runtime_dir());
+	ck_assert_msg(connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0, "connect %s",
+		      sun.sun_path);
+	ck_assert_int_gt(read(s, buf, len - 1), 0); /* the greeting */
+	ck_assert_int_eq(write(s, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+	n = read(s, buf, len - 1);
+	close(s);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
 }

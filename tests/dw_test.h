@@ -31,6 +31,9 @@ void dw_test_sleep_us(unsigned int us);
 /* Burn CPU for @p us microseconds of wall time. */
 void dw_test_spin_us(unsigned int us);
 
+/* Send @p cmd to this process' DPDK telemetry socket (EAL up); the reply lands in @p buf. */
+void dw_test_telemetry(const char *cmd, char *buf, size_t len);
+
 /* Run @p s with CK_NORMAL output; returns the exit status for main(). */
 int dw_test_run(Suite *s);
 

@@ -182,26 +182,6 @@ stop_worker(unsigned int worker, struct dw_napi_source *src, uint16_t port)
 	fake_env_down();
 }
 
-/* The reply of this process' telemetry socket to @p cmd, in @p buf. */
-static void
-telemetry(const char *cmd, char *buf, size_t len)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	ssize_t n;
-	int s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-
-	ck_assert_int_ge(s, 0);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/dpdk_telemetry.v2",
-		 rte_eal_get_runtime_dir());
-	ck_assert_int_eq(connect(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	ck_assert_int_gt(read(s, buf, len - 1), 0); /* the greeting */
-	ck_assert_int_eq(write(s, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
-	n = read(s, buf, len - 1);
-	close(s);
-	ck_assert_int_gt(n, 0);
-	buf[n] = '\0';
-}
-
 /* net_ring: no rx interrupt; tx on the port loops back to its rx queue. */
 START_TEST(test_ring_ramp)
 {
@@ -253,19 +233,19 @@ START_TEST(test_ring_ramp)
 	printf("net_ring idle on the ramp (max 1 ms): %.1f%% of a CPU\n", cpu * 100);
 	ck_assert_double_lt(cpu, 0.5);
 	print_stats("net_ring", worker);
-	telemetry("/dwork/lcore/list", buf, sizeof(buf));
+	dw_test_telemetry("/dwork/lcore/list", buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "[1]") != NULL, "%s", buf);
-	telemetry("/dwork/lcore/info,1", buf, sizeof(buf));
+	dw_test_telemetry("/dwork/lcore/info,1", buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "\"mode\":\"interrupt\"") != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "\"last_busy_source\":\"net_ring0:rx0\"") != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "\"work\":2400") != NULL, "%s", buf);
 	printf("telemetry: %s\n", buf);
 	ck_assert_msg(strstr(buf, "\"sources\":[\"net_ring0:rx0\"]") != NULL, "%s", buf);
-	telemetry("/dwork/lcore/sources,1", buf, sizeof(buf));
+	dw_test_telemetry("/dwork/lcore/sources,1", buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "\"src0\":{\"name\":\"net_ring0:rx0\"") != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "\"intr_ok\":0") != NULL, "%s", buf);
 	printf("telemetry: %s\n", buf);
-	telemetry("/dwork/lcore/info,77", buf, sizeof(buf));
+	dw_test_telemetry("/dwork/lcore/info,77", buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "null") != NULL, "%s", buf);
 	stop_worker(worker, src, port);
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -366,6 +367,37 @@ START_TEST(test_fini_runs_what_is_left)
 }
 END_TEST
 
+START_TEST(test_work_telemetry)
+{
+	struct bitem b = { 0 };
+	char buf[4096];
+
+	up(false);
+	dw_work_init(&b.work, bitem_fn);
+	ck_assert(dw_queue_work(dw_system_wq, &b.work));
+	ck_assert_int_ge(dw_flush_work(&b.work), 0);
+	dw_test_telemetry("/dwork/wq/list", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "\"events\"") && strstr(buf, "\"events_bh\"") &&
+			  strstr(buf, "\"events_unbound\""),
+		      "%s", buf);
+	dw_test_telemetry("/dwork/wq/info,events", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "\"queued\":1") && strstr(buf, "\"completed\":1") &&
+			  strstr(buf, "\"kind\":\"bound\""),
+		      "%s", buf);
+	dw_test_telemetry("/dwork/wq/info,events_bh", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "\"kind\":\"bh\""), "%s", buf);
+	dw_test_telemetry("/dwork/wq/info,nosuchqueue", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "null") != NULL, "%s", buf);
+	dw_test_telemetry("/dwork/pool/list", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "[0,1,2") != NULL, "%s", buf);
+	dw_test_telemetry("/dwork/pool/info,0", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "\"kind\":\"normal\"") && strstr(buf, "\"workers\""), "%s", buf);
+	dw_test_telemetry("/dwork/pool/info,x", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "null") != NULL, "%s", buf);
+	down();
+}
+END_TEST
+
 static int deadlk_rc[2];
 
 static void
@@ -536,6 +568,7 @@ main(int argc, char **argv)
 		tcase_add_test(tc, test_kick_and_trustee);
 		tcase_add_test(tc, test_fini_runs_what_is_left);
 		tcase_add_test(tc, test_bad_input);
+		tcase_add_test(tc, test_work_telemetry);
 	}
 	suite_add_tcase(s, tc);
 	return dw_test_run(s);

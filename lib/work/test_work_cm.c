@@ -273,6 +273,34 @@ START_TEST(test_idle_reaping)
 }
 END_TEST
 
+START_TEST(test_thread_cap)
+{
+	struct dw_work_lib_conf c = {
+		.size = sizeof(c),
+		.fake_topology = "1x2",
+		.max_threads = 6,
+		.flags = DW_WORK_LIB_F_NO_MONITOR,
+	};
+	struct dw_pool_stats st;
+	unsigned int i, workers = 0;
+
+	/* 16 sleepers would take 16 workers; the cap holds the total at 6, and they still finish.
+	 */
+	ck_assert_int_eq(dw_work_lib_init(&c), 0);
+	run_batch(sleep_annotated, 16);
+	for (i = 0; i < dw_pool_count(); i++) {
+		ck_assert_int_eq(dw_pool_stats_get(i, &st), 0);
+		workers += st.peak_workers;
+	}
+	ck_assert_int_eq(dw_pool_stats_get(0, &st), 0);
+	printf("thread cap 6: peak workers over all pools %u, pool 0 creation failures %lu\n",
+	       workers, (unsigned long)st.create_failures);
+	ck_assert_uint_le(workers, 6);
+	ck_assert_uint_ge(st.create_failures, 1);
+	ck_assert_int_eq(dw_work_lib_fini(), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -285,6 +313,7 @@ main(void)
 	tcase_add_test(tc, test_work_waits_on_work);
 	tcase_add_test(tc, test_hogs_do_not_starve);
 	tcase_add_test(tc, test_idle_reaping);
+	tcase_add_test(tc, test_thread_cap);
 	suite_add_tcase(s, tc);
 	return dw_test_run(s);
 }

@@ -389,28 +389,6 @@ START_TEST(test_events_injected)
 }
 END_TEST
 
-/* Send @p cmd to this process' telemetry socket; the reply lands in @p buf. */
-static void
-telemetry_query(const char *cmd, char *buf, size_t len)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	ssize_t n;
-	int s;
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/dpdk_telemetry.v2",
-		 rte_eal_get_runtime_dir());
-	s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-	ck_assert_int_ge(s, 0);
-	ck_assert_msg(connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0, "connect %s",
-		      sun.sun_path);
-	ck_assert_int_gt(read(s, buf, len - 1), 0); /* greeting */
-	ck_assert_int_eq(write(s, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
-	n = read(s, buf, len - 1);
-	ck_assert_int_gt(n, 0);
-	buf[n] = '\0';
-	close(s);
-}
-
 START_TEST(test_telemetry)
 {
 	char buf[4096];
@@ -419,16 +397,16 @@ START_TEST(test_telemetry)
 	setup_eal();
 	a = open_started("net_null0", 1);
 	b = open_started("net_ring0", 1);
-	telemetry_query("/dwork/port/list", buf, sizeof(buf));
+	dw_test_telemetry("/dwork/port/list", buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "[0,1]") != NULL, "%s", buf);
-	telemetry_query("/dwork/port/info,1", buf, sizeof(buf));
+	dw_test_telemetry("/dwork/port/info,1", buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "\"name\":\"net_ring0\"") != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "\"started\":1") != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "\"nb_rxq_intr\":0") != NULL, "%s", buf);
-	telemetry_query("/dwork/port/info,9", buf, sizeof(buf));
+	dw_test_telemetry("/dwork/port/info,9", buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "null") != NULL, "%s", buf);
 	ck_assert_int_eq(dw_netdev_close((uint16_t)a), 0);
-	telemetry_query("/dwork/port/list", buf, sizeof(buf));
+	dw_test_telemetry("/dwork/port/list", buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "[1]") != NULL, "%s", buf);
 	ck_assert_int_eq(dw_netdev_close((uint16_t)b), 0);
 }
