@@ -232,12 +232,17 @@ virtio)
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 	[ -S "$sock" ] || fail "vhost socket not created"
 	"$app" "${eal[@]}" -l 0-1 --vdev="net_virtio_user0,path=$sock,queues=1" -- \
-		--forward-mode=rxonly --rx-mode=interrupt --duration=5 >"$tmp/out" 2>"$tmp/err" &
+		--forward-mode=rxonly --rx-mode=interrupt --duration=60 >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
+	# Traffic for 2 s once forwarding runs (a loaded machine may take a while to get there).
+	for _ in $(seq 300); do grep -q 'Forwarding engine' "$tmp/out" && break; sleep 0.1; done
+	grep -q 'Forwarding engine' "$tmp/out" || fail "virtio: dw-testpmd did not start"
+	sleep 2
 	# The vhost side leaves first (virtio-user in DPDK 22.11 must outlive its peer).
-	sleep 3
 	kill -INT "$peer"
 	wait "$peer"
+	sleep 1
+	kill -INT "$pid"
 	wait_rx_intr virtio "$pid" 1
 	grep -q 'link down' "$tmp/err" || fail "virtio: link-down event not handled"
 	echo "virtio peer: $(grep TX-packets "$tmp/peer" | tail -n 1)"
