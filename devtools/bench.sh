@@ -18,7 +18,7 @@ reps=3
 doc=1
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) quick=1; doc=0 ;;
+	--quick) quick=1; doc=0; reps=1 ;;
 	--out) out=$2; shift ;;
 	--reps) reps=$2; shift ;;
 	--no-doc) doc=0 ;;
@@ -73,7 +73,7 @@ start=$(date +%s)
 fwd_secs=10
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) m = 0; else if (NR % 2) m = v[(NR + 1) / 2]
 	else m = (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f\n", m }'; }
-[ "$quick" -eq 1 ] && fwd_secs=3
+[ "$quick" -eq 1 ] && fwd_secs=5 # two warm-up seconds are dropped
 fwd_eal=(-l 0-1 --no-huge -m 512 --no-pci --vdev net_null0 --vdev net_null1 --log-level=lib.eal:error)
 if [ -x build-bench/app/dw-testpmd/dw-testpmd ] && command -v dpdk-testpmd >/dev/null; then
 	echo "rep,app,secs,mpps" >"$out/fwd.csv"
