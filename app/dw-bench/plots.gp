@@ -17,7 +17,11 @@ set linetype 9 lc rgb "#000000" pt 9 dt 3
 set linetype 10 lc rgb "#17becf" pt 10
 set linetype cycle 10
 
+# A partial run (dw-bench --only) leaves some data files out: plot what is there.
+have(f) = int(system("test -s " . f . " && echo 1 || echo 0"))
+
 # Scenario 1: makespan / ideal vs sleep/CPU ratio, one line per executor.
+if (have("s1_ratio.dat")) {
 set output "s1_makespan.png"
 set title "Scenario 1: 200 items of 1 ms CPU then sleep; makespan / ideal (median)"
 set xlabel "sleep / CPU ratio"
@@ -29,7 +33,27 @@ set output "s1_threads.png"
 set title "Scenario 1: peak threads (dwork: pool workers)"
 set ylabel "peak threads (log)"
 plot for [i=2:*] "s1_threads.dat" using 1:i with linespoints lw 2 lt (i - 1) title columnheader(i)
+}
 unset logscale
+
+# Scenarios 3 and 4: latency CDF of the short items, all repetitions pooled.
+set logscale x
+set xlabel "latency of short items, ms (log)"
+set ylabel "percentile"
+set yrange [0:100]
+set key outside right top
+if (have("s3_cdf.dat")) {
+set output "s3_cdf.png"
+set title "Scenario 3: latency CDF of short items (1% of items block 50 ms)"
+plot for [i=2:*] "s3_cdf.dat" using i:1 with lines lw 2 lt (i - 1) title columnheader(i)
+}
+if (have("s4_cdf.dat")) {
+set output "s4_cdf.png"
+set title "Scenario 4: latency CDF of short items (2N CPU hogs queued first)"
+plot for [i=2:*] "s4_cdf.dat" using i:1 with lines lw 2 lt (i - 1) title columnheader(i)
+}
+unset logscale
+set yrange [*:*]
 
 # Scenarios 3 and 4: p50 / p99 latency of the short items, per executor.
 set style data histograms
@@ -40,15 +64,21 @@ set xtics rotate by -30
 set logscale y
 set xlabel ""
 set ylabel "latency, ms (log)"
+if (have("s3_lat.dat")) {
 set output "s3_latency.png"
 set title "Scenario 3: 50 us items, 1% block 50 ms, ~5 kHz Poisson; latency of short items"
 plot "s3_lat.dat" using 2:xtic(1) title "p50", "" using 3 title "p99"
+}
+if (have("s4_lat.dat")) {
 
 set output "s4_latency.png"
 set title "Scenario 4: 2N CPU hogs first, then 50 us items at ~1 kHz; latency of short items"
 plot "s4_lat.dat" using 2:xtic(1) title "p50", "" using 3 title "p99"
+}
+if (have("lcore_lat.dat")) {
 
 set output "lcore_latency.png"
 set title "BH lane vs rte_ring / eventfd: queue-to-run latency"
 set ylabel "latency, us (log)"
 plot "lcore_lat.dat" using 2:xtic(1) title "p50", "" using 3 title "p99"
+}

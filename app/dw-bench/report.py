@@ -79,6 +79,20 @@ def summaries(out):
         write_dat(os.path.join(out, dat), ["executor", "p50_ms", "p99_ms"],
                   [[e, fmt(med(g[(e,)], "p50_us") / 1000, 3), fmt(med(g[(e,)], "p99_us") / 1000, 3)]
                    for e in ordered({r["executor"] for r in rows})])
+    for name, dat in (("s3_hol_raw", "s3_cdf.dat"), ("s4_hogs_raw", "s4_cdf.dat")):
+        rows = load(out, name)
+        if not rows:
+            continue
+        by = defaultdict(list)
+        for r in rows:
+            by[r["executor"]].append(float(r["latency_us"]) / 1000)
+        execs = ordered(by)
+        for e in execs:
+            by[e].sort()
+        pts = [i / 2 for i in range(1, 201)]  # 0.5 % .. 100 %
+        write_dat(os.path.join(out, dat), ["pct"] + execs,
+                  [[p] + [f"{by[e][min(len(by[e]) - 1, int(p / 100 * len(by[e]) + 0.5) - 1)]:.4f}"
+                          for e in execs] for p in pts])
     lat = load(out, "lcore_lat")
     if lat:
         g = group(lat, "case", "mech")
@@ -240,8 +254,8 @@ def doc_section(out):
                              fmt(med(g[(e,)], "csw_per_item")),
                              f"{fmt(med(g[(e,)], 'dw_blocked'), 0)} / {fmt(med(g[(e,)], 'dw_hogs'), 0)}"
                              if e.startswith("dwork") else "-"] for e in execs]))
-        img = "s3_latency" if tgt else "s4_latency"
-        parts.append(f"\n![{name}](img/{img}.png)\n")
+        img = "s3" if tgt else "s4"
+        parts.append(f"\n![{name}](img/{img}_latency.png)\n![{name} CDF](img/{img}_cdf.png)\n")
         if tgt:
             p99 = med(g[("dwork",)], "p99_us") / 1000
             fx = med(g[("fixed-N",)], "p99_us") / 1000

@@ -246,14 +246,28 @@ struct mix_spec {
 	const struct dw_work_lib_conf *lib_conf;
 };
 
+/* Every short item's latency, for the CDF plots. */
+static void
+raw_latencies(struct bench_csv *raw, unsigned int rep, const char *label,
+	      const struct bench_item *items, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (items[i].kind == K_SHORT && items[i].t_end != 0)
+			bench_csv_row(raw, "%u,%s,%.1f", rep, label,
+				      (double)(items[i].t_end - items[i].t_submit) / 1000.0);
+}
+
 static int
 mixed_load(const struct bench_opts *o, const struct mix_spec *m)
 {
 	uint64_t *at = poisson(m->n, m->mean_gap_us, m->seed);
 	struct bench_item *items = items_new(m->n);
+	struct bench_csv csv, raw;
 	unsigned int rep, e, i;
 	struct run_result res;
-	struct bench_csv csv;
+	char rawname[64];
 	struct run_spec sp = {
 		.scenario = m->scenario,
 		.param = m->param,
@@ -265,7 +279,9 @@ mixed_load(const struct bench_opts *o, const struct mix_spec *m)
 	};
 	int rc = 0;
 
-	if (bench_csv_open(&csv, o->out_dir, m->file, RUN_CSV_HEADER) < 0)
+	snprintf(rawname, sizeof(rawname), "%s_raw", m->file);
+	if (bench_csv_open(&csv, o->out_dir, m->file, RUN_CSV_HEADER) < 0 ||
+	    bench_csv_open(&raw, o->out_dir, rawname, "rep,executor,latency_us") < 0)
 		return -1;
 	for (i = 0; i < m->n; i++) {
 		bool lng =
@@ -281,16 +297,20 @@ mixed_load(const struct bench_opts *o, const struct mix_spec *m)
 	for (rep = 0; rep < o->reps && rc == 0; rep++) {
 		sp.rep = rep;
 		sp.label = NULL;
-		for (e = 0; e < m->nexecs; e++)
+		for (e = 0; e < m->nexecs; e++) {
 			bench_run(&csv, m->execs[(e + rep) % m->nexecs], &sp, &res);
+			raw_latencies(&raw, rep, m->execs[(e + rep) % m->nexecs], items, m->n);
+		}
 		if (m->lib_conf == NULL)
 			continue;
 		if (relib(m->lib_conf, DW_WORK_LIB_F_NO_HOG_DETECT) == 0) {
 			sp.label = "dwork-nohogdet";
 			bench_run(&csv, "dwork", &sp, &res);
+			raw_latencies(&raw, rep, sp.label, items, m->n);
 		}
 		rc = relib(m->lib_conf, 0);
 	}
+	bench_csv_close(&raw);
 	bench_csv_close(&csv);
 	free(items);
 	free(at);
