@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Runs inside the guest (bench-vm.sh boots it): on the NIC in DW_VM_NICS, one
+# after the other, dpdk-testpmd (poll), dw-testpmd --rx-mode=poll and
+# dw-testpmd --rx-mode=interrupt, each forwarding back out of the same port
+# (--port-topology=loop, io). For each program and each phase in PHASES it
+# (stdout line-buffered with stdbuf, so that the log shows when it is ready) prints "@@PHASE PROG PHASE@@", waits until the host creates
+# DIR/PROG.PHASE (the host sends the phase's traffic in between), and prints
+# the vCPU's idle share over the phase from /proc/stat:
+#   bench: PROG PHASE idle=P% secs=S
+#
+# usage: guest-bench.sh DW_TESTPMD DIR "PHASES" [MAX_SEC]
+
+set -u
+dwtp=${1:?usage: guest-bench.sh DW_TESTPMD DIR PHASES [MAX_SEC]}
+dir=${2:?usage: guest-bench.sh DW_TESTPMD DIR PHASES [MAX_SEC]}
+read -r -a phases <<< "${3:?usage: guest-bench.sh DW_TESTPMD DIR PHASES [MAX_SEC]}"
+max_s=${4:-60}
+nic=${DW_VM_NICS%% *}
+common=(-a "$nic" -n 1 --log-level=lib.eal:notice)
+app=(--port-topology=loop --forward-mode=io --nb-cores=1 --rxd=512 --txd=512
+	--total-num-mbufs=4096)
+
+# cpu_ticks: idle and total jiffies of the guest (one vCPU) into ticks_idle
+# and ticks_total (the guest has no /dev/fd for process substitution).
+cpu_ticks() {
+	local _cpu user nice sys idle iow irq sirq steal
+	read -r _cpu user nice sys idle iow irq sirq steal _ < /proc/stat
+	ticks_idle=$((idle + iow))
+	ticks_total=$((user + nice + sys + idle + iow + irq + sirq + steal))
+}
+
+# run_phases PROG: the phases of one program run.
+run_phases() {
+	local prog=$1 ph i0 t0 i1 t1 s0 s1 n
+	for ph in "${phases[@]}"; do
+		cpu_ticks
+		i0=$ticks_idle t0=$ticks_total
+		s0=$EPOCHREALTIME
+		echo "@@PHASE $prog $ph@@"
+		n=0
+		while [ ! -e "${DW_VM_HOST:-}$dir/$prog.$ph" ] && [ "$n" -lt $((max_s * 10)) ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+		cpu_ticks
+		i1=$ticks_idle t1=$ticks_total
+		s1=$EPOCHREALTIME
+		awk -v p="$prog" -v ph="$ph" -v i="$((i1 - i0))" -v t="$((t1 - t0))" \
+			-v a="$s0" -v b="$s1" 'BEGIN {
+			printf "bench: %s %s idle=%.1f%% secs=%.1f\n", p, ph, t ? 100 * i / t : 0, b - a }'
+	done
+}
+
+# wait_line FILE REGEX PID: until the program printed REGEX (or died).
+wait_line() {
+	local n=0
+	while kill -0 "$3" 2> /dev/null && ! grep -qE "$2" "$1" && [ "$n" -lt 600 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	sleep 0.5
+}
+
+log=$(mktemp /tmp/bench.XXXXXX)
+
+# dpdk-testpmd leaves when its standard input gives EOF (guest-testpmd.sh).
+fifo=$(mktemp -u /tmp/testpmd-in.XXXXXX)
+mkfifo "$fifo"
+stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 "${common[@]}" -- "${app[@]}" --rxq=1 --txq=1 \
+	--auto-start < "$fifo" > "$log" 2>&1 &
+pid=$!
+exec 3> "$fifo"
+wait_line "$log" 'Press enter to exit' "$pid"
+run_phases dpdk-poll
+exec 3>&-
+wait "$pid"
+echo "bench: dpdk-poll exit $?"
+grep -E 'Accumulated|RX-packets|TX-packets' "$log" | sed 's/^/bench: dpdk-poll /'
+rm -f "$fifo"
+
+for mode in poll interrupt; do
+	: > "$log"
+	stdbuf -oL "$dwtp" --lcores 0@0,1@0 "${common[@]}" --no-telemetry -- "${app[@]}" \
+		--rxq=1 --rx-mode="$mode" > "$log" 2>&1 &
+	pid=$!
+	wait_line "$log" '^Forwarding engine' "$pid"
+	run_phases "dw-$mode"
+	kill -INT "$pid"
+	wait "$pid"
+	echo "bench: dw-$mode exit $?"
+	grep -E '^(==== |Port 0 \(|  busy |  loops |  wakeups:|mbufs:)' "$log" |
+		sed "s/^/bench: dw-$mode /"
+done
+rm -f "$log"
+exit 0
