@@ -106,7 +106,7 @@ fi
 note "TSan build (concurrency suites)"
 if setup build-tsan -Db_sanitize=thread -Db_lundef=false; then
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-		DW_TEST_TIME_SCALE=4 DW_STRESS_OPS=300000 \
+		DW_TEST_TIME_SCALE=8 DW_STRESS_OPS=300000 \
 		run_suites build-tsan --suite tsan --timeout-multiplier 4
 else
 	failed=$((failed + 1))

@@ -330,7 +330,7 @@ bh_disarm(struct dw_delayed_work *dw)
 	if (l == NULL)
 		return false;
 	pthread_mutex_lock(&l->tlock);
-	if (dw->timer == l && dw->heap_idx >= 0) {
+	if (WORK_LOAD((struct lane **)&dw->timer) == l && dw->heap_idx >= 0) {
 		theap_remove(l, dw);
 		armed = true;
 	}

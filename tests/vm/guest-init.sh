@@ -65,7 +65,8 @@ mount -t tmpfs -o mode=1777 shm $r/dev/shm
 mount -t hugetlbfs -o mode=755 hugetlbfs $r/dev/hugepages
 # DPDK refuses to load plugins from a world-writable directory tree.
 mount -t tmpfs -o mode=755 run $r/run
-mount -t tmpfs -o mode=1777 tmp $r/tmp
+# /tmp stays the overlay's: a checkout or build under the host's /tmp (CI clones
+# there) must be visible to the guest; writes land in the tmpfs upper layer.
 
 # Load only the PMDs asked for: EAL always scans its compiled-in plugin
 # directory, and dlopen()ing 380 libraries over 9p takes minutes under TCG.
