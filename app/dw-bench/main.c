@@ -114,8 +114,8 @@ main(int argc, char **argv)
 	}
 	/* Let the pools create their first workers before anything is counted. */
 	bench_sleep_until(bench_now_ns() + 200000000);
-	printf("dw-bench: part %s, N=%u CPUs, %u reps%s, CSV in %s\n", part, bench_ncpu, o.reps,
-	       o.quick ? " (quick)" : "", o.out_dir);
+	printf("dw-bench: part %s, N=%u CPUs (main thread affinity), %u reps%s, CSV in %s\n", part,
+	       bench_ncpu, o.reps, o.quick ? " (quick)" : "", o.out_dir);
 	if (strcmp(part, "pool") == 0) {
 		rc = bench_pool_scenarios(&o, &lib_conf);
 	} else if (strcmp(part, "lcore") == 0) {
