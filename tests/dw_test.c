@@ -92,3 +92,11 @@ dw_test_telemetry(const char *cmd, char *buf, size_t len)
 	ck_assert_int_gt(n, 0);
 	buf[n] = '\0';
 }
+
+unsigned int
+dw_test_time_scale(void)
+{
+	const char *s = getenv("DW_TEST_TIME_SCALE");
+
+	return s != NULL && atoi(s) > 1 ? (unsigned int)atoi(s) : 1;
+}

@@ -34,6 +34,9 @@ void dw_test_spin_us(unsigned int us);
 /* Send @p cmd to this process' DPDK telemetry socket (EAL up); the reply lands in @p buf. */
 void dw_test_telemetry(const char *cmd, char *buf, size_t len);
 
+/* DW_TEST_TIME_SCALE (>= 1): how much slower this build runs (sanitizers); stretches bounds. */
+unsigned int dw_test_time_scale(void);
+
 /* Run @p s with CK_NORMAL output; returns the exit status for main(). */
 int dw_test_run(Suite *s);
 

@@ -28,15 +28,7 @@
  * bound leaves room for a machine loaded by other jobs, stretched by
  * DW_TEST_TIME_SCALE in sanitizer builds (TSan here saw 0.5 s under load).
  */
-#define EVENT_BOUND_MS (250 * time_scale())
-
-static unsigned int
-time_scale(void)
-{
-	const char *s = getenv("DW_TEST_TIME_SCALE");
-
-	return s != NULL && atoi(s) > 1 ? (unsigned int)atoi(s) : 1;
-}
+#define EVENT_BOUND_MS (250 * dw_test_time_scale())
 
 static struct dw_work items[EVENTS];
 static uint64_t bh_done; /* atomic */

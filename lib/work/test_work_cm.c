@@ -16,20 +16,11 @@
 
 static uint32_t running_now, running_max;
 
-/* Sanitizer builds run several times slower: DW_TEST_TIME_SCALE stretches bounds. */
-static unsigned int
-time_scale(void)
-{
-	const char *s = getenv("DW_TEST_TIME_SCALE");
-
-	return s != NULL && atoi(s) > 1 ? (unsigned int)atoi(s) : 1;
-}
-
 /* @ms scaled, but never past @cap: the point each bound makes must survive. */
 static uint64_t
 bound_ms(uint64_t ms, uint64_t cap)
 {
-	return RTE_MIN(ms * time_scale(), cap);
+	return RTE_MIN(ms * dw_test_time_scale(), cap);
 }
 
 static void
@@ -239,7 +230,7 @@ START_TEST(test_hogs_do_not_starve)
 	ck_assert_int_eq(dw_pool_stats_get(0, &st), 0);
 	printf("hogs detected %lu; shorts done within %lu ms (hogs run 400 ms)\n",
 	       (unsigned long)st.hogs_detected, (unsigned long)worst);
-	if (time_scale() == 1) /* a sanitizer may show them asleep rather than hogging */
+	if (dw_test_time_scale() == 1) /* a sanitizer may show them asleep rather than hogging */
 		ck_assert_uint_ge(st.hogs_detected, 1);
 	ck_assert_uint_lt(worst, bound_ms(300, 390));
 	/* Declared CPU intensive: they never counted in the first place. */
