@@ -128,16 +128,18 @@ lane_take(struct lane *l)
 	}
 }
 
-/* Flush color of an instance queued now, counted in flight (read where flushers flip it). */
+/*
+ * Flush color of an instance queued now, counted in flight. No lock: a flush
+ * that flips the color between our load and our increment may miss this
+ * item, which is fine since the queueing overlaps the flush; the next flush
+ * of the old color waits for it. Seq-cst pairs with wq_flush()'s flip and load.
+ */
 static uint32_t
 bh_take_color(struct dw_wq *wq)
 {
-	uint32_t color;
+	uint32_t color = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST);
 
-	pthread_mutex_lock(&wq->lock);
-	color = wq->work_color;
-	__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&wq->lock);
+	__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
 	return color;
 }
 

@@ -38,6 +38,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool kicked; /* under lock */
+	bool slow;   /* atomic: the manager may sleep its long idle period */
 	bool stop;   /* under lock */
 	bool running;
 	uint64_t last_watchdog_ns;
@@ -160,6 +161,14 @@ pool_insert_work(struct pool *pool, struct pwq *pwq, struct dw_work *w)
 	if (need_more_worker(pool))
 		wake_idle(pool);
 	else if (pool->nr_idle == 0 && pool->nr_running == 0)
+		pool_kick_manager();
+	/*
+	 * Work after a quiet spell: bring the manager back to its short tick so the
+	 * monitor and watchdog look at it. Pairs with the store in manager_main(),
+	 * made before it scans the pools under their locks.
+	 */
+	if (__atomic_load_n(&mgr.slow, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&mgr.slow, false, __ATOMIC_ACQ_REL))
 		pool_kick_manager();
 }
 
@@ -834,8 +843,12 @@ manager_main(void *arg)
 		if (watchdog)
 			mgr.last_watchdog_ns = now;
 		busy = false;
+		/* Before the scan: a queuer the scan misses sees it and kicks us. */
+		__atomic_store_n(&mgr.slow, true, __ATOMIC_SEQ_CST);
 		for (i = 0; i < work_lib.nr_pools; i++)
 			busy |= pool_manage(work_lib.pools[i], now, watchdog);
+		if (busy)
+			__atomic_store_n(&mgr.slow, false, __ATOMIC_RELAXED);
 		/* Tick fast only while work is in flight: quiet when idle. */
 		period_ns = busy ? (uint64_t)c->monitor_interval_us * DW_NS_PER_US : idle_period_ns;
 		if (busy)

@@ -509,7 +509,7 @@ sthread(void *arg)
 START_TEST(test_stress_accounting)
 {
 	const char *env = getenv("DW_STRESS_OPS");
-	unsigned long ops = env != NULL ? strtoul(env, NULL, 10) / 4 : 300000;
+	unsigned long ops = env != NULL ? strtoul(env, NULL, 10) / 16 : 60000;
 	struct sarg args[3];
 	pthread_t t[3];
 	uint64_t q = 0, r = 0, x = 0;

@@ -110,6 +110,8 @@ START_TEST(test_sleepers_unannotated)
 	uint64_t ms;
 
 	lib_up(0); /* the monitor has to notice */
+	/* Let the manager settle into its long idle period first: work must wake it. */
+	dw_test_sleep_us(300000);
 	ms = run_batch(sleep_plain, NSLEEP);
 	ck_assert_int_eq(dw_pool_stats_get(0, &st), 0);
 	printf("unannotated: %u x %u ms in %lu ms, blocked detected %lu, peak workers %u\n", NSLEEP,
@@ -264,6 +266,41 @@ START_TEST(test_idle_reaping)
 }
 END_TEST
 
+static uint64_t short_started_ms;
+
+static void
+mark_start(struct dw_work *w)
+{
+	RTE_SET_USED(w);
+	__atomic_store_n(&short_started_ms, dw_test_now_ms(), __ATOMIC_RELEASE);
+}
+
+START_TEST(test_monitor_wakes_after_idle)
+{
+	struct dw_work sleepers[2], quick;
+	uint64_t t0, waited;
+	unsigned int i;
+
+	lib_up(0);
+	run_batch(sleep_annotated, 6); /* leave several idle workers behind */
+	/* Quiet long enough for the manager to take its long idle period. */
+	dw_test_sleep_us(300000);
+	t0 = dw_test_now_ms();
+	for (i = 0; i < 2; i++) {
+		dw_work_init(&sleepers[i], sleep_plain); /* unannotated: only the monitor sees it */
+		ck_assert(dw_queue_work(dw_system_wq, &sleepers[i]));
+	}
+	dw_work_init(&quick, mark_start);
+	ck_assert(dw_queue_work(dw_system_wq, &quick));
+	ck_assert_int_eq(dw_flush_wq(dw_system_wq), 0);
+	waited = __atomic_load_n(&short_started_ms, __ATOMIC_ACQUIRE) - t0;
+	printf("after idle: short item started %lu ms after two unannotated 50 ms sleepers\n",
+	       (unsigned long)waited);
+	ck_assert_uint_lt(waited, bound_ms(30, 45));
+	ck_assert_int_eq(dw_work_lib_fini(), 0);
+}
+END_TEST
+
 START_TEST(test_thread_cap)
 {
 	struct dw_work_lib_conf c = {
@@ -305,6 +342,7 @@ main(void)
 	tcase_add_test(tc, test_hogs_do_not_starve);
 	tcase_add_test(tc, test_idle_reaping);
 	tcase_add_test(tc, test_thread_cap);
+	tcase_add_test(tc, test_monitor_wakes_after_idle);
 	suite_add_tcase(s, tc);
 	return dw_test_run(s);
 }

@@ -667,11 +667,9 @@ wq_flush(struct dw_wq *wq)
 		/* Never block: a flusher ahead of us may wait on our own lane. */
 		while (pthread_mutex_trylock(&wq->flush_mutex) != 0)
 			bh_help();
-		/* Lanes hold no pool locks: flip under the wq lock (bh.c reads it there). */
-		pthread_mutex_lock(&wq->lock);
-		old = wq->work_color;
-		wq->work_color = old ^ 1;
-		pthread_mutex_unlock(&wq->lock);
+		/* Lanes take no lock: flip atomically (pairs with bh_take_color()). */
+		old = __atomic_load_n(&wq->work_color, __ATOMIC_RELAXED);
+		__atomic_store_n(&wq->work_color, old ^ 1, __ATOMIC_SEQ_CST);
 		work_bh->wait_color(wq, old);
 		pthread_mutex_unlock(&wq->flush_mutex);
 		return 0;
