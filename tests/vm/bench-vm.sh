@@ -14,19 +14,21 @@
 # guest vCPU's idle share over the phase (/proc/stat); qemu_cpu%: the QEMU
 # process's host CPU over the phase (/proc/PID/stat), 100 = one host core.
 # Then dw-testpmd's summaries (sleep share, wakeups, median wake latency).
-# Not a test: nothing is asserted. Takes about 70 s per NIC.
+# Not a test: nothing is asserted. Takes about 90 s per NIC.
 #
 # usage: bench-vm.sh [NIC...]          (default: virtio vmxnet3)
 # env:   DW_VM_DW_TESTPMD (dw-testpmd binary), DW_VM_BENCH_PHASES
-#        (default "idle:0:3 low:2000:3 mid:20000:3 high:80000:3",
-#        name:frames_per_s:seconds), DW_VM_UDP_BASE
+#        (default "idle:0:3 low:2000:3 mid:20000:3 high:80000:3 after:0:3",
+#        name:frames_per_s:seconds; "idle" comes before the first frame,
+#        while dw-testpmd's napi self-test still bounds the sleeps, "after"
+#        once the rx interrupt has proven itself), DW_VM_UDP_BASE
 
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 nics=("$@")
 [ ${#nics[@]} -gt 0 ] || nics=(virtio vmxnet3)
-read -r -a phase_conf <<< "${DW_VM_BENCH_PHASES:-idle:0:3 low:2000:3 mid:20000:3 high:80000:3}"
+read -r -a phase_conf <<< "${DW_VM_BENCH_PHASES:-idle:0:3 low:2000:3 mid:20000:3 high:80000:3 after:0:3}"
 base=${DW_VM_UDP_BASE:-$((40000 + 2 * (RANDOM % 4000)))}
 dwtp=${DW_VM_DW_TESTPMD:-$here/../../build/app/dw-testpmd/dw-testpmd}
 [ -x "$dwtp" ] || { echo "bench-vm: no dw-testpmd at $dwtp (DW_VM_DW_TESTPMD)" >&2; exit 1; }
@@ -47,8 +49,10 @@ qemu_ticks() {
 echo "bench-vm: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 for nic in "${nics[@]}"; do
 	out=$work/$nic.vm
+	# The guest waits for DIR/PROG.PHASE: one directory per boot.
+	mkdir -p "$work/$nic"
 	"$here/run-in-vm.sh" --nic "$nic" --udp-base "$base" --timeout 400 --log "$work/$nic.console" \
-		--cwd / -- bash "$here/guest-bench.sh" "$dwtp" "$work" "${phase_names[*]}" 30 > "$out" 2>&1 &
+		--cwd / -- bash "$here/guest-bench.sh" "$dwtp" "$work/$nic" "${phase_names[*]}" 30 > "$out" 2>&1 &
 	vm_pid=$!
 	qpid=
 	while IFS= read -r line; do
@@ -76,7 +80,7 @@ for nic in "${nics[@]}"; do
 		fi
 		q1=$(qemu_ticks "$qpid")
 		t1=$EPOCHREALTIME
-		touch "$work/$prog.$ph"
+		touch "$work/$nic/$prog.$ph"
 		echo "$nic $prog $ph $rate $res q=$((q1 - q0)) t0=$t0 t1=$t1" >> "$work/rows"
 		echo "  $nic $prog $ph: $res" >&2
 	done < <(tail -n +1 -F --pid="$vm_pid" "$out" 2> /dev/null)
@@ -98,7 +102,8 @@ for nic in "${nics[@]}"; do
 			v["sent"], v["unique"], v["pct"], (s > 0 ? v["unique"] / s / 1000 : 0),
 			idle[$2 " " $3], 100 * v["q"] / hz / (v["t1"] - v["t0"])
 	}' "$out" "$work/rows" | tee -a "$work/table"
-	grep -E '^bench: ' "$out" | grep -v ' idle=' | sed "s/^/  $nic /"
+	grep -E '^bench: ' "$out" | grep -v ' idle=' | grep -v ' periods=' | sed "s/^/  $nic /"
+	grep -E '^bench: .* periods=' "$out" | sed "s/^bench: /  $nic /"
 	grep -E '^run-in-vm: prepare' "$out"
 done
 echo "bench-vm: load average $(cut -d' ' -f1-3 /proc/loadavg) at end"

@@ -9,6 +9,8 @@
 # DIR/PROG.PHASE (the host sends the phase's traffic in between), and prints
 # the vCPU's idle share over the phase from /proc/stat:
 #   bench: PROG PHASE idle=P% secs=S
+# and, for dw-testpmd, the means of its per-second stats over the phase
+# (port rx rate, lcore sleep share, wakeups per second by reason).
 #
 # usage: guest-bench.sh DW_TESTPMD DIR "PHASES" [MAX_SEC]
 
@@ -37,6 +39,7 @@ run_phases() {
 	for ph in "${phases[@]}"; do
 		cpu_ticks
 		i0=$ticks_idle t0=$ticks_total
+		l0=$(wc -l < "$log")
 		s0=$EPOCHREALTIME
 		echo "@@PHASE $prog $ph@@"
 		n=0
@@ -50,6 +53,19 @@ run_phases() {
 		awk -v p="$prog" -v ph="$ph" -v i="$((i1 - i0))" -v t="$((t1 - t0))" \
 			-v a="$s0" -v b="$s1" 'BEGIN {
 			printf "bench: %s %s idle=%.1f%% secs=%.1f\n", p, ph, t ? 100 * i / t : 0, b - a }'
+		# dw-testpmd's --stats-period=1 lines printed during the phase:
+		# mean port rx rate and lcore sleep share, wakeups by reason.
+		awk -v p="$prog" -v ph="$ph" -v l0="$l0" 'NR <= l0 { next }
+		/port 0: rx / { for (i = 1; i < NF; i++) if ($i == "rx") { rx += $(i + 1); np++; break } }
+		/lcore [0-9]+ \(/ {
+			for (i = 1; i < NF; i++) {
+				if ($i == "sleep") sl += $(i + 1)
+				if ($i == "rx" || $i == "timeout" || $i == "doorbell" || $i == "timer") w[$i] += $(i + 1)
+			}
+			nl++
+		}
+		END { if (nl) printf "bench: %s %s periods=%d port_rx_kpps=%.2f lcore_sleep=%.1f%% wakeups/s rx-intr=%.0f timeout=%.0f doorbell=%.0f timer=%.0f\n",
+			p, ph, nl, np ? 1000 * rx / np : 0, sl / nl, w["rx"] / nl, w["timeout"] / nl, w["doorbell"] / nl, w["timer"] / nl }' "$log"
 	done
 }
 
@@ -83,7 +99,7 @@ rm -f "$fifo"
 for mode in poll interrupt; do
 	: > "$log"
 	stdbuf -oL "$dwtp" --lcores 0@0,1@0 "${common[@]}" --no-telemetry -- "${app[@]}" \
-		--rxq=1 --rx-mode="$mode" > "$log" 2>&1 &
+		--rxq=1 --rx-mode="$mode" --stats-period=1 > "$log" 2>&1 &
 	pid=$!
 	wait_line "$log" '^Forwarding engine' "$pid"
 	run_phases "dw-$mode"
