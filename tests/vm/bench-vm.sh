@@ -13,7 +13,8 @@
 # back_kpps: frames that came back per second of sending; guest_idle%: the
 # guest vCPU's idle share over the phase (/proc/stat); qemu_cpu%: the QEMU
 # process's host CPU over the phase (/proc/PID/stat), 100 = one host core.
-# Then dw-testpmd's summaries (sleep share, wakeups, median wake latency).
+# Then dw-testpmd's summaries (sleep share, wakeups, median wake latency)
+# and its lcore's wake-latency histogram (telemetry /dwork/lcore/info,1).
 # Not a test: nothing is asserted. Takes about 90 s per NIC.
 #
 # usage: bench-vm.sh [NIC...]          (default: virtio vmxnet3)

@@ -10,7 +10,8 @@
 # the vCPU's idle share over the phase from /proc/stat:
 #   bench: PROG PHASE idle=P% secs=S
 # and, for dw-testpmd, the means of its per-second stats over the phase
-# (port rx rate, lcore sleep share, wakeups per second by reason).
+# (port rx rate, lcore sleep share, wakeups per second by reason), and its
+# wake-latency histogram from telemetry before it stops.
 #
 # usage: guest-bench.sh DW_TESTPMD DIR "PHASES" [MAX_SEC]
 
@@ -98,11 +99,24 @@ rm -f "$fifo"
 
 for mode in poll interrupt; do
 	: > "$log"
-	stdbuf -oL "$dwtp" --lcores 0@0,1@0 "${common[@]}" --no-telemetry -- "${app[@]}" \
+	stdbuf -oL "$dwtp" --lcores 0@0,1@0 "${common[@]}" -- "${app[@]}" \
 		--rxq=1 --rx-mode="$mode" --stats-period=1 > "$log" 2>&1 &
 	pid=$!
 	wait_line "$log" '^Forwarding engine' "$pid"
 	run_phases "dw-$mode"
+	# napi's wake-latency histogram of the forwarding lcore, through EAL's
+	# telemetry socket: bucket i counts wakes that took [2^i, 2^(i+1)) ns.
+	python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect("/run/dpdk/rte/dpdk_telemetry.v2")
+s.recv(4096)
+s.send(b"/dwork/lcore/info,1")
+d = json.loads(s.recv(65536).decode())["/dwork/lcore/info"]
+h = d.get("wake_lat_log2_ns", [])
+print("bench: %s wake_lat_log2_ns %s" % (sys.argv[1], " ".join(
+    "%d:%d" % (i, n) for i, n in enumerate(h) if n)))
+' "dw-$mode" 2>&1 | sed 's/^Traceback.*/bench: telemetry query failed/' | grep '^bench: '
 	kill -INT "$pid"
 	wait "$pid"
 	echo "bench: dw-$mode exit $?"
