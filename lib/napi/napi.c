@@ -318,6 +318,7 @@ dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st)
 	const struct dw_lcore_stats *s;
 	struct dw_napi_source *busy;
 	struct napi_lcore *lc;
+	uint64_t since, now;
 	unsigned int i;
 
 	if (st == NULL || lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcore)) {
@@ -336,6 +337,10 @@ dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st)
 	NAPI_RD(busy_ns);
 	NAPI_RD(poll_ns);
 	NAPI_RD(sleep_ns);
+	since = __atomic_load_n(&lc->sleep_since, __ATOMIC_RELAXED);
+	now = dw_now_ns();
+	if (since != 0 && now > since)
+		st->sleep_ns += now - since; /* the sleep in progress */
 	NAPI_RD(work);
 	NAPI_RD(bh_items);
 	NAPI_RD(parks);

@@ -335,6 +335,8 @@ dw_napi_park(void)
 
 	/* 5. Sleep: source fds and the doorbell, until the next timer or the ramp/probe bound. */
 	t_sleep = dw_now_ns();
+	/* Readers count a sleep in progress too (a long one would show as 0 % otherwise). */
+	__atomic_store_n(&lc->sleep_since, t_sleep, __ATOMIC_RELAXED);
 	if (bound)
 		deadline = t_sleep + lc->ramp_ns;
 	if (probe)
@@ -392,6 +394,8 @@ dw_napi_park(void)
 		lc->ramp_ns = RTE_MIN(lc->ramp_ns * 2, lc->ramp_max_ns);
 	NAPI_STAT_ADD(lc->st.parks, 1);
 	NAPI_STAT_ADD(lc->st.wakeups[why], 1);
+	/* Clear first: a reader may undercount this sleep for a moment, never count it twice. */
+	__atomic_store_n(&lc->sleep_since, 0, __ATOMIC_RELAXED);
 	NAPI_STAT_ADD(lc->st.sleep_ns, t_wake - t_sleep);
 	NAPI_STAT_ADD(lc->st.poll_ns, (t_sleep - t0) + (dw_now_ns() - t_wake));
 	if (rc < 0 && rc != -EINTR) {

@@ -55,6 +55,8 @@ struct napi_lcore {
 	 * protocol.
 	 */
 	uint32_t parked;
+	/* Owner writes, stats readers read (atomic): start of the sleep in progress, 0 if none. */
+	uint64_t sleep_since;
 	/* Owner: wo under napi_lock (loop begin/end); others: ro (acquire). */
 	uint32_t running;
 	/* dw_lcore_stop(): wo (release); owner: ro (acquire), cleared at loop end. */
