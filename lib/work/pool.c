@@ -96,6 +96,9 @@ worker_clr_flags(struct worker *w, uint32_t f)
 static bool
 need_more_worker(const struct pool *pool)
 {
+	if (pool->kind == POOL_UNBOUND)
+		/* No concurrency limit: a worker per pending item, but not one per queueing. */
+		return pool->nr_pending > pool->nr_waking;
 	return pool->nr_pending > 0 && pool->nr_running < pool->concurrency;
 }
 
@@ -129,6 +132,7 @@ wake_idle(struct pool *pool)
 	TAILQ_REMOVE(&pool->idle_list, w, idle_entry);
 	pool->nr_idle--;
 	w->flags |= W_WOKEN;
+	pool->nr_waking++;
 	worker_clr_flags(w, W_IDLE);
 	pthread_cond_signal(&w->cond);
 	if (pool->nr_idle == 0)
@@ -322,6 +326,16 @@ run_item(struct worker *wk, struct dw_work *w)
 	process_one(wk, w);
 }
 
+/* Pool lock held: a woken worker is running again; it no longer counts as on its way. */
+static void
+worker_woke(struct worker *wk)
+{
+	if (wk->flags & W_WOKEN) {
+		wk->flags &= ~W_WOKEN;
+		wk->pool->nr_waking--;
+	}
+}
+
 static void
 worker_park(struct worker *wk)
 {
@@ -334,6 +348,7 @@ worker_park(struct worker *wk)
 	pool->nr_idle++;
 	while (!(wk->flags & (W_WOKEN | W_DIE)))
 		pthread_cond_wait(&wk->cond, &pool->lock);
+	worker_woke(wk);
 }
 
 static void
@@ -366,6 +381,7 @@ worker_main(void *arg)
 	/* Created parked (see worker_create): wait to be woken. */
 	while (!(wk->flags & (W_WOKEN | W_DIE)))
 		pthread_cond_wait(&wk->cond, &pool->lock);
+	worker_woke(wk);
 	for (;;) {
 		if (wk->flags & W_DIE)
 			break;
@@ -461,6 +477,7 @@ worker_create(struct pool *pool)
 		pool->nr_idle--;
 	} else {
 		worker_set_flags(wk, W_IDLE); /* undo the waker's nr_running++ */
+		worker_woke(wk);
 	}
 	TAILQ_REMOVE(&pool->workers, wk, all_entry);
 	pool->nr_workers--;

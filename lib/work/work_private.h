@@ -119,6 +119,7 @@ struct pool {
 	struct work_list worklist; /* active items ready to run, FIFO */
 	uint32_t nr_pending;	   /* items on worklist */
 	uint32_t nr_workers, nr_idle, nr_running, peak_workers;
+	uint32_t nr_waking;	      /* woken, not yet running again (unbound pools size by it) */
 	struct worker_list idle_list; /* most recently parked first */
 	struct worker_list busy_list; /* workers running an item (rescuers included) */
 	struct worker_list workers;   /* every worker but rescuers */
