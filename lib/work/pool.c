@@ -503,17 +503,10 @@ dw_blocking_begin(void)
 		return;
 	pool = wk->pool;
 	pthread_mutex_lock(&pool->lock);
-	if (!(wk->flags & WORKER_NOT_RUNNING) && need_more_worker(pool) == false &&
-	    pool->nr_pending > 0 && pool->nr_running == pool->concurrency) {
-		/* We are about to free a slot that pending work is waiting for. */
-		worker_set_flags(wk, W_BLOCKED);
-		if (wake_idle(pool))
-			pool->st.cm_wakeups++;
-	} else {
-		worker_set_flags(wk, W_BLOCKED);
-		if (need_more_worker(pool) && wake_idle(pool))
-			pool->st.cm_wakeups++;
-	}
+	/* Leaving nr_running may free a slot that pending work waits for. */
+	worker_set_flags(wk, W_BLOCKED);
+	if (need_more_worker(pool) && wake_idle(pool))
+		pool->st.cm_wakeups++;
 	pthread_mutex_unlock(&pool->lock);
 }
 
