@@ -37,6 +37,13 @@ void dw_test_telemetry(const char *cmd, char *buf, size_t len);
 /* DW_TEST_TIME_SCALE (>= 1): how much slower this build runs (sanitizers); stretches bounds. */
 unsigned int dw_test_time_scale(void);
 
+/*
+ * Race tests need the build's pause points (meson -Dpause_points, on in every
+ * non-release build): fail loudly, never pass silently, when they are missing.
+ */
+#define dw_test_need_pause_points()                                                                \
+	ck_assert_msg(DW_PAUSE_POINTS, "this race test needs a build with -Dpause_points=enabled")
+
 /* Run @p s with CK_NORMAL output; returns the exit status for main(). */
 int dw_test_run(Suite *s);
 
