@@ -30,6 +30,7 @@
 
 #include "dw_bh.h"
 #include "dw_common.h"
+#include "dw_debug.h"
 #include "work_private.h"
 
 struct lane {
@@ -108,6 +109,17 @@ lane_push(struct lane *l, struct dw_work *w)
 					      __ATOMIC_RELAXED));
 	__atomic_fetch_add(&l->queued, 1, __ATOMIC_RELAXED);
 	lane_kick(l);
+}
+
+/*
+ * Hand an item taken off a lane to lane @t. Waiters (bh_busy(), bh_running())
+ * watch the lane in last_pool, so it moves before the push publishes the item.
+ */
+static void
+lane_hand_over(struct lane *t, struct dw_work *w)
+{
+	WORK_STORE(&w->last_pool, (void *)t);
+	lane_push(t, w);
 }
 
 /* Owner: move the inbound stack, oldest first, to the local list. */
@@ -495,12 +507,17 @@ bh_help(void)
 static bool
 bh_busy(struct dw_work *w, uint64_t gen)
 {
-	struct lane *l = WORK_LOAD((struct lane **)&w->last_pool);
 	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_SEQ_CST);
+	struct lane *l;
 
 	if ((st & WORK_PENDING) && !(st & WORK_BH_DEAD) && !(st & WORK_TIMER) &&
 	    __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE) <= gen)
 		return true;
+	/*
+	 * Not pending: the lane that started it (or a hand-over before that)
+	 * stored last_pool before the state we just read, so read it after.
+	 */
+	l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
 	return l != NULL && __atomic_load_n(&l->current, __ATOMIC_SEQ_CST) == w &&
 	       __atomic_load_n(&l->current_gen, __ATOMIC_RELAXED) <= gen;
 }
@@ -508,7 +525,7 @@ bh_busy(struct dw_work *w, uint64_t gen)
 static bool
 bh_running(struct dw_work *w, uint64_t *gen)
 {
-	struct lane *l = WORK_LOAD((struct lane **)&w->last_pool);
+	struct lane *l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
 
 	if (l == NULL || __atomic_load_n(&l->current, __ATOMIC_SEQ_CST) != w)
 		return false;
@@ -534,6 +551,7 @@ bh_flush(struct dw_work *w)
 		return -EDEADLK;
 	while (bh_busy(w, gen)) {
 		waited = true;
+		DW_PAUSE_POINT("bh.flush.wait");
 		bh_help();
 	}
 	return waited;
@@ -620,8 +638,10 @@ bh_cancel(struct dw_work *w, bool sync)
 			was = 1;
 		bh_help(); /* wait for the lane to drop it, or a queueing in flight to land */
 	}
-	while (bh_running(w, NULL))
+	while (bh_running(w, NULL)) {
+		DW_PAUSE_POINT("bh.cancel.wait_running");
 		bh_help();
+	}
 	/* Pairs with the fetch_or in queue_prepare(). */
 	__atomic_fetch_and(&w->state, ~(WORK_PENDING | WORK_CANCELING), __ATOMIC_RELEASE);
 	return was;
@@ -690,7 +710,7 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 	/* ...and what is already here follows, tombstones included, in order. */
 	lane_take(l);
 	while ((w = work_list_pop(&l->local)) != NULL) {
-		lane_push(t, w);
+		lane_hand_over(t, w);
 		moved++;
 	}
 	pthread_mutex_lock(&l->tlock);
@@ -706,7 +726,7 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 	/* A producer that raced with the switch may have pushed here after lane_take(). */
 	lane_take(l);
 	while ((w = work_list_pop(&l->local)) != NULL) {
-		lane_push(t, w);
+		lane_hand_over(t, w);
 		moved++;
 	}
 	lane_kick(t);

@@ -16,6 +16,7 @@
 #include <rte_lcore.h>
 
 #include "dw_bh.h"
+#include "dw_debug.h"
 #include "dw_test.h"
 #include "dw_work.h"
 
@@ -550,11 +551,94 @@ START_TEST(test_stress_accounting)
 }
 END_TEST
 
+/*
+ * --- race tests: pause points (dw_debug.h) park one thread at the racing
+ * line while the test drives the other; each failed before its fix ---
+ */
+
+/* An item that runs until its waiter is seen waiting at @point, or has returned. */
+struct holder {
+	struct dw_work work;
+	const char *point;
+	bool started;	  /* atomic */
+	bool waiter_done; /* atomic */
+	bool overlap;	  /* the waiter returned while the item still ran */
+};
+
+static void
+hold_fn(struct dw_work *w)
+{
+	struct holder *h = container_of(w, struct holder, work);
+	uint64_t dl = dw_test_now_ms() + 10000 * dw_test_time_scale();
+
+	__atomic_store_n(&h->started, true, __ATOMIC_SEQ_CST);
+	while (!dw_pause_parked(h->point) && !__atomic_load_n(&h->waiter_done, __ATOMIC_SEQ_CST) &&
+	       dw_test_now_ms() < dl)
+		dw_test_sleep_us(100);
+	h->overlap = __atomic_load_n(&h->waiter_done, __ATOMIC_SEQ_CST);
+}
+
+struct waiter {
+	struct holder *h;
+	int (*call)(struct dw_work *w);
+	int rc;
+};
+
+static void *
+waiter_main(void *arg)
+{
+	struct waiter *a = arg;
+
+	DW_TEST_WAIT(__atomic_load_n(&a->h->started, __ATOMIC_SEQ_CST), 10000);
+	a->rc = a->call(&a->h->work);
+	__atomic_store_n(&a->h->waiter_done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Defect 1: an item handed to the trustee by dw_bh_lane_offline() runs there;
+ * a waiter on another thread must watch the trustee, not the old lane.
+ */
+static void
+offline_handover_wait(int (*call)(struct dw_work *w), const char *point, int want_rc)
+{
+	struct holder h = { .point = point };
+	struct waiter a = { .h = &h, .call = call };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	up(false);
+	dw_work_init(&h.work, hold_fn);
+	ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &h.work));
+	ck_assert_int_eq(dw_bh_lane_offline(worker_lcore, rte_get_main_lcore()), 1);
+	ck_assert_int_eq(dw_pause_arm(point, 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, waiter_main, &a), 0);
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 1); /* the trustee runs it here */
+	dw_pause_release(point);
+	pthread_join(t, NULL);
+	ck_assert_msg(!h.overlap, "the waiter returned while the handed-over item ran");
+	ck_assert_int_eq(a.rc, want_rc);
+	down();
+}
+
+START_TEST(test_race_offline_cancel_sync)
+{
+	offline_handover_wait(dw_cancel_work_sync, "bh.cancel.wait_running", 0);
+}
+END_TEST
+
+START_TEST(test_race_offline_flush)
+{
+	offline_handover_wait(dw_flush_work, "bh.flush.wait", 1);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
 	Suite *s = suite_create("bh");
 	TCase *tc = tcase_create("bh");
+	TCase *races = tcase_create("races"); /* CK_RUN_CASE=races runs only these */
 
 	if (argc > 1 && argv[1][0] == 's') { /* "stress": the stress suite's entry */
 		tcase_add_test(tc, test_stress_accounting);
@@ -569,7 +653,10 @@ main(int argc, char **argv)
 		tcase_add_test(tc, test_fini_runs_what_is_left);
 		tcase_add_test(tc, test_bad_input);
 		tcase_add_test(tc, test_work_telemetry);
+		tcase_add_test(races, test_race_offline_cancel_sync);
+		tcase_add_test(races, test_race_offline_flush);
 	}
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, races);
 	return dw_test_run(s);
 }
