@@ -141,18 +141,28 @@ lane_take(struct lane *l)
 }
 
 /*
- * Flush color of an instance queued now, counted in flight. No lock: a flush
- * that flips the color between our load and our increment may miss this
- * item, which is fine since the queueing overlaps the flush; the next flush
- * of the old color waits for it. Seq-cst pairs with wq_flush()'s flip and load.
+ * Flush color of an instance queued now, counted in flight. Lanes take no
+ * lock, so the color is re-read after the increment: if a flush flipped it
+ * in between, the count goes back and the item is counted under the new
+ * color. Whatever we return was the current color after our increment, so
+ * every flush that flips it later (every flush called after this queueing
+ * returned) waits for the item. Seq-cst pairs with wq_flush()'s flip and
+ * bh_wait_color()'s load.
  */
 static uint32_t
 bh_take_color(struct dw_wq *wq)
 {
-	uint32_t color = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST);
+	uint32_t color = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST), now;
 
-	__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
-	return color;
+	for (;;) {
+		DW_PAUSE_POINT("bh.take_color.loaded");
+		__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
+		now = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST);
+		if (now == color)
+			return color;
+		work_color_done(wq, color); /* flipped under us: count it under the new one */
+		color = now;
+	}
 }
 
 static uint32_t

@@ -633,6 +633,51 @@ START_TEST(test_race_offline_flush)
 }
 END_TEST
 
+/* Queue @b on lane @lcore from another thread (a racing producer). */
+struct producer {
+	struct dw_work *work;
+	struct dw_wq *wq;
+	int lcore;
+	bool ok;
+};
+
+static void *
+produce_main(void *arg)
+{
+	struct producer *p = arg;
+
+	p->ok = dw_queue_work_on(p->lcore, p->wq, p->work);
+	return NULL;
+}
+
+/*
+ * Defect 3: a producer loads the flush color, a flush flips it and returns,
+ * then the producer counts its item under the old color. A flush called
+ * after the queueing returned must still wait for the item.
+ */
+START_TEST(test_race_flush_color)
+{
+	struct bitem b = { 0 };
+	struct producer p = { .work = &b.work, .lcore = (int)rte_get_main_lcore() };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	up(false);
+	p.wq = dw_system_bh_wq;
+	dw_work_init(&b.work, bitem_fn);
+	ck_assert_int_eq(dw_pause_arm("bh.take_color.loaded", 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, produce_main, &p), 0);
+	ck_assert_int_eq(dw_pause_wait("bh.take_color.loaded", 10000), 0);
+	ck_assert_int_eq(dw_flush_wq(dw_system_bh_wq), 0); /* overlaps the queueing */
+	ck_assert_int_eq(dw_pause_release("bh.take_color.loaded"), 0);
+	pthread_join(t, NULL);
+	ck_assert(p.ok);
+	ck_assert_int_eq(dw_flush_wq(dw_system_bh_wq), 0);
+	ck_assert_msg(runs_of(&b) == 1, "dw_flush_wq() returned before an item queued earlier ran");
+	down();
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -655,6 +700,7 @@ main(int argc, char **argv)
 		tcase_add_test(tc, test_work_telemetry);
 		tcase_add_test(races, test_race_offline_cancel_sync);
 		tcase_add_test(races, test_race_offline_flush);
+		tcase_add_test(races, test_race_flush_color);
 	}
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, races);
