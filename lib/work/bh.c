@@ -97,6 +97,14 @@ lane_kick(struct lane *l)
 	}
 }
 
+static unsigned int lane_forward(struct lane *l);
+
+/*
+ * Push on lane @l. dw_bh_lane_offline() clears `online` and then empties the
+ * stack; we push and then read `online`. Both sides are seq-cst, so one of
+ * us sees the other: an item pushed on a lane going offline is moved on by
+ * offline or by us, never stranded.
+ */
 static void
 lane_push(struct lane *l, struct dw_work *w)
 {
@@ -104,10 +112,15 @@ lane_push(struct lane *l, struct dw_work *w)
 
 	do {
 		w->next = head;
-		/* Release: the owner's exchange in lane_take() sees the item's fields. */
-	} while (!__atomic_compare_exchange_n(&l->inbound, &head, w, true, __ATOMIC_RELEASE,
+		/* Release (in seq-cst): the owner's exchange in lane_take() sees the item's fields.
+		 */
+	} while (!__atomic_compare_exchange_n(&l->inbound, &head, w, true, __ATOMIC_SEQ_CST,
 					      __ATOMIC_RELAXED));
 	__atomic_fetch_add(&l->queued, 1, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&l->online, __ATOMIC_SEQ_CST)) {
+		lane_forward(l);
+		return;
+	}
 	lane_kick(l);
 }
 
@@ -122,11 +135,12 @@ lane_hand_over(struct lane *t, struct dw_work *w)
 	lane_push(t, w);
 }
 
-/* Owner: move the inbound stack, oldest first, to the local list. */
-static void
-lane_take(struct lane *l)
+/* Take lane @l's whole inbound stack; returns it oldest first, linked through next. */
+static struct dw_work *
+lane_grab(struct lane *l)
 {
-	struct dw_work *w = __atomic_exchange_n(&l->inbound, NULL, __ATOMIC_ACQUIRE);
+	/* Seq-cst: pairs with lane_push() (see there). */
+	struct dw_work *w = __atomic_exchange_n(&l->inbound, NULL, __ATOMIC_SEQ_CST);
 	struct dw_work *rev = NULL, *next;
 
 	for (; w != NULL; w = next) {
@@ -134,10 +148,33 @@ lane_take(struct lane *l)
 		w->next = rev;
 		rev = w;
 	}
-	for (w = rev; w != NULL; w = next) {
+	return rev;
+}
+
+/* Owner: move the inbound stack, oldest first, to the local list. */
+static void
+lane_take(struct lane *l)
+{
+	struct dw_work *w, *next;
+
+	for (w = lane_grab(l); w != NULL; w = next) {
 		next = w->next;
 		work_list_append(&l->local, w);
 	}
+}
+
+/* Lane @l is offline: move what was pushed on it to the lane it redirects to. */
+static unsigned int
+lane_forward(struct lane *l)
+{
+	struct dw_work *w, *next;
+	unsigned int n = 0;
+
+	for (w = lane_grab(l); w != NULL; w = next, n++) {
+		next = w->next;
+		lane_hand_over(lane_of(l->lcore), w);
+	}
+	return n;
 }
 
 /*
@@ -199,6 +236,7 @@ bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 	__atomic_fetch_and(&w->state, ~WORK_BH_COLOR, __ATOMIC_RELAXED);
 	__atomic_fetch_or(&w->state, WORK_BH_LINKED | (color ? WORK_BH_COLOR : 0),
 			  __ATOMIC_RELEASE);
+	DW_PAUSE_POINT("bh.queue.picked");
 	lane_push(l, w);
 	return true;
 }
@@ -330,12 +368,19 @@ bh_arm(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_
 
 	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
 		lcore = rte_get_main_lcore();
-	l = lane_of(lcore);
 	WORK_STORE(&dw->work.wq, wq);
 	dw->cpu = target;
 	dw->timer_wq = wq;
 	dw->expires = dw_now_ns() + delay_us * DW_NS_PER_US;
-	pthread_mutex_lock(&l->tlock);
+	for (;;) {
+		l = lane_of(lcore);
+		DW_PAUSE_POINT("bh.arm.picked");
+		pthread_mutex_lock(&l->tlock);
+		/* dw_bh_lane_offline() clears online before it moves the heap under tlock. */
+		if (__atomic_load_n(&l->online, __ATOMIC_ACQUIRE))
+			break;
+		pthread_mutex_unlock(&l->tlock);
+	}
 	theap_insert(l, dw);
 	pthread_mutex_unlock(&l->tlock);
 	lane_kick(l); /* the sleeping loop must shorten its timeout */
@@ -716,7 +761,8 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 		return 0;
 	/* New producers go to the trustee from now on... */
 	__atomic_store_n(&l->redirect, trustee, __ATOMIC_RELEASE);
-	__atomic_store_n(&l->online, false, __ATOMIC_RELEASE);
+	/* Seq-cst: pairs with lane_push()'s re-check, and bh_arm() reads it under tlock. */
+	__atomic_store_n(&l->online, false, __ATOMIC_SEQ_CST);
 	/* ...and what is already here follows, tombstones included, in order. */
 	lane_take(l);
 	while ((w = work_list_pop(&l->local)) != NULL) {
@@ -733,12 +779,12 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 		moved++;
 	}
 	pthread_mutex_unlock(&l->tlock);
-	/* A producer that raced with the switch may have pushed here after lane_take(). */
-	lane_take(l);
-	while ((w = work_list_pop(&l->local)) != NULL) {
-		lane_hand_over(t, w);
-		moved++;
-	}
+	/*
+	 * A producer that raced with the switch may have pushed here after
+	 * lane_take(): it forwards that item itself once it sees us offline,
+	 * or we find it here (lane_push() explains why one of us does).
+	 */
+	moved += (int)lane_forward(l);
 	lane_kick(t);
 	return moved;
 }

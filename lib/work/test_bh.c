@@ -636,6 +636,8 @@ END_TEST
 /* Queue @b on lane @lcore from another thread (a racing producer). */
 struct producer {
 	struct dw_work *work;
+	struct dw_delayed_work *dwork; /* set: arm it for delay_us instead */
+	uint64_t delay_us;
 	struct dw_wq *wq;
 	int lcore;
 	bool ok;
@@ -646,7 +648,10 @@ produce_main(void *arg)
 {
 	struct producer *p = arg;
 
-	p->ok = dw_queue_work_on(p->lcore, p->wq, p->work);
+	if (p->dwork != NULL)
+		p->ok = dw_queue_delayed_work_on(p->lcore, p->wq, p->dwork, p->delay_us);
+	else
+		p->ok = dw_queue_work_on(p->lcore, p->wq, p->work);
 	return NULL;
 }
 
@@ -678,6 +683,64 @@ START_TEST(test_race_flush_color)
 }
 END_TEST
 
+/*
+ * Defect 4: a producer picks lane 1, lane 1 goes offline (moving nothing),
+ * then the producer pushes (or arms its timer) on the dead lane. The item
+ * must reach the trustee: it runs there and a flush returns.
+ */
+static void
+offline_vs_producer(bool delayed)
+{
+	const char *point = delayed ? "bh.arm.picked" : "bh.queue.picked";
+	unsigned int main_lc = rte_get_main_lcore();
+	struct bitem b = { 0 };
+	struct producer p = { .work = &b.work, .delay_us = 1000 };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	up(false);
+	p.wq = dw_system_bh_wq;
+	p.lcore = (int)worker_lcore;
+	dw_work_init(&b.work, bitem_fn);
+	if (delayed) {
+		dw_delayed_work_init(&b.dw, bdelayed_fn);
+		p.dwork = &b.dw;
+	}
+	ck_assert_int_eq(dw_pause_arm(point, 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, produce_main, &p), 0);
+	ck_assert_int_eq(dw_pause_wait(point, 10000), 0);
+	ck_assert_int_eq(dw_bh_lane_offline(worker_lcore, main_lc), 0);
+	ck_assert_int_eq(dw_pause_release(point), 0);
+	pthread_join(t, NULL);
+	ck_assert(p.ok);
+	if (delayed) {
+		ck_assert_msg(dw_bh_lane_next_timer(main_lc) != UINT64_MAX,
+			      "the timer armed during the hand-over is not on the trustee");
+		ck_assert(DW_TEST_WAIT((dw_bh_lane_run(10, 0), runs_of(&b) == 1), 10000));
+		ck_assert_int_eq(dw_flush_delayed_work(&b.dw), 0);
+	} else {
+		ck_assert_msg(dw_bh_lane_pending(main_lc),
+			      "the item queued during the hand-over is not on the trustee");
+		ck_assert_uint_eq(dw_bh_lane_run(10, 0), 1);
+		ck_assert_uint_eq(runs_of(&b), 1);
+		ck_assert_int_eq(dw_flush_work(&b.work), 0);
+	}
+	ck_assert_uint_eq(b.lcore, main_lc);
+	down();
+}
+
+START_TEST(test_race_offline_queue)
+{
+	offline_vs_producer(false);
+}
+END_TEST
+
+START_TEST(test_race_offline_arm)
+{
+	offline_vs_producer(true);
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -701,6 +764,8 @@ main(int argc, char **argv)
 		tcase_add_test(races, test_race_offline_cancel_sync);
 		tcase_add_test(races, test_race_offline_flush);
 		tcase_add_test(races, test_race_flush_color);
+		tcase_add_test(races, test_race_offline_queue);
+		tcase_add_test(races, test_race_offline_arm);
 	}
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, races);
