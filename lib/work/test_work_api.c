@@ -12,6 +12,7 @@
 
 #include <rte_errno.h>
 
+#include "dw_debug.h"
 #include "dw_test.h"
 #include "dw_work.h"
 
@@ -599,11 +600,69 @@ START_TEST(test_topology_nodes)
 }
 END_TEST
 
+/*
+ * --- race tests: pause points (dw_debug.h) park one thread at the racing
+ * line while the test drives the other; each failed before its fix ---
+ */
+
+/* A call made on another thread; what it saw when it returned. */
+struct racer {
+	struct item *it;
+	int rc;
+	uint32_t runs_at_return;
+	bool done; /* atomic */
+};
+
+static void *
+flush_delayed_main(void *arg)
+{
+	struct racer *r = arg;
+
+	r->rc = dw_flush_delayed_work(&r->it->dwork);
+	r->runs_at_return = runs(r->it);
+	__atomic_store_n(&r->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Defect 5: the timer thread took a first-time delayed item off its heap and
+ * has not queued it yet (no pool recorded). dw_flush_delayed_work() must
+ * wait for it and return after it ran.
+ */
+START_TEST(test_race_flush_delayed_in_transit)
+{
+	struct item it = { 0 };
+	struct racer r = { .it = &it };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	lib_up(NULL);
+	dw_delayed_work_init(&it.dwork, delayed_fn);
+	ck_assert_int_eq(dw_pause_arm("timer.fire.taken", 0), 0);
+	ck_assert_int_eq(dw_pause_arm("work.flush.in_transit", 0), 0);
+	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 1000));
+	ck_assert_int_eq(dw_pause_wait("timer.fire.taken", 10000), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, flush_delayed_main, &r), 0);
+	/* The flusher either waits for the item in transit (parks) or returned. */
+	ck_assert(DW_TEST_WAIT(dw_pause_parked("work.flush.in_transit") ||
+				   __atomic_load_n(&r.done, __ATOMIC_SEQ_CST),
+			       10000));
+	dw_pause_release("timer.fire.taken");
+	dw_pause_release("work.flush.in_transit");
+	pthread_join(t, NULL);
+	ck_assert_msg(r.runs_at_return == 1,
+		      "dw_flush_delayed_work() returned %d before the item in transit ran", r.rc);
+	ck_assert_int_eq(r.rc, 1);
+	lib_down();
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("work_api");
 	TCase *tc = tcase_create("api");
+	TCase *races = tcase_create("races"); /* CK_RUN_CASE=races runs only these */
 
 	tcase_add_test(tc, test_pending_semantics);
 	tcase_add_test(tc, test_non_reentrant);
@@ -617,6 +676,8 @@ main(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_watchdog);
 	tcase_add_test(tc, test_topology_nodes);
+	tcase_add_test(races, test_race_flush_delayed_in_transit);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, races);
 	return dw_test_run(s);
 }

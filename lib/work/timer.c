@@ -11,6 +11,7 @@
 #include <rte_cycles.h>
 
 #include "dw_common.h"
+#include "dw_debug.h"
 #include "work_private.h"
 
 static struct {
@@ -157,8 +158,11 @@ timer_fire_list(struct dw_delayed_work **list, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* Off the heap (TIMER clear), not queued yet: the item is in transit. */
+		DW_PAUSE_POINT("timer.fire.taken");
 		work_queue_held(list[i]->timer_wq, &list[i]->work, list[i]->cpu, false);
+	}
 	free(list);
 	return n;
 }

@@ -14,6 +14,7 @@
 #include <rte_errno.h>
 
 #include "dw_common.h"
+#include "dw_debug.h"
 #include "work_private.h"
 
 RTE_LOG_REGISTER(dw_work_logtype, dw.work, INFO);
@@ -479,7 +480,7 @@ dw_flush_work(struct dw_work *work)
 	struct dw_work *cur = dw_current_work();
 	struct dw_wq *wq;
 	struct pool *pool;
-	bool busy = false;
+	bool busy = false, waited = false;
 
 	if (!work_valid(work, __func__))
 		return -EINVAL;
@@ -497,30 +498,38 @@ dw_flush_work(struct dw_work *work)
 	}
 	if (wq->flags & DW_WQ_BH)
 		return work_bh->flush(work);
+	/*
+	 * No pool yet: never queued, unless a first queueing is under way (a
+	 * timer that fired and is queueing the item right now).
+	 */
 	pool = WORK_LOAD(&work->last_pool);
-	if (pool == NULL)
+	if (pool == NULL && !work_in_transit(work))
 		return 0;
 	dw_blocking_begin();
 	for (;;) {
-		pthread_mutex_lock(&pool->lock);
-		if (work_linked_on(work, pool) || pool_find_executing(pool, work) != NULL) {
-			busy = true;
-			pool_flush_wait(pool, work, work->queued_gen);
-		} else if (WORK_LOAD(&work->last_pool) != pool) {
-			/* Queued on another pool meanwhile: look there. */
+		if (pool != NULL) {
+			pthread_mutex_lock(&pool->lock);
+			if (work_linked_on(work, pool) || pool_find_executing(pool, work) != NULL) {
+				busy = true;
+				pool_flush_wait(pool, work, work->queued_gen);
+			} else if (WORK_LOAD(&work->last_pool) != pool) {
+				/* Queued on another pool meanwhile: look there. */
+				pthread_mutex_unlock(&pool->lock);
+				pool = WORK_LOAD(&work->last_pool);
+				continue;
+			}
 			pthread_mutex_unlock(&pool->lock);
-			pool = WORK_LOAD(&work->last_pool);
-			continue;
 		}
-		pthread_mutex_unlock(&pool->lock);
 		if (busy || !work_in_transit(work))
 			break;
 		/* PENDING but on no list and no timer: a queueing is under way. */
+		DW_PAUSE_POINT("work.flush.in_transit");
+		waited = true;
 		sched_yield();
 		pool = WORK_LOAD(&work->last_pool);
 	}
 	dw_blocking_end();
-	return busy;
+	return busy || waited;
 }
 
 int
