@@ -298,11 +298,11 @@ struct dw_work *dw_current_work(void);
 
 /** Library configuration for dw_work_lib_init(); zero fields take dw_config.h defaults. */
 struct dw_work_lib_conf {
-	size_t size;		   /**< sizeof(struct dw_work_lib_conf). */
-	const char *fake_topology; /**< "NxM" to fake N nodes of M CPUs (tests). */
-	uint32_t concurrency;	   /**< Override running workers per pool (0 = CPUs of the node). */
-	uint32_t max_threads;	   /**< Cap on worker threads over all pools. */
-	uint32_t idle_timeout_ms;  /**< Reap idle surplus workers after this. */
+	size_t size;		  /**< sizeof(struct dw_work_lib_conf). */
+	const void *reserved;	  /**< NULL (0.1.0's fake_topology: now DW_FAKE_TOPO, for tests). */
+	uint32_t concurrency;	  /**< Override running workers per pool (0 = CPUs of the node). */
+	uint32_t max_threads;	  /**< Cap on worker threads over all pools. */
+	uint32_t idle_timeout_ms; /**< Reap idle surplus workers after this. */
 	uint32_t cpu_intensive_thresh_us; /**< CPU-hog detection threshold. */
 	uint32_t monitor_interval_us;	  /**< Safety-net monitor period. */
 	uint32_t watchdog_thresh_ms;	  /**< Watchdog threshold. */

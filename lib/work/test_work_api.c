@@ -30,8 +30,9 @@ struct item {
 static void
 lib_up(const char *topo)
 {
-	struct dw_work_lib_conf c = { .size = sizeof(c), .fake_topology = topo };
+	struct dw_work_lib_conf c = { .size = sizeof(c) };
 
+	dw_test_fake_topology(topo);
 	ck_assert_int_eq(dw_work_lib_init(&c), 0);
 }
 
@@ -457,12 +458,15 @@ self_fn(struct dw_work *w)
 START_TEST(test_bad_input)
 {
 	struct dw_wq_conf c = { .size = sizeof(c) };
+	struct dw_work_lib_conf lc = { .size = sizeof(lc) };
 	struct dw_work zero, w;
 	struct dw_wq *wq1, *wq2;
 	sem_t sem;
 	struct item it = { 0 };
 
-	/* Before init. */
+	/* Before init. 0.1.0's fake_topology slot is reserved now. */
+	lc.reserved = "1x1";
+	ck_assert_int_eq(dw_work_lib_init(&lc), -EINVAL);
 	ck_assert_ptr_null(dw_wq_create("early", NULL));
 	ck_assert_int_eq(rte_errno, ESHUTDOWN);
 	ck_assert_int_eq(dw_work_lib_fini(), -ESHUTDOWN);

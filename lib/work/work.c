@@ -993,6 +993,10 @@ lib_conf_check(const struct dw_work_lib_conf *conf)
 		WORK_LOG(ERR, "unknown flags %#x", conf->flags & ~DW_WORK_LIB_F_ALL);
 		return -EINVAL;
 	}
+	if (conf->reserved != NULL) {
+		WORK_LOG(ERR, "conf reserved field set (fake topologies come from DW_FAKE_TOPO)");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -1043,7 +1047,7 @@ dw_work_lib_init(const struct dw_work_lib_conf *conf)
 		work_lib.conf = *conf;
 	work_lib.conf.size = sizeof(work_lib.conf);
 	lib_conf_defaults(&work_lib.conf);
-	rc = dw_topo_init(work_lib.conf.fake_topology);
+	rc = dw_topo_init(NULL);
 	if (rc < 0)
 		return rc;
 	rc = timer_init();
