@@ -21,6 +21,7 @@ extern "C" {
 
 /**
  * Monotonic time in nanoseconds (CLOCK_MONOTONIC, vDSO: no syscall).
+ * Context: any thread; never sleeps, fit for the fast path.
  */
 static inline uint64_t
 dw_now_ns(void)
@@ -44,7 +45,10 @@ dw_thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * DW_NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-/** Convert an absolute CLOCK_MONOTONIC time in ns to a timespec. */
+/**
+ * Convert an absolute CLOCK_MONOTONIC time in ns to a timespec.
+ * Context: any thread; pure computation.
+ */
 static inline struct timespec
 dw_ns_to_timespec(uint64_t ns)
 {
