@@ -5,6 +5,16 @@
 /**
  * @file
  * Small helpers shared by every dwork library: clocks and container macros.
+ *
+ * Configuration structs (struct dw_*_conf) open with `size_t size`, which the
+ * application sets to sizeof() of the struct as its headers declare it. A
+ * struct only grows at its end, and a field added later means "default" when
+ * zero. So the libraries accept any size from the end of the struct's first
+ * release (0.1.0) up to their own sizeof, zero-filling what an older
+ * application did not know; a larger size (a newer application) is accepted
+ * only if every byte beyond the library's struct is zero, else the call fails
+ * with E2BIG (as the kernel's copy_struct_from_user()). A size below the
+ * first release's struct is EINVAL.
  */
 
 #include <stdint.h>

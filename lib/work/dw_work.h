@@ -150,7 +150,7 @@ bool dw_work_busy(const struct dw_work *work);
 
 /** Workqueue configuration. */
 struct dw_wq_conf {
-	size_t size;	     /**< sizeof(struct dw_wq_conf), for ABI growth. */
+	size_t size;	     /**< sizeof(struct dw_wq_conf); rules in dw_common.h. */
 	uint32_t flags;	     /**< DW_WQ_* flags. */
 	uint32_t max_active; /**< Items running at once per node; 0 = default (256). */
 };
@@ -164,8 +164,9 @@ struct dw_wq_conf {
  *   Configuration; NULL means no flags and default max_active.
  * @return
  *   The workqueue, or NULL with rte_errno set: EINVAL (NULL or long name,
- *   unknown flags, max_active over 512, bad conf size, BH with a flag other
- *   than HIGHPRI), EEXIST (name in use), ENOMEM, EAGAIN (the rescuer thread
+ *   unknown flags, max_active over 512, conf size below 0.1.0's, BH with a
+ *   flag other than HIGHPRI), E2BIG (conf bigger than this library's with a
+ *   non-zero byte beyond it), EEXIST (name in use), ENOMEM, EAGAIN (the rescuer thread
  *   could not be created), ENOTSUP (DW_WQ_BH before the BH lanes are set
  *   up), ESHUTDOWN (the library is not initialised).
  * Context: any thread; may sleep.
@@ -358,7 +359,7 @@ struct dw_work *dw_current_work(void);
 
 /** Library configuration for dw_work_lib_init(); zero fields take dw_config.h defaults. */
 struct dw_work_lib_conf {
-	size_t size;		  /**< sizeof(struct dw_work_lib_conf). */
+	size_t size;		  /**< sizeof(struct dw_work_lib_conf); rules in dw_common.h. */
 	const void *reserved;	  /**< NULL (0.1.0's fake_topology: now DW_FAKE_TOPO, for tests). */
 	uint32_t concurrency;	  /**< Override running workers per pool (0 = CPUs of the node). */
 	uint32_t max_threads;	  /**< Cap on worker threads over all pools. */
@@ -379,7 +380,8 @@ struct dw_work_lib_conf {
  * Start the work library: topology, pools, manager and timer threads, system
  * workqueues, telemetry commands. Does not need rte_eal_init(); when EAL is
  * up, workers avoid the lcores' CPUs where the node has others.
- * @return 0; -EALREADY; -EINVAL (bad conf); -ENOMEM; -EAGAIN (threads).
+ * @return 0; -EALREADY; -EINVAL (bad conf); -E2BIG (conf bigger than this
+ *   library's with a non-zero byte beyond it); -ENOMEM; -EAGAIN (threads).
  * Context: one thread, not concurrently with any other dwork call; sleeps
  *   (creates threads).
  */
