@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "dw_ethdev.h"
+#include "ethdev_testhook.h"
 #include "testpmd.h"
 
 static void

@@ -11,6 +11,7 @@
 #include <rte_errno.h>
 
 #include "dw_common.h"
+#include "common_private.h"
 #include "napi_private.h"
 
 RTE_LOG_REGISTER(dw_napi_logtype, dw.napi, INFO);
@@ -52,10 +53,14 @@ dw_napi_mode_name(enum dw_napi_mode mode)
 int
 dw_napi_source_init(struct dw_napi_source *src, const struct dw_napi_source_conf *conf)
 {
+	struct dw_napi_source_conf c;
 	size_t len;
+	int rc;
 
-	if (src == NULL || conf == NULL || conf->size != sizeof(*conf) || conf->poll == NULL ||
-	    conf->name == NULL) {
+	if (conf != NULL && (rc = DW_CONF_COPY(dw_napi_logtype, &c, conf, arg)) < 0)
+		return rc;
+	conf = conf != NULL ? &c : NULL;
+	if (src == NULL || conf == NULL || conf->poll == NULL || conf->name == NULL) {
 		NAPI_LOG(ERR, "NULL source, conf, poll or name, or bad conf size");
 		return -EINVAL;
 	}

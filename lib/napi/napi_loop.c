@@ -16,6 +16,7 @@
 
 #include "dw_bh.h"
 #include "dw_common.h"
+#include "common_private.h"
 #include "napi_private.h"
 
 #define NAPI_MAX_EVENTS (DW_NAPI_MAX_SOURCES + 1)
@@ -447,11 +448,11 @@ napi_apply_conf(struct napi_lcore *lc, unsigned int id, const struct dw_lcore_co
 {
 	struct dw_lcore_conf c = { .size = sizeof(c), .trustee = -1 };
 	int32_t t;
+	int rc;
 
-	if (conf != NULL)
-		c = *conf;
-	if (c.size != sizeof(c) || (c.flags & ~DW_LCORE_F_ALL) ||
-	    (unsigned int)c.mode >= DW_NAPI_MODE_MAX) {
+	if (conf != NULL && (rc = DW_CONF_COPY(dw_napi_logtype, &c, conf, trustee)) < 0)
+		return rc;
+	if ((c.flags & ~DW_LCORE_F_ALL) || (unsigned int)c.mode >= DW_NAPI_MODE_MAX) {
 		NAPI_LOG(ERR, "lcore %u: bad conf size, flags 0x%x or mode %d", id, c.flags,
 			 (int)c.mode);
 		return -EINVAL;
@@ -664,10 +665,13 @@ dw_lcore_launch(unsigned int lcore, const struct dw_lcore_conf *conf)
 		NAPI_LOG(ERR, "lcore %u runs its loop already", lcore);
 		return -EALREADY;
 	}
-	if (conf != NULL)
-		lc->launch_conf = *conf;
-	else
+	if (conf != NULL) {
+		rc = DW_CONF_COPY(dw_napi_logtype, &lc->launch_conf, conf, trustee);
+		if (rc < 0)
+			return rc;
+	} else {
 		lc->launch_conf = (struct dw_lcore_conf){ .size = sizeof(*conf), .trustee = -1 };
+	}
 	__atomic_store_n(&lc->launch_done, 0, __ATOMIC_RELAXED);
 	rc = rte_eal_remote_launch(napi_launch_fn, &lc->launch_conf, lcore);
 	if (rc < 0) {

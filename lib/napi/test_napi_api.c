@@ -92,6 +92,18 @@ START_TEST(test_bad_input)
 	c.size = 1;
 	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EINVAL);
 	c.size = sizeof(c);
+	/* A newer application's bigger conf: a zero tail is fine, a set one is not. */
+	{
+		struct {
+			struct dw_napi_source_conf c;
+			uint64_t newer;
+		} big = { .c = c };
+
+		big.c.size = sizeof(big);
+		ck_assert_int_eq(dw_napi_source_init(&s, &big.c), 0);
+		big.newer = 1;
+		ck_assert_int_eq(dw_napi_source_init(&s, &big.c), -E2BIG);
+	}
 	c.fd = 0; /* an fd without arm */
 	ck_assert_int_eq(dw_napi_source_init(&s, &c), -EINVAL);
 	c.arm = noop_arm; /* arm without disarm */

@@ -5,6 +5,7 @@
 
 #include <rte_errno.h>
 
+#include "common_private.h"
 #include "netdev_private.h"
 
 RTE_LOG_REGISTER(dw_netdev_logtype, dw.netdev, INFO);
@@ -220,14 +221,18 @@ out:
 int
 dw_netdev_configure(uint16_t port, const struct dw_netdev_conf *conf)
 {
+	struct dw_netdev_conf c;
 	struct dw_netdev *nd;
 	int ret;
 
 	nd = netdev_get_locked(port, __func__);
 	if (nd == NULL)
 		return -ENODEV;
-	if (conf == NULL || conf->size != sizeof(*conf) || (conf->flags & ~DW_NETDEV_F_ALL) ||
-	    conf->nb_rxq == 0 || conf->nb_rxq > DW_NETDEV_MAX_QUEUES || conf->nb_txq == 0 ||
+	if (conf != NULL && (ret = DW_CONF_COPY(dw_netdev_logtype, &c, conf, ctrl_wq)) < 0)
+		goto unlock;
+	conf = conf != NULL ? &c : NULL;
+	if (conf == NULL || (conf->flags & ~DW_NETDEV_F_ALL) || conf->nb_rxq == 0 ||
+	    conf->nb_rxq > DW_NETDEV_MAX_QUEUES || conf->nb_txq == 0 ||
 	    conf->nb_txq > DW_NETDEV_MAX_QUEUES || conf->mp == NULL) {
 		NETDEV_LOG(ERR, "port %u: bad configuration", port);
 		ret = -EINVAL;

@@ -126,7 +126,7 @@ dw_netdev_tx_burst(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 
 /** Port configuration for dw_netdev_configure(). */
 struct dw_netdev_conf {
-	size_t size;		/**< sizeof(struct dw_netdev_conf). */
+	size_t size;		/**< sizeof(struct dw_netdev_conf); rules in dw_common.h. */
 	uint32_t flags;		/**< DW_NETDEV_F_* flags. */
 	uint16_t nb_rxq;	/**< Rx queues, 1 .. DW_NETDEV_MAX_QUEUES. */
 	uint16_t nb_txq;	/**< Tx queues, 1 .. DW_NETDEV_MAX_QUEUES. */
@@ -160,9 +160,10 @@ int dw_netdev_open(const char *devargs);
  * May be called again (stopped) to change the configuration.
  *
  * @return
- *   0; -ENODEV (bad port), -EINVAL (NULL or bad conf: size, unknown flags,
- *   queue counts 0 or over DW_NETDEV_MAX_QUEUES or over the device's limits,
- *   no mempool), -EBUSY (port started), or the driver's error.
+ *   0; -ENODEV (bad port), -EINVAL (NULL or bad conf: size below 0.1.0's,
+ *   unknown flags, queue counts 0 or over DW_NETDEV_MAX_QUEUES or over the
+ *   device's limits, no mempool), -E2BIG (conf bigger than this library's
+ *   with a non-zero byte beyond it), -EBUSY (port started), or the driver's error.
  * Context: control thread; may sleep.
  */
 int dw_netdev_configure(uint16_t port, const struct dw_netdev_conf *conf);

@@ -86,23 +86,38 @@ void dw_netdev_driver_register(struct dw_netdev_driver *drv);
 		dw_netdev_driver_register(&(drv));                                                 \
 	}
 
-/** Port id of @p nd. */
+/**
+ * Port id of @p nd.
+ * Context: the driver's callbacks, any thread; lock-free.
+ */
 uint16_t dw_netdev_port_id(const struct dw_netdev *nd);
 
-/** Set the ops of @p nd (in probe). */
+/**
+ * Set the ops of @p nd.
+ * Context: the driver's probe only (the port is not visible yet); no lock.
+ */
 void dw_netdev_ops_set(struct dw_netdev *nd, const struct dw_netdev_ops *ops);
 
 /**
  * Name the port (in probe). @return 0, -EINVAL (too long), -EEXIST (a port of
  * that name is open).
+ * Context: the driver's probe only; does not sleep except briefly on the port
+ *   table lock.
  */
 int dw_netdev_name_set(struct dw_netdev *nd, const char *name);
 
-/** Driver private data of @p nd. */
+/**
+ * Driver private data of @p nd (get and set).
+ * Context: get: any thread, lock-free; set: the driver's probe (or under the
+ *   control lock before anything reads it).
+ */
 void *dw_netdev_priv(const struct dw_netdev *nd);
 void dw_netdev_priv_set(struct dw_netdev *nd, void *priv);
 
-/** Configuration passed to the last successful configure (valid afterwards). */
+/**
+ * Configuration passed to the last successful configure (valid afterwards).
+ * Context: the driver's callbacks, under the control lock (configure rewrites it).
+ */
 const struct dw_netdev_conf *dw_netdev_conf_get(const struct dw_netdev *nd);
 
 /**
@@ -113,7 +128,10 @@ const struct dw_netdev_conf *dw_netdev_conf_get(const struct dw_netdev *nd);
 void dw_netdev_fp_set(struct dw_netdev *nd, dw_netdev_rx_burst_t rx, void **rxq,
 		      dw_netdev_tx_burst_t tx, void **txq);
 
-/** Put dummies (receive and send nothing) in the fast path of @p nd. Same context. */
+/**
+ * Put dummies (receive and send nothing) in the fast path of @p nd.
+ * Context: as dw_netdev_fp_set().
+ */
 void dw_netdev_fp_clear(struct dw_netdev *nd);
 
 /**
@@ -122,9 +140,16 @@ void dw_netdev_fp_clear(struct dw_netdev *nd);
  * Context: driver work items; sleeps.
  */
 int dw_netdev_ctrl_lock(struct dw_netdev *nd);
+/**
+ * Release the control lock taken by dw_netdev_ctrl_lock().
+ * Context: the thread that holds it; never sleeps.
+ */
 void dw_netdev_ctrl_unlock(struct dw_netdev *nd);
 
-/** True while the port is started (read under the control lock). */
+/**
+ * True while the port is started.
+ * Context: any thread; lock-free (exact only under the control lock).
+ */
 bool dw_netdev_started(const struct dw_netdev *nd);
 
 /**
@@ -135,7 +160,10 @@ bool dw_netdev_started(const struct dw_netdev *nd);
  */
 void dw_netdev_event_raise(struct dw_netdev *nd, uint32_t events);
 
-/** Count a handled reset (dw_netdev_info.resets). */
+/**
+ * Count a handled reset (dw_netdev_info.resets).
+ * Context: any thread; lock-free (one atomic add).
+ */
 void dw_netdev_reset_count(struct dw_netdev *nd);
 
 /** Log type of lib/netdev (dw.netdev), for drivers reporting on its behalf. */

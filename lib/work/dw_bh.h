@@ -59,10 +59,16 @@ unsigned int dw_bh_lane_run(unsigned int max_items, uint64_t max_ns);
  * True if lane @p lcore has items queued (cancelled ones included) or an
  * expired timer. A relaxed check meant for the run loop's re-check before it
  * parks; pair it with the kick hook for producers that come after.
+ * @return false also for an lcore without a lane.
+ * Context: any thread (exact on the lane's own lcore); lock-free, never sleeps.
  */
 bool dw_bh_lane_pending(unsigned int lcore);
 
-/** Deadline (dw_now_ns() clock) of lane @p lcore's next BH timer, UINT64_MAX if none. */
+/**
+ * Deadline (dw_now_ns() clock) of lane @p lcore's next BH timer.
+ * @return The deadline; UINT64_MAX if none is armed or there is no such lane.
+ * Context: any thread; lock-free, never sleeps.
+ */
 uint64_t dw_bh_lane_next_timer(unsigned int lcore);
 
 /**
@@ -72,7 +78,12 @@ uint64_t dw_bh_lane_next_timer(unsigned int lcore);
  */
 typedef void (*dw_bh_kick_t)(unsigned int lcore, void *arg);
 
-/** Install (or clear with NULL) the kick hook of lane @p lcore. 0 or -EINVAL. */
+/**
+ * Install (or clear with NULL) the kick hook of lane @p lcore.
+ * @return 0; -EINVAL (no lane on @p lcore).
+ * Context: any thread, normally the run loop before it starts; lock-free. The
+ *   hook may still be called once by a producer that loaded the old one.
+ */
 int dw_bh_set_kick(unsigned int lcore, dw_bh_kick_t kick, void *arg);
 
 /**
@@ -97,7 +108,11 @@ struct dw_bh_lane_stats {
 	bool online;
 };
 
-/** Read lane @p lcore's counters. 0, -EINVAL, -ESHUTDOWN. */
+/**
+ * Read lane @p lcore's counters (relaxed reads: not one snapshot).
+ * @return 0; -EINVAL (no lane on @p lcore, NULL @p st); -ESHUTDOWN (no lanes).
+ * Context: any thread; lock-free, never sleeps.
+ */
 int dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st);
 
 #ifdef __cplusplus

@@ -31,8 +31,9 @@ struct item {
 static void
 lib_up(const char *topo)
 {
-	struct dw_work_lib_conf c = { .size = sizeof(c), .fake_topology = topo };
+	struct dw_work_lib_conf c = { .size = sizeof(c) };
 
+	dw_test_fake_topology(topo);
 	ck_assert_int_eq(dw_work_lib_init(&c), 0);
 }
 
@@ -458,12 +459,26 @@ self_fn(struct dw_work *w)
 START_TEST(test_bad_input)
 {
 	struct dw_wq_conf c = { .size = sizeof(c) };
+	struct dw_work_lib_conf lc = { .size = sizeof(lc) };
 	struct dw_work zero, w;
 	struct dw_wq *wq1, *wq2;
 	sem_t sem;
 	struct item it = { 0 };
 
-	/* Before init. */
+	/* Before init. 0.1.0's fake_topology slot is reserved now. */
+	lc.reserved = "1x1";
+	ck_assert_int_eq(dw_work_lib_init(&lc), -EINVAL);
+	lc.reserved = NULL;
+	lc.size = sizeof(size_t);
+	ck_assert_int_eq(dw_work_lib_init(&lc), -EINVAL); /* smaller than 0.1.0's struct */
+	{
+		struct {
+			struct dw_work_lib_conf c;
+			uint64_t newer;
+		} big = { .c = { .size = sizeof(big) }, .newer = 1 };
+
+		ck_assert_int_eq(dw_work_lib_init(&big.c), -E2BIG);
+	}
 	ck_assert_ptr_null(dw_wq_create("early", NULL));
 	ck_assert_int_eq(rte_errno, ESHUTDOWN);
 	ck_assert_int_eq(dw_work_lib_fini(), -ESHUTDOWN);
@@ -495,6 +510,20 @@ START_TEST(test_bad_input)
 	c.size = 3;
 	ck_assert_ptr_null(dw_wq_create("badsize", &c));
 	ck_assert_int_eq(rte_errno, EINVAL);
+	/* A newer application's bigger conf: a zero tail is fine, a set one is not. */
+	{
+		struct {
+			struct dw_wq_conf c;
+			uint64_t newer;
+		} big = { .c = { .size = sizeof(big), .max_active = 2 } };
+
+		wq1 = dw_wq_create("bigconf", &big.c);
+		ck_assert_ptr_nonnull(wq1);
+		ck_assert_int_eq(dw_wq_destroy(wq1), 0);
+		big.newer = 1;
+		ck_assert_ptr_null(dw_wq_create("bigconf2", &big.c));
+		ck_assert_int_eq(rte_errno, E2BIG);
+	}
 	ck_assert_ptr_null(dw_wq_create("a-name-that-is-way-too-long-for-a-queue", NULL));
 	ck_assert_int_eq(rte_errno, EINVAL);
 	ck_assert_ptr_null(dw_wq_create("events", NULL));

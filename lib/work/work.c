@@ -14,6 +14,7 @@
 #include <rte_errno.h>
 
 #include "dw_common.h"
+#include "common_private.h"
 #include "dw_debug.h"
 #include "work_private.h"
 
@@ -921,7 +922,14 @@ fail:
 struct dw_wq *
 dw_wq_create(const char *name, const struct dw_wq_conf *conf)
 {
-	return wq_create(name, conf, false);
+	struct dw_wq_conf c;
+	int rc;
+
+	if (conf != NULL && (rc = DW_CONF_COPY(dw_work_logtype, &c, conf, max_active)) < 0) {
+		rte_errno = -rc;
+		return NULL;
+	}
+	return wq_create(name, conf != NULL ? &c : NULL, false);
 }
 
 static int
@@ -1002,6 +1010,10 @@ lib_conf_check(const struct dw_work_lib_conf *conf)
 		WORK_LOG(ERR, "unknown flags %#x", conf->flags & ~DW_WORK_LIB_F_ALL);
 		return -EINVAL;
 	}
+	if (conf->reserved != NULL) {
+		WORK_LOG(ERR, "conf reserved field set (fake topologies come from DW_FAKE_TOPO)");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -1038,9 +1050,12 @@ system_wqs_create(void)
 int
 dw_work_lib_init(const struct dw_work_lib_conf *conf)
 {
+	struct dw_work_lib_conf c;
 	int rc;
 
-	rc = lib_conf_check(conf);
+	if (conf != NULL && (rc = DW_CONF_COPY(dw_work_logtype, &c, conf, flags)) < 0)
+		return rc;
+	rc = lib_conf_check(conf != NULL ? &c : NULL);
 	if (rc < 0)
 		return rc;
 	if (__atomic_load_n(&work_lib.initialised, __ATOMIC_ACQUIRE)) {
@@ -1049,10 +1064,10 @@ dw_work_lib_init(const struct dw_work_lib_conf *conf)
 	}
 	memset(&work_lib.conf, 0, sizeof(work_lib.conf));
 	if (conf != NULL)
-		work_lib.conf = *conf;
+		work_lib.conf = c;
 	work_lib.conf.size = sizeof(work_lib.conf);
 	lib_conf_defaults(&work_lib.conf);
-	rc = dw_topo_init(work_lib.conf.fake_topology);
+	rc = dw_topo_init(NULL);
 	if (rc < 0)
 		return rc;
 	rc = timer_init();

@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 
 #include "dw_ethdev.h"
+#include "ethdev_testhook.h"
 #include "dw_log.h"
 #include "dw_netdev_driver.h"
 #include "dw_work.h"

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef COMMON_PRIVATE_H
+#define COMMON_PRIVATE_H
+
+/*
+ * Helpers shared by the libraries; not installed.
+ */
+
+#include <stddef.h>
+
+/*
+ * Configuration structs grow: every public `struct dw_*_conf` starts with
+ * `size_t size`, set by the application to sizeof() as its headers had it.
+ * dw_conf_copy() takes such a struct into the library's own version:
+ *   - size below @p min_size (the end of the last field of the first release
+ *     that had the struct, 0.1.0 for all of today's): -EINVAL;
+ *   - size up to the library's sizeof: copied, the fields the application
+ *     did not know about zero-filled (a field added later must mean "default"
+ *     when zero);
+ *   - size above the library's sizeof: accepted only if every byte beyond it
+ *     is zero (the application set none of the newer fields), else -E2BIG,
+ *     as the kernel's copy_struct_from_user(); sizes over DW_CONF_MAX_SIZE are
+ *     refused with -E2BIG without reading them.
+ * @p dst's size field is set to @p dst_size. One ERR line on @p logtype names
+ * @p caller and the problem.
+ */
+#define DW_CONF_MAX_SIZE 4096
+
+int dw_conf_copy(int logtype, const char *caller, void *dst, size_t dst_size, size_t min_size,
+		 const void *src);
+
+/* Offset just past @p field of @p type: the size of the struct when @p field was its last. */
+#define DW_CONF_END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+
+/*
+ * Copy application conf @p src into library conf @p dst (same struct type);
+ * @p last_v0_1 is the last field the struct had in 0.1.0.
+ */
+#define DW_CONF_COPY(logtype, dst, src, last_v0_1)                                                 \
+	dw_conf_copy(logtype, __func__, dst, sizeof(*(dst)),                                       \
+		     DW_CONF_END(__typeof__(*(dst)), last_v0_1) +                                  \
+			 0 * sizeof(char[offsetof(__typeof__(*(dst)), size) == 0 ? 1 : -1]),       \
+		     src)
+
+#endif /* COMMON_PRIVATE_H */
