@@ -411,9 +411,10 @@ bh_disarm(struct dw_delayed_work *dw)
 static unsigned int
 lane_fire_timers(struct lane *l)
 {
-	uint64_t now;
 	struct dw_delayed_work *dw;
 	unsigned int n = 0;
+	struct dw_wq *wq;
+	uint64_t now;
 
 	if (__atomic_load_n(&l->next_timer, __ATOMIC_ACQUIRE) > (now = dw_now_ns()))
 		return 0;
@@ -425,8 +426,11 @@ lane_fire_timers(struct lane *l)
 		}
 		dw = l->heap[0];
 		theap_remove(l, dw);
+		wq = dw->timer_wq;   /* once queued, the item may be re-armed */
+		wq_queuer_enter(wq); /* a drain waits until it is queued */
 		pthread_mutex_unlock(&l->tlock);
-		bh_queue(dw->timer_wq, &dw->work, dw->cpu, false);
+		bh_queue(wq, &dw->work, dw->cpu, false);
+		wq_queuer_exit(wq);
 		n++;
 	}
 	__atomic_store_n(&l->timers, l->timers + n, __ATOMIC_RELAXED);
@@ -615,13 +619,17 @@ bh_flush(struct dw_work *w)
 static int
 bh_flush_delayed(struct dw_delayed_work *dw)
 {
+	struct dw_wq *wq = WORK_LOAD(&dw->work.wq);
 	bool fired = false;
 	int rc;
 
-	if (bh_disarm(dw)) {
+	/* Counted in as a queuer: see dw_flush_delayed_work(). */
+	wq_queuer_enter(wq);
+	if (wq_magic(wq) == WQ_MAGIC && bh_disarm(dw)) {
 		bh_queue(dw->timer_wq, &dw->work, dw->cpu, false);
 		fired = true;
 	}
+	wq_queuer_exit(wq);
 	rc = bh_flush(&dw->work);
 	return rc < 0 ? rc : (rc || fired);
 }
@@ -806,12 +814,14 @@ bh_fire_wq(struct dw_wq *wq)
 				if (l->heap[i]->timer_wq == wq) {
 					dw = l->heap[i];
 					theap_remove(l, dw);
+					wq_queuer_enter(wq);
 					break;
 				}
 			pthread_mutex_unlock(&l->tlock);
 			if (dw == NULL)
 				break;
 			bh_queue(wq, &dw->work, dw->cpu, false);
+			wq_queuer_exit(wq);
 			n++;
 		}
 	}
