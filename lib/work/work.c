@@ -735,6 +735,25 @@ wq_unlock_pools(struct dw_wq *wq)
 		pthread_mutex_unlock(&wq->pwq_list[i - 1]->pool->lock);
 }
 
+/*
+ * Waiting for a whole queue never ends from one of its own items, nor from
+ * any BH item when the queue is a BH one: its items may sit behind the
+ * caller on the caller's own lane. @what: "flushes", "drains", "destroys".
+ */
+static bool
+wq_wait_deadlocks(const struct dw_wq *wq, const char *what)
+{
+	if (in_own_item(wq)) {
+		WORK_LOG(ERR, "an item of %s %s its own queue: would deadlock", wq->name, what);
+		return true;
+	}
+	if ((wq->flags & DW_WQ_BH) && bh_current_work() != NULL) {
+		WORK_LOG(ERR, "a BH item %s BH workqueue %s: would deadlock", what, wq->name);
+		return true;
+	}
+	return false;
+}
+
 static int
 wq_flush(struct dw_wq *wq)
 {
@@ -775,10 +794,8 @@ dw_flush_wq(struct dw_wq *wq)
 {
 	if (!wq_valid(wq, __func__))
 		return wq != NULL && wq_magic(wq) == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
-	if (in_own_item(wq)) {
-		WORK_LOG(ERR, "an item of %s flushes its own queue: would deadlock", wq->name);
+	if (wq_wait_deadlocks(wq, "flushes"))
 		return -EDEADLK;
-	}
 	return wq_flush(wq);
 }
 
@@ -838,10 +855,8 @@ dw_drain_wq(struct dw_wq *wq)
 {
 	if (!wq_valid(wq, __func__))
 		return wq != NULL && wq_magic(wq) == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
-	if (in_own_item(wq)) {
-		WORK_LOG(ERR, "an item of %s drains its own queue: would deadlock", wq->name);
+	if (wq_wait_deadlocks(wq, "drains"))
 		return -EDEADLK;
-	}
 	wq_drain(wq, false);
 	return 0;
 }
@@ -1061,10 +1076,8 @@ dw_wq_destroy(struct dw_wq *wq)
 		WORK_LOG(ERR, "%s is a system workqueue", wq->name);
 		return -EPERM;
 	}
-	if (in_own_item(wq)) {
-		WORK_LOG(ERR, "an item of %s destroys its own queue: would deadlock", wq->name);
+	if (wq_wait_deadlocks(wq, "destroys"))
 		return -EDEADLK;
-	}
 	return wq_destroy(wq);
 }
 
