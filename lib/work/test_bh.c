@@ -741,6 +741,139 @@ START_TEST(test_race_offline_arm)
 }
 END_TEST
 
+/* --- BH items waiting on BH items (defect 2): -EDEADLK or progress, never a hang --- */
+
+struct waiter_item {
+	struct dw_work work;
+	struct dw_work *target; /* flush or cancel_sync this */
+	struct dw_wq *flush_wq; /* or flush this queue */
+	int (*call)(struct dw_work *w);
+	int rc;
+	uint32_t runs; /* atomic */
+};
+
+static void
+waiter_item_fn(struct dw_work *w)
+{
+	struct waiter_item *x = container_of(w, struct waiter_item, work);
+
+	x->rc = x->flush_wq != NULL ? dw_flush_wq(x->flush_wq) : x->call(x->target);
+	__atomic_add_fetch(&x->runs, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Fails the test (from its own thread) if anyone parks at @point before *@stop. */
+struct watch {
+	const char *point;
+	bool stop; /* atomic */
+};
+
+static void *
+watch_main(void *arg)
+{
+	struct watch *wa = arg;
+
+	DW_TEST_WAIT(dw_pause_parked(wa->point) || __atomic_load_n(&wa->stop, __ATOMIC_SEQ_CST),
+		     10000 * dw_test_time_scale());
+	ck_assert_msg(!dw_pause_parked(wa->point), "a BH item waits at %s for its own lane",
+		      wa->point);
+	return NULL;
+}
+
+/*
+ * An item flushes (or cancel_syncs) an item queued behind it on its own
+ * lane. Flush: -EDEADLK, the other item runs afterwards. Cancel_sync: the
+ * caller owns its lane, so it takes the other item off (returns 1): it never
+ * runs. Before the fix both spun for ever (the watch thread fails the test
+ * as soon as the item waits).
+ */
+static void
+own_lane_wait(int (*call)(struct dw_work *w), const char *point)
+{
+	struct waiter_item x = { .call = call }, y = { 0 };
+	struct watch wa = { .point = point };
+	struct dw_wq_conf c = { .size = sizeof(c), .flags = DW_WQ_BH };
+	bool flush = call == dw_flush_work;
+	struct dw_wq *other;
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	up(false);
+	dw_work_init(&x.work, waiter_item_fn);
+	dw_work_init(&y.work, waiter_item_fn);
+	y.flush_wq = other = dw_wq_create("bh_other", &c);
+	ck_assert_ptr_nonnull(other);
+	x.target = &y.work;
+	ck_assert_int_eq(dw_pause_arm(point, 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, watch_main, &wa), 0);
+	ck_assert(dw_queue_work(dw_system_bh_wq, &x.work));
+	ck_assert(dw_queue_work(dw_system_bh_wq, &y.work));
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), flush ? 2 : 1);
+	__atomic_store_n(&wa.stop, true, __ATOMIC_SEQ_CST);
+	pthread_join(t, NULL);
+	dw_pause_reset();
+	ck_assert_int_eq(x.rc, flush ? -EDEADLK : 1);
+	ck_assert_uint_eq(__atomic_load_n(&y.runs, __ATOMIC_SEQ_CST), flush ? 1 : 0);
+	/* y, run from a BH item, flushed another BH queue: refused as well. */
+	if (flush)
+		ck_assert_int_eq(y.rc, -EDEADLK);
+	ck_assert(!dw_work_busy(&y.work));
+	ck_assert(!dw_bh_lane_pending(rte_get_main_lcore()));
+	/* The taken-off item is idle and queues again. */
+	ck_assert(dw_queue_work(dw_system_bh_wq, &y.work));
+	ck_assert_int_eq(dw_flush_work(&y.work), 1);
+	ck_assert_int_eq(dw_wq_destroy(other), 0);
+	down();
+}
+
+START_TEST(test_bh_flush_own_lane)
+{
+	own_lane_wait(dw_flush_work, "bh.flush.wait");
+}
+END_TEST
+
+START_TEST(test_bh_cancel_sync_own_lane)
+{
+	own_lane_wait(dw_cancel_work_sync, "bh.cancel.wait_pending");
+}
+END_TEST
+
+/*
+ * Two lanes whose items flush each other's queued items: x on lane 1 waits
+ * for y on lane 0 (parked at bh.flush.wait), then z on lane 0 flushes w,
+ * queued behind x on lane 1. z must get -EDEADLK; then y runs and x returns.
+ * Before the fix z spun for ever (the test timed out).
+ */
+START_TEST(test_bh_flush_cycle)
+{
+	struct waiter_item x = { .call = dw_flush_work }, z = { .call = dw_flush_work };
+	struct bitem y = { 0 }, w = { 0 };
+
+	dw_test_need_pause_points();
+	up(true);
+	dw_work_init(&x.work, waiter_item_fn);
+	dw_work_init(&y.work, bitem_fn);
+	dw_work_init(&z.work, waiter_item_fn);
+	dw_work_init(&w.work, bitem_fn);
+	x.target = &y.work;
+	z.target = &w.work;
+	ck_assert(dw_queue_work(dw_system_bh_wq, &z.work)); /* lane 0: z, then y */
+	ck_assert(dw_queue_work(dw_system_bh_wq, &y.work));
+	ck_assert_int_eq(dw_pause_arm("bh.flush.wait", 0), 0);
+	ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &x.work));
+	ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &w.work));
+	ck_assert_int_eq(dw_pause_wait("bh.flush.wait", 10000), 0); /* x waits for y */
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 2);		    /* z, then y */
+	ck_assert_int_eq(z.rc, -EDEADLK);
+	ck_assert_int_eq(dw_pause_release("bh.flush.wait"), 0);
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&x.runs, __ATOMIC_SEQ_CST) == 1, 10000));
+	ck_assert_int_eq(x.rc, 1);
+	ck_assert_uint_eq(runs_of(&y), 1);
+	ck_assert_int_ge(dw_flush_work(&w.work), 0); /* w ran after x on lane 1 */
+	ck_assert_uint_eq(runs_of(&w), 1);
+	down();
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -766,6 +899,9 @@ main(int argc, char **argv)
 		tcase_add_test(races, test_race_flush_color);
 		tcase_add_test(races, test_race_offline_queue);
 		tcase_add_test(races, test_race_offline_arm);
+		tcase_add_test(races, test_bh_flush_own_lane);
+		tcase_add_test(races, test_bh_cancel_sync_own_lane);
+		tcase_add_test(races, test_bh_flush_cycle);
 	}
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, races);

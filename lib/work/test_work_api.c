@@ -634,6 +634,25 @@ END_TEST
  * line while the test drives the other; each failed before its fix ---
  */
 
+/*
+ * A thread parked at @first (armed and waited for by the caller) holds the
+ * racing window open. Run @fn on a second thread: it either parks at @second
+ * (it waits for the first, as it must) or sets *@done (it did not). Then let
+ * both go and join the second.
+ */
+static void
+race_second(void *(*fn)(void *), void *arg, bool *done, const char *first, const char *second)
+{
+	pthread_t t;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+	ck_assert(DW_TEST_WAIT(dw_pause_parked(second) || __atomic_load_n(done, __ATOMIC_SEQ_CST),
+			       10000));
+	dw_pause_release(first);
+	dw_pause_release(second);
+	pthread_join(t, NULL);
+}
+
 /* A call made on another thread; what it saw when it returned. */
 struct racer {
 	struct item *it;
@@ -662,7 +681,6 @@ START_TEST(test_race_flush_delayed_in_transit)
 {
 	struct item it = { 0 };
 	struct racer r = { .it = &it };
-	pthread_t t;
 
 	dw_test_need_pause_points();
 	lib_up(NULL);
@@ -671,17 +689,80 @@ START_TEST(test_race_flush_delayed_in_transit)
 	ck_assert_int_eq(dw_pause_arm("work.flush.in_transit", 0), 0);
 	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 1000));
 	ck_assert_int_eq(dw_pause_wait("timer.fire.taken", 10000), 0);
-	ck_assert_int_eq(pthread_create(&t, NULL, flush_delayed_main, &r), 0);
-	/* The flusher either waits for the item in transit (parks) or returned. */
-	ck_assert(DW_TEST_WAIT(dw_pause_parked("work.flush.in_transit") ||
-				   __atomic_load_n(&r.done, __ATOMIC_SEQ_CST),
-			       10000));
-	dw_pause_release("timer.fire.taken");
-	dw_pause_release("work.flush.in_transit");
-	pthread_join(t, NULL);
+	/* The flusher either waits for the item in transit (parks) or returns. */
+	race_second(flush_delayed_main, &r, &r.done, "timer.fire.taken", "work.flush.in_transit");
 	ck_assert_msg(r.runs_at_return == 1,
 		      "dw_flush_delayed_work() returned %d before the item in transit ran", r.rc);
 	ck_assert_int_eq(r.rc, 1);
+	lib_down();
+}
+END_TEST
+
+struct queuer {
+	struct dw_wq *wq;
+	struct dw_work *work;
+	bool ok;
+	int err;
+};
+
+static void *
+queue_main(void *arg)
+{
+	struct queuer *q = arg;
+
+	q->ok = dw_queue_work(q->wq, q->work);
+	q->err = rte_errno;
+	return NULL;
+}
+
+struct destroyer {
+	struct dw_wq *wq;
+	int rc;
+	bool done; /* atomic */
+};
+
+static void *
+destroy_main(void *arg)
+{
+	struct destroyer *d = arg;
+
+	d->rc = dw_wq_destroy(d->wq);
+	__atomic_store_n(&d->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Defect 6: a queuer passed the checks of dw_queue_work() and then
+ * dw_wq_destroy() ran. The queueing must either be drained (run) or fail
+ * with ESHUTDOWN, never crash or leave the item on a freed queue.
+ */
+START_TEST(test_race_queue_vs_destroy)
+{
+	struct item it = { 0 };
+	struct queuer q = { .work = &it.work };
+	struct destroyer d = { 0 };
+	pthread_t tq;
+
+	dw_test_need_pause_points();
+	lib_up(NULL);
+	q.wq = d.wq = dw_wq_create("racy", NULL);
+	ck_assert_ptr_nonnull(q.wq);
+	dw_work_init(&it.work, item_fn);
+	ck_assert_int_eq(dw_pause_arm("work.queue.entered", 0), 0);
+	ck_assert_int_eq(dw_pause_arm("work.drain.wait_queuers", 0), 0);
+	ck_assert_int_eq(pthread_create(&tq, NULL, queue_main, &q), 0);
+	ck_assert_int_eq(dw_pause_wait("work.queue.entered", 10000), 0);
+	/* The destroyer waits for the queuer (parks) or finishes without it. */
+	race_second(destroy_main, &d, &d.done, "work.queue.entered", "work.drain.wait_queuers");
+	pthread_join(tq, NULL);
+	ck_assert_int_eq(d.rc, 0);
+	if (q.ok) {
+		ck_assert_uint_eq(runs(&it), 1); /* drained */
+	} else {
+		ck_assert_int_eq(q.err, ESHUTDOWN);
+		ck_assert_uint_eq(runs(&it), 0);
+	}
+	ck_assert(!dw_work_busy(&it.work));
 	lib_down();
 }
 END_TEST
@@ -706,6 +787,7 @@ main(void)
 	tcase_add_test(tc, test_watchdog);
 	tcase_add_test(tc, test_topology_nodes);
 	tcase_add_test(races, test_race_flush_delayed_in_transit);
+	tcase_add_test(races, test_race_queue_vs_destroy);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, races);
 	return dw_test_run(s);

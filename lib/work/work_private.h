@@ -170,6 +170,9 @@ struct dw_wq {
 	pthread_mutex_t lock;  /* pairs with cond for in_flight waits */
 	pthread_cond_t cond;
 	bool draining; /* atomic: only the queue's own items may queue */
+	/* Atomic: queue calls (and timers firing into the queue) between their
+	 * checks and the link; drain and destroy wait for it to drop to 0. */
+	uint32_t nr_queuers;
 	/* Counters, atomic. */
 	uint64_t n_queued, n_started, n_completed, n_cancelled, n_cpu_ns, n_rescued, n_maydays;
 	uint32_t n_pending, n_running;
@@ -227,6 +230,20 @@ bool work_valid(const struct dw_work *w, const char *caller);
 bool wq_valid(const struct dw_wq *wq, const char *caller);
 /* Queue an item whose PENDING bit the caller holds. count: add to n_queued. */
 bool work_queue_held(struct dw_wq *wq, struct dw_work *w, int target, bool count);
+/*
+ * Bracket a queueing that may race with dw_wq_destroy(): enter counts it in
+ * nr_queuers (seq-cst, then the caller checks magic/draining), exit counts it
+ * out. Drain and destroy set their flag, then wait for the count to be 0.
+ */
+void wq_queuer_enter(struct dw_wq *wq);
+void wq_queuer_exit(struct dw_wq *wq);
+
+/* dw_wq_destroy() turns a live queue into a husk while others may look. */
+static inline uint32_t
+wq_magic(const struct dw_wq *wq)
+{
+	return __atomic_load_n(&wq->magic, __ATOMIC_SEQ_CST);
+}
 void work_color_done(struct dw_wq *wq, uint32_t color);
 
 /* --- pools (pool.c) --- */
