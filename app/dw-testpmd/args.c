@@ -21,30 +21,6 @@ struct tp_conf tp_conf = {
 	.fw_sleep_ms = 50,
 };
 
-static const char *const engine_names[TP_FWD_MAX] = {
-	[TP_FWD_IO] = "io",	    [TP_FWD_MAC] = "mac",	[TP_FWD_MACSWAP] = "macswap",
-	[TP_FWD_RXONLY] = "rxonly", [TP_FWD_TXONLY] = "txonly", [TP_FWD_FLOWGEN] = "flowgen",
-};
-
-const char *
-tp_engine_name(enum tp_engine e)
-{
-	return (unsigned int)e < TP_FWD_MAX ? engine_names[e] : "?";
-}
-
-int
-tp_engine_parse(const char *s, enum tp_engine *e)
-{
-	unsigned int i;
-
-	for (i = 0; i < TP_FWD_MAX; i++)
-		if (strcmp(s, engine_names[i]) == 0) {
-			*e = (enum tp_engine)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 int
 tp_mode_parse(const char *s, enum dw_napi_mode *m)
 {

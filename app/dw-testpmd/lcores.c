@@ -109,12 +109,6 @@ tp_lcores_setup(void)
 	return 0;
 }
 
-static bool
-engine_generates(enum tp_engine e)
-{
-	return e == TP_FWD_TXONLY || e == TP_FWD_FLOWGEN;
-}
-
 static int
 gens_setup(void)
 {
@@ -214,7 +208,7 @@ tp_fwd_start(void)
 			goto undo;
 		}
 	}
-	if (engine_generates(tp_conf.engine)) {
+	if (tp_engines[tp_conf.engine].generates) {
 		rc = gens_setup();
 		if (rc < 0)
 			goto undo;

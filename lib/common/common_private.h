@@ -4,6 +4,26 @@
 
 /*
  * Helpers shared by the libraries; not installed.
+ *
+ * Field legend. Every private header tags the fields of its shared structs
+ * with who may touch them, kernel style: the comment opens with one or more
+ * letters, then says whatever else a reader needs.
+ *
+ *   I  Set while the object is created (or the library initialised), before
+ *      any other thread can see it; read-only afterwards, read without a lock.
+ *   L  Protected by the lock the struct's (or header's) comment names as its
+ *      main lock (irq_lock, pool->lock, the port's control lock...): written
+ *      and read under it.
+ *   S  Protected by a second lock, named in the field's comment.
+ *   A  Accessed with atomics; the comment names the ordering, and for
+ *      release/acquire or seq_cst the site it pairs with.
+ *   O  Owned by one thread, named in the comment (an lcore, the interrupt
+ *      thread, a handler thread): only it writes; it reads plainly, others
+ *      read only as another letter allows (O+A: others load it atomically).
+ *
+ * Letters combine: "L/A" is written under the lock and read lock-free with
+ * atomics (counters a stats call reads). A field with no tag is covered by the
+ * nearest comment above it that has one.
  */
 
 #include <stddef.h>

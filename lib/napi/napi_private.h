@@ -5,6 +5,7 @@
 /*
  * Internals of lib/napi, shared by the control side (napi.c), the loop
  * (napi_loop.c), the netdev source (napi_rxq.c) and telemetry.
+ * Field tags: the legend in lib/common/common_private.h ("Owner" is O).
  */
 
 #include <pthread.h>
@@ -69,7 +70,7 @@ struct napi_lcore {
 	int doorbell;
 	/* Owner: rw; control threads: epoll_ctl() only while the loop does not run. */
 	int epfd;
-	unsigned int lcore;
+	unsigned int lcore; /* S: napi_lock; the slot's own index (registration, loop begin) */
 	/* Ever began a loop (telemetry list). Owner: wo; others: ro (relaxed). */
 	uint32_t configured;
 

@@ -1,4 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/netdev's port table and the calls applications make on ports.
+ *
+ * dw_netdev_open() picks the driver registered for the devargs (longest
+ * prefix, then the driver's match()), lets it probe, and only then publishes
+ * the port in netdev_ports[] (release; lcore-side lookups acquire), so nobody
+ * sees a half-probed port. Opens are serialised by netdev_open_lock; the
+ * table and names by netdev_table_lock.
+ *
+ * Control calls (configure, start, stop, close, stats, info) look the port up
+ * and take its control lock (netdev_get_locked()), which serialises them with
+ * the driver's own work (reset, link) that takes the same lock. A port's
+ * state machine is PROBED -> CONFIGURED <-> STARTED -> CLOSING; CLOSING makes
+ * every later call fail with -ENODEV. The fast path never takes a lock: stop
+ * and close replace it with dummies that receive and send nothing before the
+ * driver touches the device. Close drops the lock before calling the driver
+ * (which cancels its work synchronously, and that work takes the lock), then
+ * cancels the event subscriptions, removes the port from the table and takes
+ * the lock once more so that a caller that found the port before the removal
+ * has left before the memory goes.
+ *
+ * The lcore-side calls (rx interrupt fd, arm, disarm) use netdev_get_fast():
+ * no lock and no sleep, as the napi loop needs.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

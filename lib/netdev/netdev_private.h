@@ -2,7 +2,10 @@
 #ifndef NETDEV_PRIVATE_H
 #define NETDEV_PRIVATE_H
 
-/* lib/netdev internals shared by its own files; never installed. */
+/*
+ * lib/netdev internals shared by its own files; never installed.
+ * Field tags: the legend in lib/common/common_private.h.
+ */
 
 #include <pthread.h>
 #include <stdint.h>

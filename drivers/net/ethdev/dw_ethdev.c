@@ -1,4 +1,46 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dwork netdev driver over DPDK ethdev ports: any vdev or PCI device a
+ * DPDK PMD drives becomes a dwork port. Probe finds the ethdev (hot-plugging
+ * it with rte_dev_probe() unless EAL already has it) and registers for
+ * DPDK's LSC, RESET and RMV events; the ops map configure/start/stop/close,
+ * stats and rx interrupts onto rte_eth_*; the fast path is the PMD's own
+ * burst functions and queue arrays, published through dw_netdev_fp.
+ *
+ * Three kinds of thread touch a port, and the sequencing between them is the
+ * point of this file:
+ *
+ *  1. EAL's interrupt thread runs ethdev_event_cb(). It must not block (every
+ *     other device's events wait behind it), so it only queues work: LSC ->
+ *     lsc_work, RESET -> reset_work, RMV -> dw_netdev_event_raise(), which
+ *     queues the subscribers' items. Queueing is a test-and-set, so a burst
+ *     of events collapses into one run that still starts after the last one.
+ *
+ *  2. The control workqueue (conf.ctrl_wq, else dw_system_wq) runs that work,
+ *     and every step that changes the device runs under the port's control
+ *     lock (dw_netdev_ctrl_lock()), serialised with the application's
+ *     configure/start/stop/close. A reset goes: take the lock (give up if the
+ *     port is closing), replace the fast path with the dummies
+ *     (dw_netdev_fp_clear()), forget the rx interrupt fds, reset (or stop) the
+ *     device, set it up again from the saved conf and, if it was started,
+ *     restart it (publishing the PMD's fast path again, then re-reading the
+ *     fds) and raise DW_NETDEV_EV_RESET (plus RXQ_FD if an fd changed) to
+ *     the subscribers; raising only queues their items, so it may happen
+ *     under the lock.
+ *     The link watch (delayed work, every ETHDEV_LINK_WATCH_US while started)
+ *     reports link changes PMDs do not raise and follows a PMD that swapped
+ *     its burst functions. Close unregisters the callbacks first (waiting out
+ *     a running one), then cancels reset, lsc and link-watch work
+ *     synchronously, so no driver work outlives the port.
+ *
+ *  3. The lcores poll through dw_netdev_fp and call arm/disarm on their own
+ *     queues without any lock: the fd and re-check method of a queue are
+ *     relaxed atomics written by control, and arm re-checks the queue after
+ *     enabling the interrupt (queue count, descriptor status or poll() of the
+ *     fd), returning -EAGAIN for packets that raced the enable. When an fd
+ *     changes (restart, reset, vhost link-up), control raises
+ *     DW_NETDEV_EV_RXQ_FD so the lcore's owner re-registers it.
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
