@@ -8,6 +8,8 @@
 #   tap       net_tap moved into a netns, frames injected from the kernel side (root)
 #   prompt    -i with commands on stdin (start/stop, show, set, port reset, quit)
 #   virtio    net_virtio_user, with dpdk-testpmd txonly on net_vhost in another process
+#   storm     io at full rate on net_ring + net_null while 'port reset' and removals land;
+#             DW_STORM_ROUNDS (default 30) resets: the soak variant (doc/guides/netdev.md)
 # Exit 0 pass, 1 fail, 77 skip (meson's convention).
 set -uo pipefail
 app=$1
@@ -220,6 +222,36 @@ prompt)
 	done
 	grep -q 'reset by the driver' "$tmp/err" || fail "prompt: reset event not on the wq"
 	echo "prompt: ok"
+	;;
+storm)
+	rounds=${DW_STORM_ROUNDS:-30}
+	{
+		sleep 0.5
+		echo start
+		for i in $(seq "$rounds"); do
+			echo "port reset $((i % 3 == 0 ? 2 : i % 2))"
+			[ "$i" -eq $((rounds / 2)) ] && echo "port remove 2"
+		done
+		echo "port reset all"
+		sleep 0.3
+		echo stop
+		echo quit
+	} | "$app" "${eal[@]}" -l 0-1 --vdev=net_ring0 --vdev=net_null0 --vdev=net_null1 -- \
+		-i --forward-mode=io >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	expect_clean_exit "storm"
+	# Every reset succeeds but those of port 2 once it is removed (ENODEV).
+	done_=$(grep -c 'reset done' "$tmp/out")
+	[ "$done_" -ge $((rounds - rounds / 3)) ] || fail "storm: $done_ of $rounds resets done"
+	! grep 'reset: ' "$tmp/out" | grep -qv '^Port 2: reset: No such device' ||
+		fail "storm: a reset failed"
+	grep -q 'Port 2 closed after removal' "$tmp/out" || fail "storm: removal not handled"
+	# io forwards every packet it receives or drops it: rx = tx + app drops over all ports.
+	read -r rx tx drops < <(awk '$1 == "Port" && $4 == "rx" {
+		rx += $5; tx += $7; d += $13 } END { print rx + 0, tx + 0, d + 0 }' "$tmp/out")
+	[ "$rx" -gt 0 ] || fail "storm: nothing forwarded"
+	[ "$rx" -eq $((tx + drops)) ] || fail "storm: rx $rx != tx $tx + drops $drops"
+	echo "storm: $done_ resets while forwarding, rx $rx = tx $tx + drops $drops"
 	;;
 virtio)
 	command -v dpdk-testpmd >/dev/null || { echo "virtio: no dpdk-testpmd"; exit 77; }
