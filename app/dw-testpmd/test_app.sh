@@ -8,6 +8,7 @@
 #   tap       net_tap moved into a netns, frames injected from the kernel side (root)
 #   prompt    -i with commands on stdin (start/stop, show, set, port reset, quit)
 #   virtio    net_virtio_user, with dpdk-testpmd txonly on net_vhost in another process
+#   restart   stop/start keeps a --tx-rate generator's BH timer on its forwarding lcore
 #   storm     io at full rate on net_ring + net_null while 'port reset' and removals land;
 #             DW_STORM_ROUNDS (default 30) resets: the soak variant (doc/guides/netdev.md)
 # Exit 0 pass, 1 fail, 77 skip (meson's convention).
@@ -222,6 +223,26 @@ prompt)
 	done
 	grep -q 'reset by the driver' "$tmp/err" || fail "prompt: reset event not on the wq"
 	echo "prompt: ok"
+	;;
+restart)
+	{
+		sleep 0.5
+		echo start
+		sleep 1
+		echo stop
+		echo "clear port stats"
+		echo start
+		sleep 1.5
+		echo stop
+		echo quit
+	} | "$app" "${eal[@]}" -l 0-1 --vdev=net_null0,no-rx=1 -- -i --forward-mode=txonly \
+		--tx-rate=2000 --rx-mode=interrupt >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	expect_clean_exit "restart"
+	# The second summary (after the clear): the lcore still wakes on its own BH timer.
+	timer=$(awk '/wakeups: rx-intr/ { v = $7 } END { print v + 0 }' "$tmp/out")
+	[ "$timer" -ge 100 ] || fail "restart: bh-timer wakeups $timer < 100 after stop/start"
+	echo "restart: bh-timer wakeups after stop/start: $timer"
 	;;
 storm)
 	rounds=${DW_STORM_ROUNDS:-30}
