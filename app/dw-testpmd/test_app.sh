@@ -84,7 +84,8 @@ help)
 	;;
 badargs)
 	for a in --forward-mode=bogus --rx-mode=sleepy --rxq=0 --rxq=99 --burst=abc \
-		--config='(0,0)' --duration=-1 --txpkts=10 --nosuch-option --port-topology=ring \
+		--config='(0,0)' --config='(4294967296,0,1)' --config='(0,4294967296,1)' \
+		--config='(-1,0,1)' --config='(0,0,1)x' --duration=-1 --txpkts=10 --nosuch-option --port-topology=ring \
 		--stats-period=x "--tx-duration=2" stray; do
 		run "${eal[@]}" --vdev=net_null0 -- "$a"
 		[ "$rc" -eq 2 ] || fail "'$a': exit $rc, not 2"
