@@ -442,7 +442,8 @@ typedef void (*dw_netdev_event_cb_t)(uint16_t port, uint32_t event, void *arg);
  * @param wq
  *   Workqueue the callback runs on; must outlive the subscription.
  * @return
- *   A subscription id (>= 0) for dw_netdev_event_unsubscribe(); -ENODEV (bad
+ *   A subscription id (>= 0, unique in the process: never reused for the
+ *   next port opened under the same id) for dw_netdev_event_unsubscribe(); -ENODEV (bad
  *   port), -EINVAL (NULL wq or cb, empty mask or unknown bits), -ENOMEM.
  * Context: control thread; may sleep.
  */

@@ -63,11 +63,10 @@ struct dw_netdev {
 	struct dw_work reset_work;
 	/* Table slot (netdev_fp_slots[port_id]) the next fp_set fills; under ctrl_lock. */
 	unsigned int fp_next;
-	/* Subscriptions: list and next_sub_id under subs_lock (raise may run on
-	 * the EAL interrupt thread, hence a spinlock; nothing under it sleeps). */
+	/* Subscriptions: list under subs_lock (raise may run on the EAL
+	 * interrupt thread, hence a spinlock; nothing under it sleeps). */
 	rte_spinlock_t subs_lock;
 	struct netdev_sub_list subs;
-	int next_sub_id;
 };
 
 /*
