@@ -17,6 +17,7 @@
 #include "dw_bh.h"
 #include "dw_common.h"
 #include "common_private.h"
+#include "dw_netdev.h"
 #include "napi_private.h"
 
 #define NAPI_MAX_EVENTS (DW_NAPI_MAX_SOURCES + 1)
@@ -162,6 +163,8 @@ dw_napi_poll_once(void)
 	work = napi_poll_sources(lc);
 	lc->timeout_wake = false;
 	bh = dw_bh_lane_run(lc->conf.bh_items, lc->bh_ns);
+	/* Nothing loaded from a port's fast path is held past this point. */
+	dw_netdev_reader_quiescent();
 	t1 = dw_now_ns();
 	NAPI_STAT_ADD(lc->st.loops, 1);
 	if (work + bh == 0) {
@@ -347,8 +350,12 @@ dw_napi_park(void)
 		deadline = timer;
 		by_timer = true;
 	}
+	/* Asleep, the lcore holds no fast path: port teardowns do not wait for it. */
+	dw_netdev_reader_offline();
 	n = napi_wait(lc, evs, deadline);
 	rc = n < 0 ? -errno : 0;
+	/* Online (its fence ends it) before anything below touches a port (disarm). */
+	dw_netdev_reader_online();
 	t_wake = dw_now_ns();
 
 	/*
@@ -573,6 +580,17 @@ unlock:
 	pthread_mutex_unlock(&napi_lock);
 	if (rc < 0)
 		return rc;
+	/*
+	 * A fast-path reader from here to loop end. -EALREADY: the application
+	 * made this thread a reader itself and keeps it after the loop.
+	 */
+	rc = dw_netdev_reader_register();
+	lc->reader = rc == 0;
+	if (rc < 0 && rc != -EALREADY)
+		NAPI_LOG(WARNING,
+			 "lcore %u: not a fast-path reader (%s): stop ports before their lcores",
+			 id, strerror(-rc));
+	rc = 0;
 	/* Items queued before the hook is in place are seen by the first poll. */
 	if (dw_bh_set_kick(id, napi_kick, lc) < 0)
 		NAPI_LOG(WARNING, "lcore %u: no BH lane: the loop polls sources only", id);
@@ -592,6 +610,10 @@ dw_napi_loop_end(void)
 		return -ENOTSUP;
 	dw_bh_set_kick(lc->lcore, NULL, NULL);
 	napi_disarm(lc);
+	/* After the last disarm: a port teardown no longer waits for this lcore. */
+	if (lc->reader)
+		dw_netdev_reader_unregister();
+	lc->reader = false;
 	if (lc->timerslack != 0)
 		prctl(PR_SET_TIMERSLACK, lc->timerslack, 0, 0, 0);
 	if (lc->conf.flags & DW_LCORE_F_KEEP_LANE) {
