@@ -609,19 +609,22 @@ END_TEST
  * A thread parked at @first (armed and waited for by the caller) holds the
  * racing window open. Run @fn on a second thread: it either parks at @second
  * (it waits for the first, as it must) or sets *@done (it did not). Then let
- * both go and join the second.
+ * both go and join the second. True if it parked.
  */
-static void
+static bool
 race_second(void *(*fn)(void *), void *arg, bool *done, const char *first, const char *second)
 {
 	pthread_t t;
+	bool parked;
 
 	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
 	ck_assert(DW_TEST_WAIT(dw_pause_parked(second) || __atomic_load_n(done, __ATOMIC_SEQ_CST),
 			       10000));
+	parked = dw_pause_parked(second);
 	dw_pause_release(first);
 	dw_pause_release(second);
 	pthread_join(t, NULL);
+	return parked;
 }
 
 /* A call made on another thread; what it saw when it returned. */
@@ -738,6 +741,62 @@ START_TEST(test_race_queue_vs_destroy)
 }
 END_TEST
 
+struct stats_reader {
+	int rc;
+	struct dw_pool_stats st;
+};
+
+static void *
+pool_stats_main(void *arg)
+{
+	struct stats_reader *r = arg;
+
+	r->rc = dw_pool_stats_get(0, &r->st);
+	return NULL;
+}
+
+struct finisher {
+	int rc;
+	bool done; /* atomic */
+};
+
+static void *
+fini_main(void *arg)
+{
+	struct finisher *f = arg;
+
+	f->rc = dw_work_lib_fini();
+	__atomic_store_n(&f->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Suspected 10 (lib/work part), confirmed: dw_pool_stats_get() (telemetry)
+ * passed its 'initialised' check, then dw_work_lib_fini() freed the pools
+ * it was about to read. Fini must wait for a reader inside.
+ */
+START_TEST(test_race_pool_stats_vs_fini)
+{
+	struct stats_reader r = { 0 };
+	struct finisher f = { 0 };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	lib_up(NULL);
+	ck_assert_int_eq(dw_pause_arm("work.pool_stats.entered", 0), 0);
+	ck_assert_int_eq(dw_pause_arm("work.pools_fini.wait_readers", 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, pool_stats_main, &r), 0);
+	ck_assert_int_eq(dw_pause_wait("work.pool_stats.entered", 10000), 0);
+	ck_assert_msg(race_second(fini_main, &f, &f.done, "work.pool_stats.entered",
+				  "work.pools_fini.wait_readers"),
+		      "dw_work_lib_fini() freed the pools while dw_pool_stats_get() read one");
+	pthread_join(t, NULL);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_int_eq(f.rc, 0);
+	ck_assert_int_eq(dw_pool_stats_get(0, &r.st), -ESHUTDOWN);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -759,6 +818,7 @@ main(void)
 	tcase_add_test(tc, test_topology_nodes);
 	tcase_add_test(races, test_race_flush_delayed_in_transit);
 	tcase_add_test(races, test_race_queue_vs_destroy);
+	tcase_add_test(races, test_race_pool_stats_vs_fini);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, races);
 	return dw_test_run(s);

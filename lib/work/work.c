@@ -1220,7 +1220,8 @@ dw_work_lib_fini(void)
 	dw_system_wq = dw_system_highpri_wq = dw_system_unbound_wq = NULL;
 	if (work_bh != NULL)
 		bh_fini();
-	__atomic_store_n(&work_lib.initialised, false, __ATOMIC_RELEASE);
+	/* Seq-cst: pairs with dw_pool_stats_get() (see pools_fini()). */
+	__atomic_store_n(&work_lib.initialised, false, __ATOMIC_SEQ_CST);
 	pools_fini();
 	timer_fini();
 	pthread_mutex_lock(&work_lib.lock);

@@ -280,9 +280,6 @@ bool timer_disarm(struct dw_delayed_work *dw);
 /* Fire now every armed timer of @wq; returns how many. */
 unsigned int timer_fire_wq(struct dw_wq *wq);
 
-/* "normal", "highpri" or "unbound". */
-const char *work_pool_kind_name(unsigned int id);
-
 /* --- telemetry (work_telemetry.c) --- */
 void work_telemetry_register(void);
 
