@@ -874,6 +874,70 @@ START_TEST(test_bh_flush_cycle)
 }
 END_TEST
 
+/* --- dw_disable_work() on BH queues --- */
+
+START_TEST(test_bh_disable)
+{
+	struct bitem b = { 0 };
+	struct dw_bh_lane_stats st;
+
+	up(false);
+	dw_work_init(&b.work, bitem_fn);
+	ck_assert(dw_queue_work(dw_system_bh_wq, &b.work));
+	ck_assert(dw_disable_work(&b.work));		     /* queued: tombstoned where it sits */
+	ck_assert(!dw_disable_work(&b.work));		     /* nests; nothing pending now */
+	ck_assert(!dw_queue_work(dw_system_bh_wq, &b.work)); /* no revive while disabled */
+	ck_assert_int_eq(rte_errno, ECANCELED);
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 0);
+	ck_assert_int_eq(dw_bh_lane_stats_get(rte_get_main_lcore(), &st), 0);
+	ck_assert_uint_eq(st.dropped, 1);
+	ck_assert(!dw_enable_work(&b.work));
+	ck_assert(!dw_queue_work(dw_system_bh_wq, &b.work));
+	ck_assert(dw_enable_work(&b.work));
+	ck_assert(dw_queue_work(dw_system_bh_wq, &b.work));
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 1);
+	ck_assert_uint_eq(runs_of(&b), 1);
+	/* Delayed BH work: the timer is disarmed. */
+	dw_delayed_work_init(&b.dw, bdelayed_fn);
+	ck_assert(dw_queue_delayed_work(dw_system_bh_wq, &b.dw, 1000));
+	ck_assert(dw_disable_delayed_work(&b.dw));
+	ck_assert(dw_bh_lane_next_timer(rte_get_main_lcore()) == UINT64_MAX);
+	ck_assert_int_eq(dw_mod_delayed_work(dw_system_bh_wq, &b.dw, 0), -ECANCELED);
+	ck_assert(dw_enable_delayed_work(&b.dw));
+	down();
+}
+END_TEST
+
+static int
+disable_sync_call(struct dw_work *w)
+{
+	return dw_disable_work_sync(w);
+}
+
+/* dw_disable_work_sync() from another thread waits for the running BH item. */
+START_TEST(test_bh_disable_sync_waits)
+{
+	struct holder h = { .point = "bh.cancel.wait_running" };
+	struct waiter a = { .h = &h, .call = disable_sync_call };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	up(false);
+	dw_work_init(&h.work, hold_fn);
+	ck_assert(dw_queue_work(dw_system_bh_wq, &h.work));
+	ck_assert_int_eq(dw_pause_arm(h.point, 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, waiter_main, &a), 0);
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 1);
+	dw_pause_release(h.point);
+	pthread_join(t, NULL);
+	ck_assert_msg(!h.overlap, "dw_disable_work_sync() returned while the item ran");
+	ck_assert_int_eq(a.rc, 0);
+	ck_assert(!dw_queue_work(dw_system_bh_wq, &h.work));
+	ck_assert(dw_enable_work(&h.work));
+	down();
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
@@ -902,6 +966,8 @@ main(int argc, char **argv)
 		tcase_add_test(races, test_bh_flush_own_lane);
 		tcase_add_test(races, test_bh_cancel_sync_own_lane);
 		tcase_add_test(races, test_bh_flush_cycle);
+		tcase_add_test(tc, test_bh_disable);
+		tcase_add_test(races, test_bh_disable_sync_waits);
 	}
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, races);

@@ -296,7 +296,13 @@ queue_claim(struct dw_wq *wq, struct dw_work *w, const char *caller)
 		return queue_fail(ESHUTDOWN);
 	DW_PAUSE_POINT("work.queue.entered");
 retry:
-	old = __atomic_fetch_or(&w->state, WORK_PENDING, __ATOMIC_ACQ_REL);
+	/* Test-and-set PENDING, unless disabled (then the state stays as it is). */
+	old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+	do {
+		if (old & WORK_DISABLE_MASK)
+			return queue_fail(ECANCELED); /* the caller disabled it: no log */
+	} while (!__atomic_compare_exchange_n(&w->state, &old, old | WORK_PENDING, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
 	if (old & WORK_CANCELING) {
 		/* A cancel_sync is under way (BH ones wait for PENDING without holding it). */
 		if (!(old & WORK_PENDING))
@@ -488,6 +494,9 @@ mod_delayed(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t delay_us)
 
 	if (wq_refuses(wq, __func__))
 		return -ESHUTDOWN;
+	/* A disable after this check cancels what we queue: it comes after us. */
+	if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) & WORK_DISABLE_MASK)
+		return -ECANCELED;
 	if (WORK_LOAD(&w->wq) != NULL && WORK_LOAD(&w->wq) != wq && dw_work_busy(w)) {
 		WORK_LOG(ERR, "delayed work %p is busy on %s, not %s", w, WORK_LOAD(&w->wq)->name,
 			 wq->name);
@@ -635,8 +644,13 @@ wait_running(struct dw_work *w)
 		return;
 	pthread_mutex_lock(&pool->lock);
 	wk = pool_find_executing(pool, w);
-	if (wk != NULL)
-		pool_flush_wait(pool, w, wk->current_gen);
+	if (wk != NULL) {
+		pthread_mutex_unlock(&pool->lock);
+		DW_PAUSE_POINT("work.cancel.wait_running"); /* never under a dwork lock */
+		pthread_mutex_lock(&pool->lock);
+		if ((wk = pool_find_executing(pool, w)) != NULL)
+			pool_flush_wait(pool, w, wk->current_gen);
+	}
 	pthread_mutex_unlock(&pool->lock);
 }
 
@@ -714,6 +728,121 @@ bool
 dw_cancel_delayed_work(struct dw_delayed_work *dwork)
 {
 	return cancel(dwork != NULL ? &dwork->work : NULL, true);
+}
+
+/* --- disable / enable --- */
+
+/* Add one to the disable count; false (logged) if it would overflow. */
+static bool
+disable_get(struct dw_work *w)
+{
+	uint32_t old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+
+	do {
+		if ((old & WORK_DISABLE_MASK) == WORK_DISABLE_MASK) {
+			WORK_LOG(ERR, "work %p disabled %u times already", w,
+				 WORK_DISABLE_MASK >> WORK_DISABLE_SHIFT);
+			return false;
+		}
+		/* Seq-cst: a queuer's compare-and-swap either sees the count or comes first. */
+	} while (!__atomic_compare_exchange_n(&w->state, &old, old + WORK_DISABLE_ONE, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	return true;
+}
+
+/* Take one off the disable count: 1 if it is now 0, 0 if not, -EINVAL if it was 0. */
+static int
+disable_put(struct dw_work *w)
+{
+	uint32_t old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+
+	do {
+		if (!(old & WORK_DISABLE_MASK))
+			return -EINVAL;
+	} while (!__atomic_compare_exchange_n(&w->state, &old, old - WORK_DISABLE_ONE, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	return ((old - WORK_DISABLE_ONE) & WORK_DISABLE_MASK) == 0;
+}
+
+static bool
+disable(struct dw_work *w, bool is_dwork)
+{
+	if (!work_valid(w, __func__) || !disable_get(w)) {
+		rte_errno = w == NULL || w->magic != WORK_MAGIC ? EINVAL : ERANGE;
+		return false;
+	}
+	rte_errno = 0;
+	return cancel(w, is_dwork);
+}
+
+static int
+disable_sync(struct dw_work *w, bool is_dwork)
+{
+	int rc;
+
+	if (!work_valid(w, __func__))
+		return -EINVAL;
+	if (!disable_get(w))
+		return -ERANGE;
+	rc = cancel_sync(w, is_dwork);
+	if (rc < 0)
+		disable_put(w); /* it failed: leave the count as it was */
+	return rc;
+}
+
+static bool
+enable(struct dw_work *w)
+{
+	int rc;
+
+	if (!work_valid(w, __func__)) {
+		rte_errno = EINVAL;
+		return false;
+	}
+	rc = disable_put(w);
+	if (rc < 0) {
+		WORK_LOG(ERR, "work %p enabled more often than disabled", w);
+		rte_errno = EINVAL;
+		return false;
+	}
+	rte_errno = 0;
+	return rc == 1;
+}
+
+bool
+dw_disable_work(struct dw_work *work)
+{
+	return disable(work, false);
+}
+
+int
+dw_disable_work_sync(struct dw_work *work)
+{
+	return disable_sync(work, false);
+}
+
+bool
+dw_enable_work(struct dw_work *work)
+{
+	return enable(work);
+}
+
+bool
+dw_disable_delayed_work(struct dw_delayed_work *dwork)
+{
+	return disable(dwork != NULL ? &dwork->work : NULL, true);
+}
+
+int
+dw_disable_delayed_work_sync(struct dw_delayed_work *dwork)
+{
+	return disable_sync(dwork != NULL ? &dwork->work : NULL, true);
+}
+
+bool
+dw_enable_delayed_work(struct dw_delayed_work *dwork)
+{
+	return enable(dwork != NULL ? &dwork->work : NULL);
 }
 
 /* --- workqueues --- */
@@ -1235,7 +1364,8 @@ dw_work_lib_fini(void)
 	dw_system_wq = dw_system_highpri_wq = dw_system_unbound_wq = NULL;
 	if (work_bh != NULL)
 		bh_fini();
-	__atomic_store_n(&work_lib.initialised, false, __ATOMIC_RELEASE);
+	/* Seq-cst: pairs with dw_pool_stats_get() (see pools_fini()). */
+	__atomic_store_n(&work_lib.initialised, false, __ATOMIC_SEQ_CST);
 	pools_fini();
 	timer_fini();
 	pthread_mutex_lock(&work_lib.lock);

@@ -40,6 +40,10 @@ extern int dw_work_logtype;
 #define WORK_BH_LINKED RTE_BIT32(3) /* BH: physically on a lane (stack or local list) */
 #define WORK_BH_COLOR RTE_BIT32(5)  /* BH: flush color of the linked instance */
 #define WORK_BH_DEAD RTE_BIT32(4)   /* BH: cancelled where it sits; the lane drops it */
+/* Disable count (dw_disable_work()): while non-zero, queueing fails. */
+#define WORK_DISABLE_SHIFT 16
+#define WORK_DISABLE_ONE (1u << WORK_DISABLE_SHIFT)
+#define WORK_DISABLE_MASK (0xffffu << WORK_DISABLE_SHIFT)
 
 /* Relaxed accessors for dw_work fields read outside the lock that writes them. */
 #define WORK_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -279,9 +283,6 @@ void timer_arm(struct dw_delayed_work *dw, struct dw_wq *wq, int target, uint64_
 bool timer_disarm(struct dw_delayed_work *dw);
 /* Fire now every armed timer of @wq; returns how many. */
 unsigned int timer_fire_wq(struct dw_wq *wq);
-
-/* "normal", "highpri" or "unbound". */
-const char *work_pool_kind_name(unsigned int id);
 
 /* --- telemetry (work_telemetry.c) --- */
 void work_telemetry_register(void);
