@@ -379,7 +379,7 @@ int dw_lcore_launch(unsigned int lcore, const struct dw_lcore_conf *conf);
  * Ask @p lcore's loop to stop; it ends after its current iteration (a parked
  * lcore is woken). Wait for it with rte_eal_wait_lcore().
  * @return 0; -EINVAL (not an EAL lcore); -ENOENT (its loop does not run).
- * Context: any thread; does not sleep.
+ * Context: any thread; may wait briefly for napi_lock (loop begin/end, registration).
  */
 int dw_lcore_stop(unsigned int lcore);
 
