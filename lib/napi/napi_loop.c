@@ -17,6 +17,7 @@
 #include "dw_bh.h"
 #include "dw_common.h"
 #include "common_private.h"
+#include "dw_debug.h"
 #include "dw_netdev.h"
 #include "napi_private.h"
 
@@ -319,6 +320,7 @@ dw_napi_park(void)
 			bound = true;
 		}
 	}
+	DW_PAUSE_POINT("napi.park.armed");
 	/* 2. Re-check what arming does not cover: sources without fd, the lane, timers, flags. */
 	if (napi_recheck(lc))
 		goto abort;
@@ -327,8 +329,10 @@ dw_napi_park(void)
 	 * napi_ring(). A producer either sees parked and rings, or published
 	 * its work before our fence, and the re-check below sees it.
 	 */
+	DW_PAUSE_POINT("napi.park.announcing");
 	__atomic_store_n(&lc->parked, 1, __ATOMIC_SEQ_CST);
 	NAPI_SEQ_CST_FENCE();
+	DW_PAUSE_POINT("napi.park.announced");
 	/* 4. Re-check once more, now that producers may skip the ring. */
 	if (napi_recheck(lc)) {
 		/* Seq_cst: same pairing as the announce; a producer may have rung meanwhile. */
@@ -350,6 +354,7 @@ dw_napi_park(void)
 		deadline = timer;
 		by_timer = true;
 	}
+	DW_PAUSE_POINT("napi.park.sleeping");
 	/* Asleep, the lcore holds no fast path: port teardowns do not wait for it. */
 	dw_netdev_reader_offline();
 	n = napi_wait(lc, evs, deadline);
