@@ -11,6 +11,7 @@
 #   restart   stop/start keeps a --tx-rate generator's BH timer on its forwarding lcore
 #   storm     io at full rate on net_ring + net_null while 'port reset' and removals land;
 #             DW_STORM_ROUNDS (default 30) resets: the soak variant (doc/guides/netdev.md)
+#   monitor   devtools/dw-monitor.py, two samples against a running dw-testpmd
 # Exit 0 pass, 1 fail, 77 skip (meson's convention).
 set -uo pipefail
 app=$1
@@ -300,6 +301,32 @@ virtio)
 	wait_rx_intr virtio "$pid" 1
 	grep -q 'link down' "$tmp/err" || fail "virtio: link-down event not handled"
 	echo "virtio peer: $(grep TX-packets "$tmp/peer" | tail -n 1)"
+	;;
+monitor)
+	# devtools/dw-monitor.py against a running dw-testpmd: two samples, a second apart.
+	mon="$(dirname "$0")/../../devtools/dw-monitor.py"
+	command -v python3 >/dev/null || exit 77
+	"$app" "${eal[@]}" -l 0-1 --vdev=net_ring0 -- --forward-mode=flowgen --flows=16 \
+		--tx-rate=20000 --rx-mode=interrupt --port-topology=loop --duration=20 \
+		>"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	sock=$(python3 -c "import sys; sys.path.insert(0, sys.argv[1]); import importlib; \
+m = importlib.import_module('dw-monitor'); print(m.default_socket(sys.argv[2]))" \
+		"$(dirname "$mon")" "dwtp$$")
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+	timeout 20 python3 "$mon" --file-prefix "dwtp$$" -n 2 -i 1 >"$tmp/mon" 2>&1 ||
+		{ kill "$pid"; cat "$tmp/mon"; fail "monitor: exit status $?"; }
+	kill -INT "$pid"
+	wait "$pid" || fail "monitor: dw-testpmd exit status $?"
+	cat "$tmp/mon"
+	[ "$(grep -c '^workqueue ' "$tmp/mon")" -eq 2 ] || fail "monitor: not two samples"
+	grep -q '^workqueue  *queued/s' "$tmp/mon" || fail "monitor: no rates in the second sample"
+	grep -q '^events_bh ' "$tmp/mon" || fail "monitor: no events_bh line"
+	grep -q '^0 net_ring0 ' "$tmp/mon" || fail "monitor: no port line"
+	# The second sample's lcore line: interrupt mode, parks and timer wakeups per second.
+	awk '$1 == "1" && $2 == "interrupt" { n++; if (n == 2 && $5 > 0 && $8 > 0) ok = 1 }
+		END { exit !ok }' "$tmp/mon" || fail "monitor: lcore 1 rates missing"
+	echo "monitor: ok"
 	;;
 *)
 	echo "unknown case $case_"

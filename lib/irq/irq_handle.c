@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dw_common.h"
+#include "dw_trace.h"
 #include "irq_private.h"
 
 #define IRQ_EPOLL_BATCH 16
@@ -353,7 +354,9 @@ irq_action_thread(void *arg)
 		pthread_mutex_unlock(&irq_lock);
 
 		t0 = dw_now_ns();
+		dw_trace_irq_thread_start(desc->fd, a->name);
 		a->thread_fn(desc->fd, a->arg);
+		dw_trace_irq_thread_end(desc->fd, a->name);
 
 		pthread_mutex_lock(&irq_lock);
 		irq_time_note(dw_now_ns() - t0, &a->thread_last_ns, &a->thread_max_ns);

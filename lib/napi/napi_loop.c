@@ -19,6 +19,7 @@
 #include "common_private.h"
 #include "dw_debug.h"
 #include "dw_netdev.h"
+#include "dw_trace.h"
 #include "napi_private.h"
 
 #define NAPI_MAX_EVENTS (DW_NAPI_MAX_SOURCES + 1)
@@ -357,6 +358,7 @@ dw_napi_park(void)
 	DW_PAUSE_POINT("napi.park.sleeping");
 	/* Asleep, the lcore holds no fast path: port teardowns do not wait for it. */
 	dw_netdev_reader_offline();
+	dw_trace_napi_park(lc->lcore, deadline == UINT64_MAX ? 0 : deadline - t_sleep);
 	n = napi_wait(lc, evs, deadline);
 	rc = n < 0 ? -errno : 0;
 	/* Online (its fence ends it) before anything below touches a port (disarm). */
@@ -407,6 +409,7 @@ dw_napi_park(void)
 		lc->ramp_ns = RTE_MIN(lc->ramp_ns * 2, lc->ramp_max_ns);
 	NAPI_STAT_ADD(lc->st.parks, 1);
 	NAPI_STAT_ADD(lc->st.wakeups[why], 1);
+	dw_trace_napi_wake(lc->lcore, why, t_wake - t_sleep);
 	/* Clear first: a reader may undercount this sleep for a moment, never count it twice. */
 	__atomic_store_n(&lc->sleep_since, 0, __ATOMIC_RELAXED);
 	NAPI_STAT_ADD(lc->st.sleep_ns, t_wake - t_sleep);

@@ -31,6 +31,7 @@
 #include "dw_bh.h"
 #include "dw_common.h"
 #include "dw_debug.h"
+#include "dw_trace.h"
 #include "work_private.h"
 
 struct lane {
@@ -216,6 +217,7 @@ bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 	unsigned int lcore;
 	uint32_t color;
 
+	dw_trace_work_queue_work(w, (const void *)(uintptr_t)w->func, wq->name, target);
 	lcore = target >= 0 ? (unsigned int)target : rte_lcore_id();
 	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
 		lcore = rte_get_main_lcore();
@@ -238,6 +240,7 @@ bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 	__atomic_fetch_or(&w->state, WORK_BH_LINKED | (color ? WORK_BH_COLOR : 0),
 			  __ATOMIC_RELEASE);
 	DW_PAUSE_POINT("bh.queue.picked");
+	dw_trace_work_activate_work(w);
 	lane_push(l, w);
 	return true;
 }
@@ -494,7 +497,10 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 		__atomic_fetch_add(&wq->n_started, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&wq->n_running, 1, __ATOMIC_RELAXED);
 		tls_running_lane = l;
-		w->func(w);
+		dw_work_func_t fn = w->func; /* execute_end must not read @w */
+		dw_trace_work_execute_start(w, (const void *)(uintptr_t)fn);
+		fn(w);
+		dw_trace_work_execute_end(w, (const void *)(uintptr_t)fn);
 		tls_running_lane = NULL;
 		/* @w may be gone: only its copies are used from here. */
 		__atomic_store_n(&l->current, NULL, __ATOMIC_RELEASE);
@@ -507,6 +513,7 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 	/* Single writer; relaxed stores so readers on other threads see whole values. */
 	__atomic_store_n(&l->ran, l->ran + ran, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->runs, l->runs + (ran > 0), __ATOMIC_RELAXED);
+	dw_trace_bh_lane_run(rte_lcore_id(), ran, l->local.head != NULL);
 	if (l->local.head != NULL)
 		__atomic_store_n(&l->budget_exhausted, l->budget_exhausted + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->has_local, l->local.head != NULL, __ATOMIC_RELEASE);

@@ -26,6 +26,7 @@
 
 #include "dw_common.h"
 #include "dw_debug.h"
+#include "dw_trace.h"
 #include "work_private.h"
 
 static __thread struct worker *tls_worker;
@@ -161,6 +162,7 @@ pool_insert_work(struct pool *pool, struct pwq *pwq, struct dw_work *w)
 		return;
 	}
 	pwq->nr_active++;
+	dw_trace_work_activate_work(w);
 	work_list_append(&pool->worklist, w);
 	pool->nr_pending++;
 	if (need_more_worker(pool))
@@ -190,6 +192,7 @@ pwq_activate_next(struct pool *pool, struct pwq *pwq)
 	if (w == NULL)
 		return;
 	pwq->nr_active++;
+	dw_trace_work_activate_work(w);
 	work_list_append(&pool->worklist, w);
 	pool->nr_pending++;
 	if (need_more_worker(pool))
@@ -291,7 +294,9 @@ process_one(struct worker *wk, struct dw_work *w)
 	cpu_ns = dw_thread_cpu_ns();
 	/* Read by the monitor under the pool lock; UINT64_MAX until this store. */
 	__atomic_store_n(&wk->current_cpu_start_ns, cpu_ns, __ATOMIC_RELAXED);
+	dw_trace_work_execute_start(w, (const void *)(uintptr_t)wk->current_func);
 	wk->current_func(w);
+	dw_trace_work_execute_end(w, (const void *)(uintptr_t)wk->current_func);
 	cpu_ns = dw_thread_cpu_ns() - cpu_ns;
 
 	/* @w may be freed or reused from here on: touch only what we copied. */

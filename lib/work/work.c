@@ -16,6 +16,7 @@
 #include "dw_common.h"
 #include "common_private.h"
 #include "dw_debug.h"
+#include "dw_trace.h"
 #include "work_private.h"
 
 RTE_LOG_REGISTER(dw_work_logtype, dw.work, INFO);
@@ -216,6 +217,7 @@ work_queue_held(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 
 	if (wq->flags & DW_WQ_BH)
 		return work_bh->queue(wq, w, target, count);
+	dw_trace_work_queue_work(w, (const void *)(uintptr_t)w->func, wq->name, target);
 
 	/* Non-reentrancy: an item still running stays on the pool running it. */
 	last = WORK_LOAD(&w->last_pool);
