@@ -65,9 +65,9 @@ e1000e_args_parse(const char *devargs, struct e1000e_args *a)
 			ret = args_uint("itr_us", eq + 1, vlen, 0, 16000, &a->itr_us);
 		} else if (klen == 11 && strncmp(kv, "watchdog_ms", klen) == 0) {
 			ret = args_uint("watchdog_ms", eq + 1, vlen, 100, 60000, &a->watchdog_ms);
-		} else if (klen == 14 && strncmp(kv, "test_tx_hang_s", klen) == 0) {
-			ret =
-			    args_uint("test_tx_hang_s", eq + 1, vlen, 1, 3600, &a->test_tx_hang_s);
+		} else if (klen == 17 && strncmp(kv, "test_tx_hang_pkts", klen) == 0) {
+			ret = args_uint("test_tx_hang_pkts", eq + 1, vlen, 1, 1000000000,
+					&a->test_tx_hang_pkts);
 		} else if (klen == 4 && strncmp(kv, "intr", klen) == 0) {
 			if (vlen == 4 && strncmp(eq + 1, "msix", 4) == 0) {
 				a->poll = false;
@@ -81,7 +81,7 @@ e1000e_args_parse(const char *devargs, struct e1000e_args *a)
 		} else {
 			E1000E_LOG(ERR,
 				   "devargs: unknown key '%.*s' (itr_us, intr, watchdog_ms, "
-				   "test_tx_hang_s)",
+				   "test_tx_hang_pkts)",
 				   (int)klen, kv);
 			return -EINVAL;
 		}

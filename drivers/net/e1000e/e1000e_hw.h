@@ -284,10 +284,11 @@ e1000e_status_speed(uint32_t status)
 struct e1000e_args {
 	struct dw_pci_addr addr;
 	char name[DW_PCI_ADDR_LEN];
-	uint32_t itr_us;	 /* itr_us=N: 0 .. 16000. */
-	bool poll;		 /* intr=poll (default intr=msix). */
-	uint32_t watchdog_ms;	 /* watchdog_ms=N: 100 .. 60000. */
-	uint32_t test_tx_hang_s; /* test_tx_hang_s=N: stop the transmitter after N s (tests). */
+	uint32_t itr_us;      /* itr_us=N: 0 .. 16000. */
+	bool poll;	      /* intr=poll (default intr=msix). */
+	uint32_t watchdog_ms; /* watchdog_ms=N: 100 .. 60000. */
+	uint32_t
+	    test_tx_hang_pkts; /* test_tx_hang_pkts=N: stop the transmitter after N sent (tests). */
 };
 
 /*

@@ -105,16 +105,16 @@ START_TEST(args_ok)
 	ck_assert_uint_eq(a.itr_us, E1000E_ITR_US_DEFAULT);
 	ck_assert(!a.poll);
 	ck_assert_uint_eq(a.watchdog_ms, E1000E_WATCHDOG_MS_DEFAULT);
-	ck_assert_uint_eq(a.test_tx_hang_s, 0);
+	ck_assert_uint_eq(a.test_tx_hang_pkts, 0);
 	ck_assert_int_eq(e1000e_args_parse("e1000e:00:11.0,itr_us=0,intr=poll,watchdog_ms=500,"
-					   "test_tx_hang_s=3",
+					   "test_tx_hang_pkts=3",
 					   &a),
 			 0);
 	ck_assert_str_eq(a.name, "0000:00:11.0");
 	ck_assert_uint_eq(a.itr_us, 0);
 	ck_assert(a.poll);
 	ck_assert_uint_eq(a.watchdog_ms, 500);
-	ck_assert_uint_eq(a.test_tx_hang_s, 3);
+	ck_assert_uint_eq(a.test_tx_hang_pkts, 3);
 	ck_assert_int_eq(e1000e_args_parse("e1000e:00:11.0,intr=msix", &a), 0);
 	ck_assert(!a.poll);
 }
