@@ -281,9 +281,10 @@ run_case() {
 	else
 		# Link case: the link goes down and up before the traffic, which
 		# must then come back (forwarding resumed).
-		# Native cases: traffic once forwarding runs and the vfio lines of
-		# /proc/interrupts are sampled (a loaded guest is slow to get there).
-		[ "${mode%%:*}" != dwn ] || wait_forwarding "$out" "$vm_pid"
+		# dw-testpmd cases: traffic once forwarding runs and the vfio lines
+		# of /proc/interrupts are sampled (a loaded guest is slow to get
+		# there: virtio-dw once sampled them after all the traffic).
+		case ${mode%%:*} in dw | dwn) wait_forwarding "$out" "$vm_pid" ;; esac
 		[ -z "$mon" ] || link_toggle "$out" "$mon"
 		python3 "$here/udp_peer.py" --qemu-port "$port" --rx-port "$rx_port" --wait-ready "$case_timeout" \
 			--count "$c_frames" --rate "$rate" --min-pct "$c_min" --drain 3 \

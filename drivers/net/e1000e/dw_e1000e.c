@@ -13,9 +13,10 @@
  *
  * Quiescence: lib/netdev clears the fast-path table before stop, but a burst
  * already running keeps its queue pointer. Until lib/netdev's reset protocol
- * (RCU/QSBR) lands, each queue has its own: the lcore marks the queue busy
- * around every burst, arm and disarm, and gives up if the queue is stopped;
- * the control side sets stopped and waits for busy to drop (q_quiesce()).
+ * (RCU/QSBR) lands, each queue has its own gate (e1000e_hw.h): the lcore
+ * marks the queue busy around every burst, arm and disarm, and gives up if
+ * the queue is stopped; the control side sets stopped and waits for busy to
+ * drop (e1000e_gate_close()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -43,11 +44,7 @@ struct e1000e_port;
 
 /* Per-queue state shared by the lcore and the control side. */
 struct e1000e_q {
-	/* Quiescence (see the file comment). busy: lcore writes (seq_cst store
-	 * pairs with the control side's seq_cst store of stopped), control reads;
-	 * stopped: control writes, lcore reads. */
-	uint32_t busy;
-	uint32_t stopped;
+	struct e1000e_gate gate;      /* Quiescence, see the file comment. */
 	struct e1000e_port *p;	      /* Set at configure, ro. */
 	volatile uint8_t *bar;	      /* Set at probe, ro. */
 	const struct rte_memzone *mz; /* Ring memory; configure/close. */
@@ -105,43 +102,6 @@ wr(struct e1000e_port *p, uint32_t reg, uint32_t val)
 	dw_pci_write32(p->bar, reg, val);
 }
 
-/* Lcore side of the queue protocol: false (do nothing) while the queue is stopped. */
-static inline bool
-q_enter(struct e1000e_q *q)
-{
-	/* seq_cst store then load: pairs with q_quiesce()'s store of stopped then load of busy. */
-	__atomic_store_n(&q->busy, 1, __ATOMIC_SEQ_CST);
-	if (likely(!__atomic_load_n(&q->stopped, __ATOMIC_SEQ_CST)))
-		return true;
-	__atomic_store_n(&q->busy, 0, __ATOMIC_RELEASE);
-	return false;
-}
-
-static inline void
-q_exit(struct e1000e_q *q)
-{
-	/* Release: the ring updates of the burst happen before the control side
-	 * (acquire load of busy in q_quiesce()) touches the ring. */
-	__atomic_store_n(&q->busy, 0, __ATOMIC_RELEASE);
-}
-
-/* Control side: stop @p q and wait until no lcore is inside it. Sleeps. */
-static void
-q_quiesce(struct e1000e_q *q)
-{
-	__atomic_store_n(&q->stopped, 1, __ATOMIC_SEQ_CST);
-	dw_blocking_begin();
-	while (__atomic_load_n(&q->busy, __ATOMIC_ACQUIRE))
-		usleep(10);
-	dw_blocking_end();
-}
-
-static void
-q_resume(struct e1000e_q *q)
-{
-	__atomic_store_n(&q->stopped, 0, __ATOMIC_RELEASE);
-}
-
 /* Fast path. */
 
 static uint16_t
@@ -152,7 +112,7 @@ e1000e_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t nb = 0, i, last = UINT16_MAX;
 	uint64_t bytes = 0;
 
-	if (!q_enter(q))
+	if (!e1000e_gate_enter(&q->gate))
 		return 0;
 	ring = q->mz->addr;
 	i = q->next;
@@ -200,7 +160,7 @@ e1000e_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 		q->packets += nb;
 		q->bytes += bytes;
 	}
-	q_exit(q);
+	e1000e_gate_exit(&q->gate);
 	return nb;
 }
 
@@ -226,7 +186,7 @@ e1000e_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t nb, i;
 	uint64_t bytes = 0;
 
-	if (!q_enter(q))
+	if (!e1000e_gate_enter(&q->gate))
 		return 0;
 	ring = q->mz->addr;
 	tx_clean(q);
@@ -259,7 +219,7 @@ e1000e_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 		q->packets += nb;
 		q->bytes += bytes;
 	}
-	q_exit(q);
+	e1000e_gate_exit(&q->gate);
 	return nb;
 }
 
@@ -548,8 +508,8 @@ start_locked(struct e1000e_port *p)
 		hw_reset(p);
 		return ret;
 	}
-	q_resume(&p->rxq);
-	q_resume(&p->txq);
+	e1000e_gate_open(&p->rxq.gate);
+	e1000e_gate_open(&p->txq.gate);
 	p->rxqs[0] = &p->rxq;
 	p->txqs[0] = &p->txq;
 	dw_netdev_fp_set(p->nd, e1000e_rx_burst, p->rxqs, e1000e_tx_burst, p->txqs);
@@ -569,8 +529,8 @@ static void
 stop_locked(struct e1000e_port *p)
 {
 	dw_netdev_fp_clear(p->nd);
-	q_quiesce(&p->rxq);
-	q_quiesce(&p->txq);
+	e1000e_gate_close(&p->rxq.gate);
+	e1000e_gate_close(&p->txq.gate);
 	hw_stats_fold(p);
 	hw_stop(p);
 	p->started = false;
@@ -818,7 +778,7 @@ e1000e_rx_intr_arm(struct dw_netdev *nd, uint16_t qid)
 
 	if (p->rx_fd < 0)
 		return -ENOTSUP;
-	if (!q_enter(q))
+	if (!e1000e_gate_enter(&q->gate))
 		return 0; /* Stopped: the restart signals the fd. */
 	ring = q->mz->addr;
 	/* Clear a stale cause so that only what comes after fires, then unmask. */
@@ -831,7 +791,7 @@ e1000e_rx_intr_arm(struct dw_netdev *nd, uint16_t qid)
 	 */
 	if (ring[q->next].status & E1000E_RXD_STAT_DD)
 		ret = -EAGAIN;
-	q_exit(q);
+	e1000e_gate_exit(&q->gate);
 	return ret;
 }
 
@@ -842,10 +802,10 @@ e1000e_rx_intr_disarm(struct dw_netdev *nd, uint16_t qid)
 
 	if (p->rx_fd < 0)
 		return -ENOTSUP;
-	if (!q_enter(&p->rxq))
+	if (!e1000e_gate_enter(&p->rxq.gate))
 		return 0;
 	wr(p, E1000E_IMC, E1000E_ICR_RXQ0);
-	q_exit(&p->rxq);
+	e1000e_gate_exit(&p->rxq.gate);
 	return 0;
 }
 

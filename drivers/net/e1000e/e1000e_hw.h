@@ -11,12 +11,15 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <rte_bitops.h>
 #include <rte_common.h>
 
+#include "dw_debug.h"
 #include "dw_log.h"
 #include "dw_pci.h"
+#include "dw_work.h"
 
 /* The driver's one log type, pmd.net.dw_e1000e. */
 extern int e1000e_logtype;
@@ -273,6 +276,57 @@ e1000e_status_speed(uint32_t status)
 	default:
 		return 1000;
 	}
+}
+
+/*
+ * Queue gate: keeps the control side (stop, reset) off a queue while an lcore
+ * is inside a burst, arm or disarm of it, until lib/netdev's RCU/QSBR reset
+ * protocol takes over. busy: written by the queue's lcore, read by control;
+ * stopped: written by control, read by the lcore.
+ */
+struct e1000e_gate {
+	uint32_t busy;
+	uint32_t stopped;
+};
+
+/* Lcore side: true if the queue may be used (then call e1000e_gate_exit()). */
+static inline bool
+e1000e_gate_enter(struct e1000e_gate *g)
+{
+	/* seq_cst store then load, paired with e1000e_gate_close()'s seq_cst
+	 * store of stopped then load of busy: one of the two sides sees the other. */
+	__atomic_store_n(&g->busy, 1, __ATOMIC_SEQ_CST);
+	DW_PAUSE_POINT("e1000e.gate.enter");
+	if (likely(!__atomic_load_n(&g->stopped, __ATOMIC_SEQ_CST)))
+		return true;
+	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+static inline void
+e1000e_gate_exit(struct e1000e_gate *g)
+{
+	/* Release: the burst's ring updates before control (acquire below) touches the ring. */
+	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
+}
+
+/* Control side: close the gate and wait until no lcore is inside. Sleeps. */
+static inline void
+e1000e_gate_close(struct e1000e_gate *g)
+{
+	__atomic_store_n(&g->stopped, 1, __ATOMIC_SEQ_CST);
+	dw_blocking_begin();
+	while (__atomic_load_n(&g->busy, __ATOMIC_ACQUIRE)) {
+		DW_PAUSE_POINT("e1000e.gate.wait");
+		usleep(10);
+	}
+	dw_blocking_end();
+}
+
+static inline void
+e1000e_gate_open(struct e1000e_gate *g)
+{
+	__atomic_store_n(&g->stopped, 0, __ATOMIC_RELEASE);
 }
 
 /* Devargs: "e1000e:ADDR[,key=value...]". */

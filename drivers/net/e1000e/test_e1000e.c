@@ -4,9 +4,11 @@
  * arithmetic, the IVAR/IMS/EIAC/ITR/MDIC encodings checked against the
  * datasheet's bit layout, devargs parsing, and opening a port whose PCI
  * address does not exist (one clear error, no crash). The device itself is
- * driven in the vm suite.
+ * driven in the vm suite. Also the queue gate between lcores and a reset,
+ * with pause points (deterministic).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,11 +176,111 @@ START_TEST(open_no_such_device)
 }
 END_TEST
 
+/*
+ * The queue gate (e1000e_hw.h), which keeps a reset off a queue an lcore is
+ * using. Deterministic: pause points hold each side at its racing line.
+ */
+static struct e1000e_gate gate;
+static int lcore_result = -1;
+static volatile int lcore_go; /* Test -> lcore thread: leave the burst. */
+static volatile int closed;   /* Close thread: e1000e_gate_close() returned. */
+
+static void *
+close_thread(void *arg)
+{
+	e1000e_gate_close(&gate);
+	__atomic_store_n(&closed, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* An lcore inside a burst: enter, wait for the test, exit. */
+static void *
+burst_thread(void *arg)
+{
+	bool in = e1000e_gate_enter(&gate);
+
+	__atomic_store_n(&lcore_result, in, __ATOMIC_RELEASE);
+	if (in) {
+		while (!__atomic_load_n(&lcore_go, __ATOMIC_ACQUIRE))
+			dw_test_sleep_us(100);
+		e1000e_gate_exit(&gate);
+	}
+	return NULL;
+}
+
+static void
+gate_setup(void)
+{
+	memset(&gate, 0, sizeof(gate));
+	lcore_result = -1;
+	lcore_go = 0;
+	closed = 0;
+}
+
+/* A close that comes while an lcore is inside waits for it to leave. */
+START_TEST(gate_close_waits_for_burst)
+{
+	pthread_t l, c;
+
+	dw_test_need_pause_points();
+	gate_setup();
+	ck_assert_int_eq(pthread_create(&l, NULL, burst_thread, NULL), 0);
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&lcore_result, __ATOMIC_ACQUIRE) == 1, 5000));
+	ck_assert_int_eq(dw_pause_arm("e1000e.gate.wait", 0), 0);
+	ck_assert_int_eq(pthread_create(&c, NULL, close_thread, NULL), 0);
+	/* The closer saw the lcore inside and is waiting: it must not be done. */
+	ck_assert_int_eq(dw_pause_wait("e1000e.gate.wait", 5000), 0);
+	ck_assert_int_eq(__atomic_load_n(&closed, __ATOMIC_ACQUIRE), 0);
+	ck_assert_int_eq(dw_pause_release("e1000e.gate.wait"), 0);
+	ck_assert_int_eq(__atomic_load_n(&closed, __ATOMIC_ACQUIRE), 0);
+	__atomic_store_n(&lcore_go, 1, __ATOMIC_RELEASE);
+	pthread_join(l, NULL);
+	pthread_join(c, NULL);
+	ck_assert_int_eq(closed, 1);
+	/* Closed: a later burst stays out; reopened: it gets in. */
+	ck_assert(!e1000e_gate_enter(&gate));
+	e1000e_gate_open(&gate);
+	ck_assert(e1000e_gate_enter(&gate));
+	e1000e_gate_exit(&gate);
+}
+END_TEST
+
+/*
+ * The Dekker interleaving: the lcore announced itself (busy) but has not yet
+ * read stopped when the close comes. The close must wait, and the lcore must
+ * then see stopped and stay out.
+ */
+START_TEST(gate_close_vs_enter)
+{
+	pthread_t l, c;
+
+	dw_test_need_pause_points();
+	gate_setup();
+	ck_assert_int_eq(dw_pause_arm("e1000e.gate.enter", 0), 0);
+	ck_assert_int_eq(pthread_create(&l, NULL, burst_thread, NULL), 0);
+	ck_assert_int_eq(dw_pause_wait("e1000e.gate.enter", 5000), 0);
+	ck_assert_int_eq(dw_pause_arm("e1000e.gate.wait", 0), 0);
+	ck_assert_int_eq(pthread_create(&c, NULL, close_thread, NULL), 0);
+	ck_assert_int_eq(dw_pause_wait("e1000e.gate.wait", 5000), 0);
+	ck_assert_int_eq(__atomic_load_n(&closed, __ATOMIC_ACQUIRE), 0);
+	ck_assert_int_eq(dw_pause_release("e1000e.gate.wait"), 0);
+	ck_assert_int_eq(dw_pause_release("e1000e.gate.enter"), 0);
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&lcore_result, __ATOMIC_ACQUIRE) != -1, 5000));
+	/* A broken gate let the lcore in: let it leave so that the test fails, not hangs. */
+	__atomic_store_n(&lcore_go, 1, __ATOMIC_RELEASE);
+	pthread_join(l, NULL);
+	pthread_join(c, NULL);
+	ck_assert_int_eq(lcore_result, 0); /* Saw stopped: stayed out of the queue. */
+	ck_assert_int_eq(closed, 1);
+	ck_assert_uint_eq(gate.busy, 0);
+}
+END_TEST
+
 static Suite *
 e1000e_suite(void)
 {
 	Suite *s = suite_create("e1000e");
-	TCase *tc = tcase_create("host");
+	TCase *tc = tcase_create("host"), *tg;
 
 	tcase_add_test(tc, ring_size);
 	tcase_add_test(tc, ring_arith);
@@ -191,6 +293,10 @@ e1000e_suite(void)
 	tcase_add_test(tc, args_log_names_the_problem);
 	tcase_add_test(tc, open_no_such_device);
 	suite_add_tcase(s, tc);
+	tg = tcase_create("gate");
+	tcase_add_test(tg, gate_close_waits_for_burst);
+	tcase_add_test(tg, gate_close_vs_enter);
+	suite_add_tcase(s, tg);
 	return s;
 }
 
