@@ -16,7 +16,7 @@
 #          e1000e-native e1000e-link e1000e-reset e1000e-bad (dw-testpmd on
 #          dwork's native e1000e driver: interrupt mode; link down/up from
 #          the QEMU monitor; an injected tx hang and the reset; bad devargs)
-#   default: virtio vmxnet3 pair virtio-rxintr vmxnet3-rxintr
+#   default: the vm suite's cases (tests/vm/meson.build)
 # Needs the Debian packages in deps.txt and an apt source for the guest
 # kernel (tested as root); exits 77 when a tool is missing.
 # env:   DW_VM_FRAMES (2000), DW_VM_RATE (1000 frames/s), DW_VM_MIN_PCT (90),
@@ -39,7 +39,8 @@ case_timeout=${DW_VM_CASE_TIMEOUT:-240}
 min_wake_pct=${DW_VM_MIN_WAKE_PCT:-50}
 base=${DW_VM_UDP_BASE:-$((40000 + 2 * (RANDOM % 4000)))}
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3 pair virtio-rxintr vmxnet3-rxintr virtio-dw vmxnet3-dw)
+[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3 pair virtio-rxintr vmxnet3-rxintr virtio-dw vmxnet3-dw
+	e1000e-native e1000e-link e1000e-reset e1000e-bad)
 
 # Skip (77, as meson and automake count it) on a host without the packages.
 missing=()
