@@ -22,6 +22,8 @@
 # env:   DW_VM_FRAMES (2000), DW_VM_RATE (1000 frames/s), DW_VM_MIN_PCT (90),
 #        DW_VM_CASE_TIMEOUT (240 s per case), DW_VM_UDP_BASE (random),
 #        DW_VM_E1000E_ARGS (",key=value..." for the native e1000e cases),
+#        DW_VM_EAL_ARGS (more EAL arguments for dw-testpmd in the guest,
+#        e.g. --iova-mode=pa with a sanitizer build),
 #        DW_VM_MIN_WAKE_PCT (50: e1000e-native's least rx-intr wakeups per
 #        100 frames; a loaded host batches frames per wakeup),
 #        DW_VM_DW_TESTPMD (dw-testpmd binary; default: the first of
@@ -273,6 +275,7 @@ run_case() {
 	fi
 	t0=$EPOCHREALTIME
 	[ -z "$mon" ] || vm_env+=(--monitor "$mon")
+	[ -z "${DW_VM_EAL_ARGS:-}" ] || vm_env+=(--env "DW_VM_EAL_ARGS=$DW_VM_EAL_ARGS")
 	"$here/run-in-vm.sh" "${nic_args[@]}" "${vm_env[@]}" --udp-base "$port" --timeout "$case_timeout" \
 		--log "$work/$name.console" --cwd / -- "${guest_cmd[@]}" > "$out" 2>&1 &
 	vm_pid=$!
