@@ -24,7 +24,7 @@ meson introspect "$bdir" --installed |
 	python3 -c 'import json, sys; [print(k) for k, v in json.load(sys.stdin).items() if k.endswith(".h")]' \
 		>"$tmp/headers"
 inc=()
-for d in config lib/* drivers/net/*; do [ -d "$d" ] && inc+=("-I$d"); done
+for d in config lib/* drivers/bus/* drivers/net/*; do [ -d "$d" ] && inc+=("-I$d"); done
 while read -r h; do printf '#include "%s"\n' "$h"; done <"$tmp/headers" >"$tmp/all.c"
 # Functions declared (not defined: static inlines are NF) in those headers, as the compiler sees them.
 cc -std=gnu11 -D_GNU_SOURCE "${inc[@]}" $(pkg-config --cflags libdpdk) -fsyntax-only \

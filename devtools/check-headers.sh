@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 inc=()
-for d in config lib/* drivers/net/*; do [ -d "$d" ] && inc+=("-I$d"); done
+for d in config lib/* drivers/bus/* drivers/net/*; do [ -d "$d" ] && inc+=("-I$d"); done
 rc=0
 tmp=$(mktemp --suffix=.c)
-for h in config/dw_*.h lib/*/dw_*.h drivers/net/*/dw_*.h; do
+for h in config/dw_*.h lib/*/dw_*.h drivers/bus/*/dw_*.h drivers/net/*/dw_*.h; do
 	[ -f "$h" ] || continue
 	printf '#include "%s"\n' "$(basename "$h")" >"$tmp"
 	if ! cc -std=gnu11 -D_GNU_SOURCE -fsyntax-only -Wall -Werror "${inc[@]}" $(pkg-config --cflags libdpdk) "$tmp"; then

@@ -2,7 +2,8 @@
 /*
  * l2fwd-dw: an l2fwd-style packet application that keeps its own lcore main
  * loop and takes dwork's building blocks:
- *   - ports through lib/netdev (dw_netdev_open() on EAL's vdevs or PCI ports);
+ *   - ports through lib/netdev (dw_netdev_open() on EAL's vdevs or PCI ports,
+ *     and on --port DEVARGS, e.g. a native driver's "e1000e:0000:00:10.0");
  *   - rx queues as napi sources, polled by dw_napi_poll_once() inside the
  *     application's own loop, which flushes its tx buffers and then lets
  *     dw_napi_try_park() put the lcore to sleep when it has been idle;
@@ -11,7 +12,7 @@
  *     (periodic stats), never on the lcores.
  *
  *   l2fwd-dw [EAL options] -- [-T SECONDS] [--mode poll|interrupt|adaptive]
- *                              [--park-after N] [--duration SECONDS]
+ *                              [--park-after N] [--duration SECONDS] [--port DEVARGS]...
  *
  * --park-after N replaces the mode's idle policy with the application's own:
  * after N iterations without work it calls dw_napi_park() directly.
@@ -65,6 +66,9 @@ struct fwd_lcore {
 
 static struct port ports[MAX_PORTS];
 static unsigned int nb_ports;
+/* --port DEVARGS, opened after EAL's own ports. */
+static const char *devargs[MAX_PORTS];
+static unsigned int nb_devargs;
 static struct fwd_lcore fwd[RTE_MAX_LCORE]; /* indexed by lcore id */
 static unsigned int lcores[RTE_MAX_LCORE];  /* the forwarding lcores */
 static unsigned int nb_fwd;
@@ -209,6 +213,7 @@ parse_args(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "park-after", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -228,6 +233,11 @@ parse_args(int argc, char **argv)
 			if (park_after > 0)
 				mode = DW_NAPI_MODE_INTERRUPT;
 			break;
+		case 'P':
+			if (nb_devargs == MAX_PORTS)
+				return -EINVAL;
+			devargs[nb_devargs++] = optarg;
+			break;
 		case 'm':
 			for (i = 0; i < DW_NAPI_MODE_MAX; i++)
 				if (strcmp(optarg, dw_napi_mode_name((enum dw_napi_mode)i)) == 0)
@@ -243,33 +253,50 @@ parse_args(int argc, char **argv)
 	return period_s > 0 ? 0 : -EINVAL;
 }
 
-/* Open every ethdev port EAL probed through lib/netdev; one tx queue per lcore. */
+/* Open, configure and start one port; one tx queue per forwarding lcore. */
+static int
+port_add(const char *name, struct rte_mempool *mp)
+{
+	struct dw_netdev_conf c = { .size = sizeof(c), .nb_rxq = 1, .mp = mp };
+	int id, eth;
+
+	c.nb_txq = (uint16_t)nb_fwd;
+	if (nb_ports == MAX_PORTS)
+		return -ENOSPC;
+	id = dw_netdev_open(name);
+	if (id < 0 || dw_netdev_configure((uint16_t)id, &c) < 0 ||
+	    dw_netdev_start((uint16_t)id) < 0) {
+		fprintf(stderr, "l2fwd-dw: cannot set up port %s\n", name);
+		return -ENODEV;
+	}
+	ports[nb_ports].id = (uint16_t)id;
+	/* Native ports have no ethdev: a locally administered address stands in. */
+	eth = dw_ethdev_eth_port((uint16_t)id);
+	if (eth < 0 || rte_eth_macaddr_get((uint16_t)eth, &ports[nb_ports].mac) != 0)
+		ports[nb_ports].mac =
+		    (struct rte_ether_addr){ .addr_bytes = { 0x02, 0, 0, 0, 0x01, (uint8_t)id } };
+	nb_ports++;
+	return 0;
+}
+
+/* Open every ethdev port EAL probed, then every --port, through lib/netdev. */
 static int
 ports_setup(struct rte_mempool *mp)
 {
-	struct dw_netdev_conf c = { .size = sizeof(c), .nb_rxq = 1, .mp = mp };
 	char name[RTE_ETH_NAME_MAX_LEN];
 	unsigned int i;
 	uint16_t eth;
-	int id;
 
-	c.nb_txq = (uint16_t)nb_fwd;
 	RTE_ETH_FOREACH_DEV(eth) {
-		if (nb_ports == MAX_PORTS || rte_eth_dev_get_name_by_port(eth, name) != 0)
-			break;
-		id = dw_netdev_open(name);
-		if (id < 0 || dw_netdev_configure((uint16_t)id, &c) < 0 ||
-		    dw_netdev_start((uint16_t)id) < 0) {
-			fprintf(stderr, "l2fwd-dw: cannot set up port %s\n", name);
+		if (rte_eth_dev_get_name_by_port(eth, name) != 0 || port_add(name, mp) < 0)
 			return -ENODEV;
-		}
-		ports[nb_ports].id = (uint16_t)id;
-		rte_eth_macaddr_get((uint16_t)dw_ethdev_eth_port((uint16_t)id),
-				    &ports[nb_ports].mac);
-		nb_ports++;
+	}
+	for (i = 0; i < nb_devargs; i++) {
+		if (port_add(devargs[i], mp) < 0)
+			return -ENODEV;
 	}
 	if (nb_ports == 0) {
-		fprintf(stderr, "l2fwd-dw: no ports (give EAL --vdev=...)\n");
+		fprintf(stderr, "l2fwd-dw: no ports (give EAL --vdev=... or --port DEVARGS)\n");
 		return -ENODEV;
 	}
 	for (i = 0; i < nb_ports; i++) {
@@ -298,7 +325,8 @@ main(int argc, char **argv)
 	}
 	if (parse_args(argc - n, argv + n) < 0) {
 		fprintf(stderr, "usage: l2fwd-dw [EAL] -- [-T SECONDS] [--mode "
-				"poll|interrupt|adaptive] [--park-after N] [--duration SECONDS]\n");
+				"poll|interrupt|adaptive] [--park-after N] [--duration SECONDS] "
+				"[--port DEVARGS]...\n");
 		goto eal;
 	}
 	signal(SIGINT, on_signal);

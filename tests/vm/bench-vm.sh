@@ -5,7 +5,8 @@
 # model, one guest boot in which guest-bench.sh runs dpdk-testpmd (poll),
 # dw-testpmd in poll mode and dw-testpmd in interrupt mode on the NIC bound
 # to vfio-pci, one after the other, each forwarding (io) back out of the same
-# port; for each of them and each phase (idle, then udp_peer.py streams at
+# port (for e1000e also dw-testpmd on dwork's native driver, poll and
+# interrupt); for each of them and each phase (idle, then udp_peer.py streams at
 # rising rates) the host prints one row:
 #
 #   nic prog phase offered_pps sent back pct back_kpps guest_idle% qemu_cpu%
@@ -52,7 +53,10 @@ for nic in "${nics[@]}"; do
 	out=$work/$nic.vm
 	# The guest waits for DIR/PROG.PHASE: one directory per boot.
 	mkdir -p "$work/$nic"
-	"$here/run-in-vm.sh" --nic "$nic" --udp-base "$base" --timeout 400 --log "$work/$nic.console" \
+	# e1000e: also dwork's native driver, poll and interrupt (guest-bench.sh).
+	native=()
+	[ "$nic" != e1000e ] || native=(--env DW_VM_NATIVE=e1000e)
+	"$here/run-in-vm.sh" --nic "$nic" "${native[@]}" --udp-base "$base" --timeout 600 --log "$work/$nic.console" \
 		--cwd / -- bash "$here/guest-bench.sh" "$dwtp" "$work/$nic" "${phase_names[*]}" 30 > "$out" 2>&1 &
 	vm_pid=$!
 	qpid=
@@ -87,7 +91,7 @@ for nic in "${nics[@]}"; do
 	done < <(tail -n +1 -F --pid="$vm_pid" "$out" 2> /dev/null)
 	wait "$vm_pid"
 	echo "bench-vm: $nic guest exit status $?"
-	printf '%-8s %-13s %-5s %8s %7s %7s %6s %9s %7s %7s\n' nic prog phase offered sent back \
+	printf '%-8s %-16s %-5s %8s %7s %7s %6s %9s %7s %7s\n' nic prog phase offered sent back \
 		pct back_kpps g_idle% qemu%
 	# One row per phase: the host's counts joined with the guest's idle share.
 	awk -v nic="$nic" -v hz="$hz" '
@@ -99,7 +103,7 @@ for nic in "${nics[@]}"; do
 		split("", v)
 		for (i = 5; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		s = v["send"]; sub(/s$/, "", s)
-		printf "%-8s %-13s %-5s %8d %7d %7d %6.1f %9.2f %7s %7.0f\n", nic, $2, $3, $4,
+		printf "%-8s %-16s %-5s %8d %7d %7d %6.1f %9.2f %7s %7.0f\n", nic, $2, $3, $4,
 			v["sent"], v["unique"], v["pct"], (s > 0 ? v["unique"] / s / 1000 : 0),
 			idle[$2 " " $3], 100 * v["q"] / hz / (v["t1"] - v["t0"])
 	}' "$out" "$work/rows" | tee -a "$work/table"

@@ -13,6 +13,11 @@
 # (port rx rate, lcore sleep share, wakeups per second by reason), and its
 # wake-latency histogram from telemetry before it stops.
 #
+# With DW_VM_NATIVE=DRIVER (bench-vm.sh sets it for e1000e), two more runs
+# follow: dw-testpmd on dwork's native driver (EAL's PCI bus kept off the
+# NIC with -b, --port=DRIVER:ADDR) in poll and in interrupt mode
+# ("native-poll", "native-interrupt").
+#
 # usage: guest-bench.sh DW_TESTPMD DIR "PHASES" [MAX_SEC]
 
 set -u
@@ -97,13 +102,22 @@ echo "bench: dpdk-poll exit $?"
 grep -E 'Accumulated|RX-packets|TX-packets' "$log" | sed 's/^/bench: dpdk-poll /'
 rm -f "$fifo"
 
-for mode in poll interrupt; do
+runs=(dw-poll dw-interrupt)
+[ -z "${DW_VM_NATIVE:-}" ] || runs+=(native-poll native-interrupt)
+for run in "${runs[@]}"; do
+	mode=${run#*-}
+	eal=("${common[@]}")
+	ports=()
+	if [ "${run%%-*}" = native ]; then
+		eal=(-b "$nic" -n 1 --log-level=lib.eal:notice)
+		ports=(--port="$DW_VM_NATIVE:$nic")
+	fi
 	: > "$log"
-	stdbuf -oL "$dwtp" --lcores 0@0,1@0 "${common[@]}" -- "${app[@]}" \
+	stdbuf -oL "$dwtp" --lcores 0@0,1@0 "${eal[@]}" -- "${app[@]}" "${ports[@]}" \
 		--rxq=1 --rx-mode="$mode" --stats-period=1 > "$log" 2>&1 &
 	pid=$!
 	wait_line "$log" '^Forwarding engine' "$pid"
-	run_phases "dw-$mode"
+	run_phases "$run"
 	# napi's wake-latency histogram of the forwarding lcore, through EAL's
 	# telemetry socket: bucket i counts wakes that took [2^i, 2^(i+1)) ns.
 	python3 -c '
@@ -116,12 +130,12 @@ d = json.loads(s.recv(65536).decode())["/dwork/lcore/info"]
 h = d.get("wake_lat_log2_ns", [])
 print("bench: %s wake_lat_log2_ns %s" % (sys.argv[1], " ".join(
     "%d:%d" % (i, n) for i, n in enumerate(h) if n)))
-' "dw-$mode" 2>&1 | sed 's/^Traceback.*/bench: telemetry query failed/' | grep '^bench: '
+' "$run" 2>&1 | sed 's/^Traceback.*/bench: telemetry query failed/' | grep '^bench: '
 	kill -INT "$pid"
 	wait "$pid"
-	echo "bench: dw-$mode exit $?"
-	grep -E '^(==== |Port 0 \(|  busy |  loops |  wakeups:|mbufs:)' "$log" |
-		sed "s/^/bench: dw-$mode /"
+	echo "bench: $run exit $?"
+	grep -E '^(==== |Port 0 \(|  busy |  loops |  wakeups:|mbufs:|.*MSI-X|.*fall)' "$log" |
+		sed "s/^/bench: $run /"
 done
 rm -f "$log"
 exit 0

@@ -12,6 +12,12 @@
 #
 # usage: guest-dwtestpmd.sh DW_TESTPMD STOP_FILE [FWD_MODE [MAX_SEC [app args...]]]
 #   e.g. guest-dwtestpmd.sh build/app/dw-testpmd/dw-testpmd /tmp/stop io 120 --rx-mode=interrupt
+# env: DW_VM_NATIVE=DRIVER[,devargs]: open the NICs with dwork's native driver
+#   (--port=DRIVER:ADDR[,devargs]) and keep EAL's PCI bus off them (-b ADDR),
+#   e.g. DW_VM_NATIVE=e1000e,itr_us=20
+# env: DW_VM_EAL_ARGS: more EAL arguments (space-separated), e.g. --iova-mode=pa
+#   for a sanitizer build, whose hugepage addresses exceed the vIOMMU's
+#   39-bit DMA mask in IOVA-as-VA mode
 
 set -u
 bin=${1:?usage: guest-dwtestpmd.sh DW_TESTPMD STOP_FILE [FWD_MODE [MAX_SEC [args]]]}
@@ -22,7 +28,16 @@ shift $(($# < 4 ? $# : 4))
 
 [ -n "${DW_VM_NICS:-}" ] || { echo "guest-dwtestpmd: no NICs (DW_VM_NICS)" >&2; exit 1; }
 allow=()
-for bdf in $DW_VM_NICS; do allow+=(-a "$bdf"); done
+ports=()
+native=${DW_VM_NATIVE:-}
+for bdf in $DW_VM_NICS; do
+	if [ -n "$native" ]; then
+		allow+=(-b "$bdf")
+		ports+=("--port=${native%%,*}:$bdf${native#"${native%%,*}"}")
+	else
+		allow+=(-a "$bdf")
+	fi
+done
 
 irq_lines() {
 	grep -E 'vfio' /proc/interrupts | sed "s/^/guest-dwtestpmd: $1: /" ||
@@ -33,9 +48,10 @@ irq_lines() {
 # lcore mostly sleeps, the forwarding lcore polls or parks. No telemetry
 # socket: nothing reads it here.
 log=$(mktemp /tmp/dw-testpmd.XXXXXX)
-"$bin" --lcores 0@0,1@0 -n 1 "${allow[@]}" --log-level=lib.eal:notice --no-telemetry -- \
+read -r -a eal_extra <<< "${DW_VM_EAL_ARGS:-}"
+"$bin" --lcores 0@0,1@0 -n 1 "${allow[@]}" "${eal_extra[@]}" --log-level=lib.eal:notice --no-telemetry -- \
 	--port-topology=loop --forward-mode="$mode" --nb-cores=1 \
-	--rxq=1 --rxd=512 --txd=512 --total-num-mbufs=4096 "$@" > "$log" 2>&1 &
+	--rxq=1 --rxd=512 --txd=512 --total-num-mbufs=4096 "${ports[@]}" "$@" > "$log" 2>&1 &
 pid=$!
 tail -n +1 -f --pid="$pid" "$log" &
 tail_pid=$!

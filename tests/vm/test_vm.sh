@@ -11,12 +11,21 @@
 #   cases: virtio vmxnet3 e1000e (dpdk-testpmd forwarding on one NIC),
 #          pair (virtio in, testpmd io forwarding, vmxnet3 out),
 #          virtio-rxintr vmxnet3-rxintr e1000e-rxintr (rxintr_check.c: echo
-#          while sleeping on the rx queue's VFIO MSI-X eventfd)
-#   default: virtio vmxnet3 pair virtio-rxintr vmxnet3-rxintr
+#          while sleeping on the rx queue's VFIO MSI-X eventfd),
+#          virtio-dw vmxnet3-dw (dw-testpmd over drivers/net/ethdev),
+#          e1000e-native e1000e-link e1000e-reset e1000e-bad (dw-testpmd on
+#          dwork's native e1000e driver: interrupt mode; link down/up from
+#          the QEMU monitor; an injected tx hang and the reset; bad devargs)
+#   default: the vm suite's cases (tests/vm/meson.build)
 # Needs the Debian packages in deps.txt and an apt source for the guest
 # kernel (tested as root); exits 77 when a tool is missing.
 # env:   DW_VM_FRAMES (2000), DW_VM_RATE (1000 frames/s), DW_VM_MIN_PCT (90),
 #        DW_VM_CASE_TIMEOUT (240 s per case), DW_VM_UDP_BASE (random),
+#        DW_VM_E1000E_ARGS (",key=value..." for the native e1000e cases),
+#        DW_VM_EAL_ARGS (more EAL arguments for dw-testpmd in the guest,
+#        e.g. --iova-mode=pa with a sanitizer build),
+#        DW_VM_MIN_WAKE_PCT (50: e1000e-native's least rx-intr wakeups per
+#        100 frames; a loaded host batches frames per wakeup),
 #        DW_VM_DW_TESTPMD (dw-testpmd binary; default: the first of
 #        build/app/dw-testpmd/dw-testpmd and build-*/app/dw-testpmd/dw-testpmd)
 # Ends with one line "N passed, N failed"; exits 0 only if nothing failed.
@@ -29,9 +38,11 @@ rate=${DW_VM_RATE:-1000}
 min_pct=${DW_VM_MIN_PCT:-90}
 min_pct=${min_pct%.*}
 case_timeout=${DW_VM_CASE_TIMEOUT:-240}
+min_wake_pct=${DW_VM_MIN_WAKE_PCT:-50}
 base=${DW_VM_UDP_BASE:-$((40000 + 2 * (RANDOM % 4000)))}
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3 pair virtio-rxintr vmxnet3-rxintr virtio-dw vmxnet3-dw)
+[ ${#cases[@]} -gt 0 ] || cases=(virtio vmxnet3 pair virtio-rxintr vmxnet3-rxintr virtio-dw vmxnet3-dw
+	e1000e-native e1000e-link e1000e-reset e1000e-bad)
 
 # Skip (77, as meson and automake count it) on a host without the packages.
 missing=()
@@ -67,6 +78,10 @@ case_conf() {
 	e1000e-rxintr) echo "e1000e rxintr msix-rx" ;;
 	virtio-dw) echo "virtio dw:io msix-rx" ;;
 	vmxnet3-dw) echo "vmxnet3 dw:macswap msix-rx" ;;
+	e1000e-native) echo "e1000e dwn:io msix-rx" ;;
+	e1000e-link) echo "e1000e dwn:io msix-rx" ;;
+	e1000e-reset) echo "e1000e dwn:io msix-rx" ;;
+	e1000e-bad) echo "e1000e bad none" ;;
 	*) return 1 ;;
 	esac
 }
@@ -114,9 +129,110 @@ check_dw() {
 		grep -q '^guest-dwtestpmd: dw-testpmd exit status 0' "$out"
 }
 
+# The native driver's interrupt case, on top of check_dw: the lcore slept on
+# the rx vector for most frames (> DW_VM_MIN_WAKE_PCT rx-intr wakeups per 100
+# frames received)
+# and its source never needed the timeout fallback once it had proved its
+# interrupt (timeout wakeups < 5/s over the summary's forwarding time).
+check_native() {
+	local name=$1 out=$2 rx wk to secs
+	rx=$(sed -n 's/^Port 0 (.*): rx \([0-9]*\) .*/\1/p' "$out" | tail -n 1)
+	wk=$(sed -n 's/^  wakeups: rx-intr \([0-9]*\) .*/\1/p' "$out" | tail -n 1)
+	to=$(sed -n 's/^  wakeups: .* timeout \([0-9]*\) .*/\1/p' "$out" | tail -n 1)
+	secs=$(sed -n 's/^==== dw-testpmd summary: .*, \([0-9.]*\) s ====/\1/p' "$out" | tail -n 1)
+	check "$name" "rx-intr wakeups per frame > $min_wake_pct % (${wk:-none} / ${rx:-none})" \
+		[ $((${wk:-0} * 100)) -gt $((${rx:-0} * min_wake_pct)) ]
+	check "$name" "timeout wakeups < 5/s (${to:-none} in ${secs:-none} s)" \
+		awk -v t="${to:-999999}" -v s="${secs:-0}" 'BEGIN { exit !(s > 0 && t < 5 * s) }'
+	check "$name" "the driver ran on MSI-X (rx, tx, other vectors)" \
+		grep -q 'MSI-X (rx, tx, other)' "$out"
+}
+
+# Send one command to QEMU's human monitor on unix socket $1.
+monitor_cmd() {
+	python3 - "$1" "$2" << 'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+time.sleep(0.3)
+s.close()
+PY
+}
+
+# Wait for guest-dwtestpmd's irq-start line (forwarding started), or the guest's end.
+wait_forwarding() {
+	local out=$1 vm_pid=$2 t
+	for ((t = 0; t < case_timeout * 5; t++)); do
+		grep -q '^guest-dwtestpmd: irq-start' "$out" && return 0
+		kill -0 "$vm_pid" 2> /dev/null || return 0
+		sleep 0.2
+	done
+}
+
+# Link down for 1.5 s, then up (forwarding runs).
+link_toggle() {
+	local out=$1 mon=$2
+	sleep 1
+	monitor_cmd "$mon" "set_link n0 off" || echo "  (monitor: set_link off failed)"
+	sleep 1.5
+	monitor_cmd "$mon" "set_link n0 on" || echo "  (monitor: set_link on failed)"
+	sleep 1
+}
+
+# The largest "link work ran N us after it" of the driver's LSC lines.
+lsc_max_us() {
+	sed -n 's/.*link \(up\|down\) .*(interrupt, link work ran \([0-9]*\) us after it).*/\2/p' "$1" |
+		sort -n | tail -n 1
+}
+
+# Link down/up: the other vector (vfio-msix[0]) fired, the driver's link work
+# ran within 100 ms of the interrupt for both changes, and the subscriber
+# (dw-testpmd's event callback on its ctrl wq) saw link down and link up.
+check_link() {
+	local name=$1 out=$2 irq0 irq1 us
+	irq0=$(sed -n 's/^guest-dwtestpmd: irq-start: *[0-9]*: *\([0-9]*\) .*vfio-msix\[0\].*/\1/p' "$out")
+	irq1=$(sed -n 's/^guest-dwtestpmd: irq-stop: *[0-9]*: *\([0-9]*\) .*vfio-msix\[0\].*/\1/p' "$out")
+	us=$(lsc_max_us "$out")
+	grep -E 'link (up|down)' "$out" | sed 's/^/  guest: /'
+	check "$name" "other vector vfio-msix[0] fired (${irq0:-none} -> ${irq1:-none})" \
+		[ "${irq1:-0}" -gt "${irq0:-0}" ]
+	check "$name" "driver's link work: down and up, by interrupt" \
+		eval "grep -q 'link down 0 Mbps (interrupt' '$out' && grep -q 'link up [0-9]* Mbps (interrupt' '$out'"
+	check "$name" "link work within 100 ms of the interrupt (max ${us:-none} us)" \
+		[ "${us:-999999}" -lt 100000 ]
+	check "$name" "subscriber got link down and link up" \
+		eval "grep -q 'port 0 (e1000e-.*): link down' '$out' && grep -q 'port 0 (e1000e-.*): link up' '$out'"
+}
+
+# Injected tx hang: detected by the watchdog, reset on the wq, the subscriber
+# told, and the rest (frames back, every mbuf back) checked by check_dw.
+check_reset() {
+	local name=$1 out=$2 peer_out=$3 lost
+	lost=$(sed -n 's/^udp_peer: .* lost=\([0-9]*\) .*/\1/p' "$peer_out")
+	check "$name" "frames lost during the hang: it came under traffic (lost ${lost:-none})" \
+		[ "${lost:-0}" -gt 0 ]
+	grep -E 'tx hang|resetting|reset by the driver' "$out" | sed 's/^/  guest: /'
+	check "$name" "watchdog detected the tx hang" grep -q 'tx hang detected' "$out"
+	check "$name" "reset work reset the port" grep -q 'resetting (tx hang)' "$out"
+	check "$name" "subscriber got the reset event" grep -q 'reset by the driver, restarted' "$out"
+}
+
 run_case() {
 	local name=$1 nic mode irq port stop out peer_out vm_pid peer_pid vm_rc peer_rc rx t0
-	local guest_cmd nic_args rx_port n need=$(((frames * min_pct + 99) / 100))
+	local guest_cmd nic_args rx_port n need=$(((frames * min_pct + 99) / 100)) native=
+	local vm_env=() c_frames=$frames c_min=$min_pct mon= e_args=${DW_VM_E1000E_ARGS:-}
+	case $name in
+	e1000e-reset)
+		# The transmitter stops once 1000 frames went out (a second into
+		# the traffic); the watchdog (0.5 s) sees the head stuck twice and
+		# resets: about 1.5 s of frames lost, the rest must come back.
+		c_frames=$((frames * 5 / 2))
+		c_min=50
+		e_args=",test_tx_hang_pkts=$((frames / 2)),watchdog_ms=500" ;;
+	e1000e-link) mon=$work/$name.mon ;;
+	esac
+	need=$(((c_frames * c_min + 99) / 100))
 	read -r nic mode irq < <(case_conf "$name") || {
 		echo "unknown case $name"
 		return 1
@@ -129,17 +245,24 @@ run_case() {
 	nic_args=()
 	for n in ${nic//,/ }; do nic_args+=(--nic "$n"); done
 	rx_port=$((port + 1))
-	if [ "$mode" = rxintr ]; then
+	if [ "$mode" = bad ]; then
+		echo "== $name: $nic behind vfio-pci, dw-testpmd with bad native-driver devargs"
+		guest_cmd=(bash "$here/guest-e1000e-bad.sh" "$dw_testpmd")
+	elif [ "$mode" = rxintr ]; then
 		echo "== $name: $nic behind vfio-pci, rxintr_check echoing on rx interrupts, udp $port"
 		guest_cmd=("$rxintr_bin" -l 0 -n 1 --log-level=lib.eal:notice --
 			"/host$stop" "$case_timeout")
-	elif [ "${mode%%:*}" = dw ]; then
+	elif [ "${mode%%:*}" = dw ] || [ "${mode%%:*}" = dwn ]; then
+		if [ "${mode%%:*}" = dwn ]; then
+			native=e1000e$e_args
+			vm_env=(--env "DW_VM_NATIVE=$native")
+		fi
 		[ -n "$dw_testpmd" ] || {
 			echo "== $name: no dw-testpmd binary (build it, or set DW_VM_DW_TESTPMD)"
 			return 1
 		}
-		echo "== $name: $nic behind vfio-pci, dw-testpmd ${mode#dw:} forwarding in interrupt mode, udp $port"
-		guest_cmd=(bash "$here/guest-dwtestpmd.sh" "$dw_testpmd" "$stop" "${mode#dw:}"
+		echo "== $name: $nic behind vfio-pci, dw-testpmd ${mode#*:} forwarding in interrupt mode${native:+ on the native driver}, udp $port"
+		guest_cmd=(bash "$here/guest-dwtestpmd.sh" "$dw_testpmd" "$stop" "${mode#*:}"
 			"$case_timeout" --rx-mode=interrupt)
 	elif [ ${#nic_args[@]} -eq 4 ]; then
 		echo "== $name: $nic behind vfio-pci, dpdk-testpmd $mode forwarding NIC 0 -> NIC 1, udp $port -> $((port + 3))"
@@ -151,12 +274,26 @@ run_case() {
 		guest_cmd=(bash "$here/guest-testpmd.sh" "$stop" "$mode" "$case_timeout")
 	fi
 	t0=$EPOCHREALTIME
-	"$here/run-in-vm.sh" "${nic_args[@]}" --udp-base "$port" --timeout "$case_timeout" \
+	[ -z "$mon" ] || vm_env+=(--monitor "$mon")
+	[ -z "${DW_VM_EAL_ARGS:-}" ] || vm_env+=(--env "DW_VM_EAL_ARGS=$DW_VM_EAL_ARGS")
+	"$here/run-in-vm.sh" "${nic_args[@]}" "${vm_env[@]}" --udp-base "$port" --timeout "$case_timeout" \
 		--log "$work/$name.console" --cwd / -- "${guest_cmd[@]}" > "$out" 2>&1 &
 	vm_pid=$!
-	python3 "$here/udp_peer.py" --qemu-port "$port" --rx-port "$rx_port" --wait-ready "$case_timeout" \
-		--count "$frames" --rate "$rate" --min-pct "$min_pct" --drain 3 \
-		--touch "$stop" > "$peer_out" 2>&1 &
+	if [ "$mode" = bad ]; then
+		# No traffic: the guest script ends by itself.
+		(wait "$vm_pid" 2> /dev/null; echo "udp_peer: no traffic in this case") > "$peer_out" &
+	else
+		# Link case: the link goes down and up before the traffic, which
+		# must then come back (forwarding resumed).
+		# dw-testpmd cases: traffic once forwarding runs and the vfio lines
+		# of /proc/interrupts are sampled (a loaded guest is slow to get
+		# there: virtio-dw once sampled them after all the traffic).
+		case ${mode%%:*} in dw | dwn) wait_forwarding "$out" "$vm_pid" ;; esac
+		[ -z "$mon" ] || link_toggle "$out" "$mon"
+		python3 "$here/udp_peer.py" --qemu-port "$port" --rx-port "$rx_port" --wait-ready "$case_timeout" \
+			--count "$c_frames" --rate "$rate" --min-pct "$c_min" --drain 3 \
+			--touch "$stop" > "$peer_out" 2>&1 &
+	fi
 	peer_pid=$!
 	# A guest that dies early must not leave the peer probing until its
 	# own timeout.
@@ -176,8 +313,14 @@ run_case() {
 	cat "$peer_out"
 	grep -E '^run-in-vm: (prepare|guest)' "$out"
 	check "$name" "guest exit status 0 (got $vm_rc)" [ "$vm_rc" -eq 0 ]
-	check "$name" ">= $min_pct% of $frames frames back on the host" [ "$peer_rc" -eq 0 ]
-	if [ "$mode" = rxintr ]; then
+	if [ "$mode" != bad ]; then
+		check "$name" ">= $c_min% of $c_frames frames back on the host" [ "$peer_rc" -eq 0 ]
+	fi
+	if [ "$mode" = bad ]; then
+		grep '^guest-e1000e-bad:' "$out" | sed 's/^/  guest: /'
+		check "$name" "every bad-input step ended with its error line" \
+			grep -q '^guest-e1000e-bad: 0 failed' "$out"
+	elif [ "$mode" = rxintr ]; then
 		grep '^rxintr_check: rx=' "$out" | sed 's/^/  guest: /'
 		rx=$(sed -n 's/^rxintr_check: rx=\([0-9]*\) .*/\1/p' "$out")
 		check "$name" "rxintr_check echoed >= $need frames (${rx:-none})" \
@@ -186,6 +329,13 @@ run_case() {
 			grep -Eq '^rxintr_check: /proc/interrupts: *[0-9]+: +[1-9][0-9]* .*vfio-msix\[1\]' "$out"
 	elif [ "${mode%%:*}" = dw ]; then
 		check_dw "$name" "$out" "$need"
+	elif [ "${mode%%:*}" = dwn ]; then
+		check_dw "$name" "$out" "$need"
+		case $name in
+		e1000e-native) check_native "$name" "$out" ;;
+		e1000e-link) check_link "$name" "$out" ;;
+		e1000e-reset) check_reset "$name" "$out" "$peer_out" ;;
+		esac
 	else
 		rx=$(awk '/Accumulated forward statistics/ { acc = 1 }
 			acc && /RX-packets:/ { print $2; exit }' "$out")
