@@ -318,7 +318,8 @@ struct dw_work_lib_conf {
 /**
  * Start the work library: topology, pools, manager and timer threads, system
  * workqueues, telemetry commands. Does not need rte_eal_init(); when EAL is
- * up, workers avoid the lcores' CPUs where the node has others.
+ * up (start it first), no dwork thread runs on a worker lcore's CPU: see
+ * dw_topo_node_worker_cpus() and dw_topo_ctrl_cpus().
  * @return 0; -EALREADY; -EINVAL (bad conf); -ENOMEM; -EAGAIN (threads).
  */
 int dw_work_lib_init(const struct dw_work_lib_conf *conf);

@@ -24,6 +24,7 @@
 
 #include <rte_errno.h>
 
+#include "common_private.h"
 #include "dw_common.h"
 #include "work_private.h"
 
@@ -410,25 +411,20 @@ worker_main(void *arg)
 static int
 thread_start(pthread_t *t, const rte_cpuset_t *cpus, void *(*fn)(void *), void *arg)
 {
-	pthread_attr_t attr;
 	int rc;
 
 	if (__atomic_load_n(&work_lib.fail_create, __ATOMIC_RELAXED))
 		return -EAGAIN;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (cpus != NULL && CPU_COUNT(cpus) > 0)
-		pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus);
 	pthread_mutex_lock(&work_lib.threads_lock);
 	work_lib.live_threads++;
 	pthread_mutex_unlock(&work_lib.threads_lock);
-	rc = pthread_create(t, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
+	/* NULL cpus (rescuers): the control threads' CPUs, never the creator's lcore. */
+	rc = dw_thread_create(t, NULL, cpus, true, fn, arg);
 	if (rc != 0) {
 		pthread_mutex_lock(&work_lib.threads_lock);
 		work_lib.live_threads--;
 		pthread_mutex_unlock(&work_lib.threads_lock);
-		return -rc;
+		return rc;
 	}
 	return 0;
 }
@@ -924,7 +920,7 @@ pools_init(const struct dw_work_lib_conf *conf)
 	pthread_condattr_destroy(&ca);
 	mgr.stop = false;
 	mgr.kicked = true;
-	rc = pthread_create(&mgr.thread, NULL, manager_main, NULL);
+	rc = dw_thread_create(&mgr.thread, NULL, NULL, false, manager_main, NULL);
 	if (rc != 0) {
 		rc = -EAGAIN;
 		goto free_pools;
