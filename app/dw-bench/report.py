@@ -11,6 +11,7 @@ import argparse
 import csv
 import os
 import statistics
+import subprocess
 import sys
 from collections import defaultdict
 
@@ -385,6 +386,28 @@ def doc_section(out):
             targets.append(["fwd: dw-testpmd / dpdk-testpmd Mpps", f"{d:.2f} Mpps",
                             f"dpdk-testpmd {t:.2f} Mpps (x{d / t:.2f})" if t > 0 else "-",
                             "(reported)", "-"])
+
+    rr_csv = os.path.join(out, "rr.csv")
+    if os.path.exists(rr_csv):
+        rr = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "rr.py"),
+                             "summary", "--csv", rr_csv], capture_output=True, text=True, check=False)
+        parts.append("\n### Request/response: UDP echo between two namespaces (devtools/rr-bench.sh)\n")
+        parts.append("dw-testpmd and dpdk-testpmd forward (io) between two net_tap ports, one forwarding "
+                     "lcore (`-l 0-1`); the Linux bridge (two veth pairs) is the kernel floor. One request "
+                     "outstanding, paced at the rate; median over repetitions of each run's p50/p99/max. "
+                     "Forwarder CPU: all its threads, % of one CPU (a poll lcore on a CPU shared with other "
+                     "tenants shows less than 100 %).\n")
+        parts.append(rr.stdout.rstrip() + "\n\n![request/response](img/rr.png)")
+        for line in rr.stdout.splitlines():
+            c = [x.strip() for x in line.strip("|").split("|")]
+            if len(c) == 10 and c[0] == "dw-testpmd" and c[1] == "poll" and c[6] not in ("-", ""):
+                targets.append([f"rr: poll p99 / dpdk-testpmd p99 at {c[2]} req/s", f"{c[4]} us",
+                                f"x{c[6]}", "<= 1.2", verdict(float(c[6]) <= 1.2)])
+            if len(c) == 10 and c[0] == "dw-testpmd" and c[1] in ("interrupt", "adaptive") and c[7] != "-":
+                targets.append([f"rr: {c[1]} p50 / poll p50 at {c[2]} req/s, CPU", f"x{c[7]}, {c[8]} %",
+                                "dw-testpmd poll, same run", "<= 1.1 at <= 10 %" if c[1] == "adaptive"
+                                else "(reported)", verdict(float(c[7]) <= 1.1 and float(c[8]) <= 10)
+                                if c[1] == "adaptive" else "-"])
 
     head = "### Targets\n\n" + table(["target", "dwork", "anchor (same run)", "goal", "verdict"], targets)
     return "\n".join([parts[0], parts[1], "", head] + parts[2:]) + "\n"
