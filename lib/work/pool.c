@@ -291,7 +291,9 @@ process_one(struct worker *wk, struct dw_work *w)
 	cpu_ns = dw_thread_cpu_ns();
 	/* Read by the monitor under the pool lock; UINT64_MAX until this store. */
 	__atomic_store_n(&wk->current_cpu_start_ns, cpu_ns, __ATOMIC_RELAXED);
+	pool_perf_item_begin(wk);
 	wk->current_func(w);
+	pool_perf_item_end(wk);
 	cpu_ns = dw_thread_cpu_ns() - cpu_ns;
 
 	/* @w may be freed or reused from here on: touch only what we copied. */
@@ -375,6 +377,7 @@ worker_main(void *arg)
 	if (pool->kind == POOL_HIGHPRI && setpriority(PRIO_PROCESS, 0, -10) < 0)
 		WORK_LOG(DEBUG, "cannot raise the priority of %s", name);
 
+	pool_perf_worker_start(wk);
 	pthread_mutex_lock(&pool->lock);
 	wk->tid = (pid_t)syscall(SYS_gettid);
 	if (pthread_getcpuclockid(pthread_self(), &wk->cpu_clock) != 0)
@@ -401,6 +404,7 @@ worker_main(void *arg)
 	/* Dying: the reaper took us off the idle list and the counts. */
 	TAILQ_REMOVE(&pool->workers, wk, all_entry);
 	pthread_mutex_unlock(&pool->lock);
+	pool_perf_worker_exit(wk);
 	pthread_cond_destroy(&wk->cond);
 	free(wk);
 	__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
@@ -732,6 +736,26 @@ pool_monitor(struct pool *pool, uint64_t now)
 	pool->mon_last_started = pool->st.started;
 }
 
+void
+pool_perf_switched(struct worker *wk, bool asleep)
+{
+	struct pool *pool = wk->pool;
+
+	pthread_mutex_lock(&pool->lock);
+	if (asleep) {
+		/* Asleep inside an item it runs, not annotated: as the kernel's sched hook. */
+		if (wk->current_work != NULL && !(wk->flags & WORKER_NOT_RUNNING)) {
+			worker_set_flags(wk, W_DETECTED);
+			pool->st.blocked_perf++;
+			if (need_more_worker(pool) && wake_idle(pool))
+				pool->st.cm_wakeups++;
+		}
+	} else if (wk->flags & W_DETECTED) {
+		worker_clr_flags(wk, W_DETECTED); /* runnable again: counts again */
+	}
+	pthread_mutex_unlock(&pool->lock);
+}
+
 static void
 pool_watchdog(struct pool *pool, uint64_t now)
 {
@@ -969,6 +993,7 @@ pools_fini(void)
 	while (work_lib.live_threads > 0)
 		pthread_cond_wait(&work_lib.threads_cond, &work_lib.threads_lock);
 	pthread_mutex_unlock(&work_lib.threads_lock);
+	pool_perf_fini();
 	for (i = 0; i < work_lib.nr_pools; i++) {
 		pthread_mutex_destroy(&work_lib.pools[i]->lock);
 		free(work_lib.pools[i]);
@@ -1007,6 +1032,7 @@ dw_pool_stats_get(unsigned int id, struct dw_pool_stats *st)
 	st->nr_pending = pool->nr_pending;
 	st->peak_workers = pool->peak_workers;
 	pthread_mutex_unlock(&pool->lock);
+	st->perf_events = pool_perf_active();
 	return 0;
 }
 
