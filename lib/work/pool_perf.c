@@ -29,6 +29,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -123,6 +124,14 @@ perf_watcher_main(void *arg)
 
 	RTE_SET_USED(arg);
 	pthread_setname_np(pthread_self(), "dw-perf");
+	/*
+	 * Lowest weight: woken per record, the watcher would otherwise preempt the
+	 * worker on its CPU, and that preemption writes two more records that wake it
+	 * again. A worker that blocks leaves its CPU free, so the watcher still runs
+	 * at once when it matters.
+	 */
+	if (setpriority(PRIO_PROCESS, 0, 19) < 0)
+		WORK_LOG(DEBUG, "cannot lower the perf watcher's priority");
 	for (;;) {
 		n = epoll_wait(perf.epfd, ev, RTE_DIM(ev), -1);
 		if (n < 0 && errno == EINTR)
