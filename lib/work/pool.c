@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,9 +119,15 @@ pool_kick_manager(void)
 	pthread_mutex_unlock(&mgr.lock);
 }
 
-/* Wake the most recently parked worker; ask for a new one when none is left. */
-static bool
-wake_idle(struct pool *pool)
+/*
+ * Take the most recently parked worker off the idle list and mark it woken;
+ * ask for a new one when none is left. The caller signals its cond, after
+ * dropping the pool lock where it can (wake_signal()): signalled under the
+ * lock, the worker wakes only to block on that lock (a context switch more per
+ * wake-up; glibc's condvar does not requeue waiters onto the mutex).
+ */
+static struct worker *
+wake_idle_pick(struct pool *pool)
 {
 	struct worker *w = TAILQ_FIRST(&pool->idle_list);
 
@@ -128,17 +135,42 @@ wake_idle(struct pool *pool)
 		if (pool->starved_since_ns == 0)
 			pool->starved_since_ns = dw_now_ns();
 		pool_kick_manager();
-		return false;
+		return NULL;
 	}
 	TAILQ_REMOVE(&pool->idle_list, w, idle_entry);
 	pool->nr_idle--;
 	w->flags |= W_WOKEN;
 	pool->nr_waking++;
 	worker_clr_flags(w, W_IDLE);
-	pthread_cond_signal(&w->cond);
+	/* Keeps it alive until wake_signal() is done with it; pairs with worker_main()'s exit. */
+	__atomic_fetch_add(&w->wake_refs, 1, __ATOMIC_RELAXED);
 	if (pool->nr_idle == 0)
 		pool_kick_manager(); /* keep a spare */
-	return true;
+	return w;
+}
+
+/*
+ * Wake @p w picked by wake_idle_pick(), with or without the pool lock: W_WOKEN
+ * was set under it, and wake_refs keeps @p w from being freed meanwhile.
+ */
+static void
+wake_signal(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	pthread_cond_signal(&w->cond);
+	/* Pairs with the acquire load before the worker frees itself. */
+	__atomic_fetch_sub(&w->wake_refs, 1, __ATOMIC_RELEASE);
+}
+
+/* Wake the most recently parked worker, pool lock held. */
+static bool
+wake_idle(struct pool *pool)
+{
+	struct worker *w = wake_idle_pick(pool);
+
+	wake_signal(w);
+	return w != NULL;
 }
 
 struct worker *
@@ -262,6 +294,7 @@ process_one(struct worker *wk, struct dw_work *w)
 	struct pool *pool = wk->pool;
 	struct pwq *pwq = w->pwq;
 	struct dw_wq *wq = pwq->wq;
+	struct worker *woken;
 	uint64_t gen = w->queued_gen, cpu_ns;
 	uint32_t color = w->color;
 
@@ -280,13 +313,13 @@ process_one(struct worker *wk, struct dw_work *w)
 	__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
 	if (wq->flags & DW_WQ_CPU_INTENSIVE)
 		worker_set_flags(wk, W_INTENSIVE);
-	if (need_more_worker(pool))
-		wake_idle(pool);
+	woken = need_more_worker(pool) ? wake_idle_pick(pool) : NULL;
 	pool->st.started++;
 	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wq->n_started, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wq->n_running, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&pool->lock);
+	wake_signal(woken);
 
 	cpu_ns = dw_thread_cpu_ns();
 	/* Read by the monitor under the pool lock; UINT64_MAX until this store. */
@@ -405,6 +438,9 @@ worker_main(void *arg)
 	TAILQ_REMOVE(&pool->workers, wk, all_entry);
 	pthread_mutex_unlock(&pool->lock);
 	pool_perf_worker_exit(wk);
+	/* A waker that dropped the pool lock may still be signalling us (wake_signal). */
+	while (__atomic_load_n(&wk->wake_refs, __ATOMIC_ACQUIRE) != 0)
+		sched_yield();
 	pthread_cond_destroy(&wk->cond);
 	free(wk);
 	__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
@@ -496,7 +532,7 @@ fail:
 void
 dw_blocking_begin(void)
 {
-	struct worker *wk = tls_worker;
+	struct worker *wk = tls_worker, *woken;
 	struct pool *pool;
 
 	if (wk == NULL || wk->block_depth++ > 0 || (wk->flags & W_RESCUER))
@@ -505,9 +541,11 @@ dw_blocking_begin(void)
 	pthread_mutex_lock(&pool->lock);
 	/* Leaving nr_running may free a slot that pending work waits for. */
 	worker_set_flags(wk, W_BLOCKED);
-	if (need_more_worker(pool) && wake_idle(pool))
+	woken = need_more_worker(pool) ? wake_idle_pick(pool) : NULL;
+	if (woken != NULL)
 		pool->st.cm_wakeups++;
 	pthread_mutex_unlock(&pool->lock);
+	wake_signal(woken);
 }
 
 void

@@ -84,6 +84,7 @@ struct worker {
 	uint32_t id;	     /* creation number in its pool (thread name) */
 	clockid_t cpu_clock; /* per-thread CPU clock, for the monitor */
 	pthread_cond_t cond; /* wakes this worker; waits use pool->lock */
+	uint32_t wake_refs;  /* atomic: wake-ups signalling it after the pool lock (pool.c) */
 	/* Protected by pool->lock. */
 	uint32_t flags;
 	TAILQ_ENTRY(worker) idle_entry; /* on pool->idle_list while W_IDLE */
