@@ -4,7 +4,8 @@
 #   build/       every suite but vm (unit, cm, stress, integration)
 #   build-asan/  the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   build-tsan/  the concurrency suites (tagged tsan) under ThreadSanitizer
-# plus clang-format, a stand-alone compile of every public header and a quick
+# plus clang-format, a stand-alone compile of every public header, the export
+# check of libdwork.so (devtools/check-exports.sh) and a quick
 # dw-bench smoke run (devtools/bench.sh --quick: exits 0 and writes its CSV).
 # Integration tests create network namespaces and tap devices: run as root.
 # Ends with one line "N passed, N failed".
@@ -62,6 +63,11 @@ note "plain build"
 if setup build; then
 	run_suites build --no-suite vm
 else
+	failed=$((failed + 1))
+fi
+
+note "libdwork.so exports the public dw_* API only"
+if [ -f build/build.ninja ] && devtools/check-exports.sh build; then passed=$((passed + 1)); else
 	failed=$((failed + 1))
 fi
 

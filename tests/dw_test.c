@@ -93,6 +93,15 @@ dw_test_telemetry(const char *cmd, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+void
+dw_test_fake_topology(const char *layout)
+{
+	if (layout != NULL)
+		ck_assert_int_eq(setenv("DW_FAKE_TOPO", layout, 1), 0);
+	else
+		ck_assert_int_eq(unsetenv("DW_FAKE_TOPO"), 0);
+}
+
 unsigned int
 dw_test_time_scale(void)
 {

@@ -44,6 +44,9 @@ unsigned int dw_test_time_scale(void);
 #define dw_test_need_pause_points()                                                                \
 	ck_assert_msg(DW_PAUSE_POINTS, "this race test needs a build with -Dpause_points=enabled")
 
+/* Fake "NxM" topology (NULL: the machine's) for the next dw_work_lib_init(), via DW_FAKE_TOPO. */
+void dw_test_fake_topology(const char *layout);
+
 /* Run @p s with CK_NORMAL output; returns the exit status for main(). */
 int dw_test_run(Suite *s);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Forwarding engines. Receiving engines are rx handlers of the napi sources
- * made from rx queues (dw_napi_source_from_rxq()); generating engines
+ * Forwarding engines, one tp_engines[] entry each. Receiving engines are rx
+ * handlers of the napi sources made from rx queues
+ * (dw_napi_source_from_rxq()), dispatched through the table; generating engines
  * (txonly, flowgen) are napi sources of their own whose poll builds and sends
  * a burst. Everything here runs on a forwarding lcore: no logging, no locks,
  * no allocation other than mbufs.
@@ -36,40 +37,93 @@ send_burst(struct tp_stream *s, struct rte_mbuf **pkts, uint16_t n)
 	TP_ADD(s->tx_pkts, sent);
 }
 
-void
-tp_rx_handler(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg)
+/* io: send what came in, untouched. */
+static void
+fwd_io(struct tp_stream *s, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct tp_stream *s = arg;
+	send_burst(s, pkts, n);
+}
+
+/* mac: rewrite both addresses (the port's own as source, the peer's as destination). */
+static void
+fwd_mac(struct tp_stream *s, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_ether_hdr *eh;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+		rte_ether_addr_copy(&s->tx_dst, &eh->dst_addr);
+		rte_ether_addr_copy(&s->tx_src, &eh->src_addr);
+	}
+	send_burst(s, pkts, n);
+}
+
+/* macswap: swap source and destination, send back out. */
+static void
+fwd_macswap(struct tp_stream *s, struct rte_mbuf **pkts, uint16_t n)
+{
 	struct rte_ether_hdr *eh;
 	struct rte_ether_addr tmp;
 	uint16_t i;
 
+	for (i = 0; i < n; i++) {
+		eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+		rte_ether_addr_copy(&eh->dst_addr, &tmp);
+		rte_ether_addr_copy(&eh->src_addr, &eh->dst_addr);
+		rte_ether_addr_copy(&tmp, &eh->src_addr);
+	}
+	send_burst(s, pkts, n);
+}
+
+/* rxonly, and what generating engines receive: count and free. */
+static void
+fwd_drop(struct tp_stream *s, struct rte_mbuf **pkts, uint16_t n)
+{
+	RTE_SET_USED(s);
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+const struct tp_engine_ops tp_engines[TP_FWD_MAX] = {
+	[TP_FWD_IO] = { .name = "io", .rx_burst = fwd_io },
+	[TP_FWD_MAC] = { .name = "mac", .rx_burst = fwd_mac },
+	[TP_FWD_MACSWAP] = { .name = "macswap", .rx_burst = fwd_macswap },
+	[TP_FWD_RXONLY] = { .name = "rxonly", .rx_burst = fwd_drop },
+	[TP_FWD_TXONLY] = { .name = "txonly", .rx_burst = fwd_drop, .generates = true },
+	[TP_FWD_FLOWGEN] = { .name = "flowgen",
+			     .rx_burst = fwd_drop,
+			     .generates = true,
+			     .flows = true },
+};
+
+const char *
+tp_engine_name(enum tp_engine e)
+{
+	return (unsigned int)e < TP_FWD_MAX ? tp_engines[e].name : "?";
+}
+
+int
+tp_engine_parse(const char *s, enum tp_engine *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < TP_FWD_MAX; i++)
+		if (strcmp(s, tp_engines[i].name) == 0) {
+			*e = (enum tp_engine)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void
+tp_rx_handler(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	struct tp_stream *s = arg;
+
 	RTE_SET_USED(port);
 	RTE_SET_USED(q);
 	TP_ADD(s->rx_pkts, n);
-	switch (s->engine) {
-	case TP_FWD_IO:
-		break;
-	case TP_FWD_MAC:
-		for (i = 0; i < n; i++) {
-			eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
-			rte_ether_addr_copy(&s->tx_dst, &eh->dst_addr);
-			rte_ether_addr_copy(&s->tx_src, &eh->src_addr);
-		}
-		break;
-	case TP_FWD_MACSWAP:
-		for (i = 0; i < n; i++) {
-			eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
-			rte_ether_addr_copy(&eh->dst_addr, &tmp);
-			rte_ether_addr_copy(&eh->src_addr, &eh->dst_addr);
-			rte_ether_addr_copy(&tmp, &eh->src_addr);
-		}
-		break;
-	default: /* rxonly, and what generating engines receive */
-		rte_pktmbuf_free_bulk(pkts, n);
-		return;
-	}
-	send_burst(s, pkts, n);
+	tp_engines[s->engine].rx_burst(s, pkts, n);
 }
 
 #define GEN_IP_SRC UINT32_C(0xc6120001) /* 198.18.0.1 (RTE_IPV4() overflows int) */
@@ -153,8 +207,8 @@ gen_poll(struct dw_napi_source *src, unsigned int budget)
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		gen_fill(g, pkts[i], g->engine == TP_FWD_FLOWGEN ? g->flow : 0);
-		if (g->engine == TP_FWD_FLOWGEN && ++g->flow == tp_conf.flows)
+		gen_fill(g, pkts[i], tp_engines[g->engine].flows ? g->flow : 0);
+		if (tp_engines[g->engine].flows && ++g->flow == tp_conf.flows)
 			g->flow = 0;
 	}
 	sent = dw_netdev_tx_burst(g->port_id, g->tx_queue, pkts, n);

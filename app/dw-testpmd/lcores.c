@@ -109,12 +109,6 @@ tp_lcores_setup(void)
 	return 0;
 }
 
-static bool
-engine_generates(enum tp_engine e)
-{
-	return e == TP_FWD_TXONLY || e == TP_FWD_FLOWGEN;
-}
-
 static int
 gens_setup(void)
 {
@@ -181,8 +175,15 @@ gens_teardown(void)
 int
 tp_fwd_start(void)
 {
+	/*
+	 * KEEP_LANE: a stop ends the loop, not the lcore's BH lane. Without it
+	 * the first stop hands the lane to the main lcore for good, and after a
+	 * restart the generators' BH timers fire there instead of waking the
+	 * forwarding lcore (which then only wakes on its sleep ramp).
+	 */
 	struct dw_lcore_conf lc = {
 		.size = sizeof(lc),
+		.flags = DW_LCORE_F_KEEP_LANE,
 		.mode = tp_conf.mode,
 		.spin_us = tp_conf.spin_us,
 		.trustee = -1,
@@ -214,7 +215,7 @@ tp_fwd_start(void)
 			goto undo;
 		}
 	}
-	if (engine_generates(tp_conf.engine)) {
+	if (tp_engines[tp_conf.engine].generates) {
 		rc = gens_setup();
 		if (rc < 0)
 			goto undo;

@@ -7,7 +7,7 @@
  *   main.c     EAL, start-up, control loop, shutdown
  *   args.c     application options and --help
  *   ports.c    ports through lib/netdev, mempool, events on a workqueue
- *   fwd.c      forwarding engines (rx handlers and packet generators)
+ *   fwd.c      forwarding engines: the tp_engines ops table, rx handler, generators
  *   lcores.c   streams to lcores, sources, launch/stop, rx mode
  *   stats.c    periodic stats, summary, show commands, telemetry
  *   slow.c     --slow-work: stats export and firmware commands on workqueues
@@ -42,7 +42,7 @@ extern int testpmd_logtype;
 #define TP_MAX_BURST 64
 #define TP_DFL_BURST 32
 
-/** Forwarding engines. */
+/** Forwarding engines: indexes of tp_engines[] (fwd.c). */
 enum tp_engine {
 	TP_FWD_IO = 0,
 	TP_FWD_MAC,
@@ -176,8 +176,6 @@ extern struct tp_state tp;
 /** Parse the options after "--". @return 0; 1 after --help; -EINVAL (message printed). */
 int tp_parse_args(int argc, char **argv);
 void tp_usage(FILE *f, const char *prog);
-int tp_engine_parse(const char *s, enum tp_engine *e);
-const char *tp_engine_name(enum tp_engine e);
 int tp_mode_parse(const char *s, enum dw_napi_mode *m);
 
 /* ports.c */
@@ -187,7 +185,7 @@ int tp_ports_open(void);
 int tp_port_start(unsigned int idx);
 /** Free its sources, drain its rx queues, stop it. Main, forwarding off. */
 int tp_port_stop(unsigned int idx);
-/** Raise a device reset and wait for DW_NETDEV_EV_RESET (5 s). Main, forwarding off. */
+/** Reset through dw_netdev_reset(), wait for DW_NETDEV_EV_RESET (5 s). Main; forwarding may run. */
 int tp_port_reset(unsigned int idx);
 int tp_port_inject_removal(unsigned int idx);
 /** Drain, stop and close every open port. Main, forwarding off. */
@@ -199,7 +197,28 @@ int tp_pool_create(void);
 int tp_pool_check(void);
 
 /* fwd.c */
-/** Rx handler of every stream (arg: struct tp_stream). Lcore; no logging. */
+/**
+ * A forwarding engine. A new engine is one entry of tp_engines[] (and its
+ * enum tp_engine index); nothing else dispatches on the engine.
+ */
+struct tp_engine_ops {
+	const char *name; /* --forward-mode and "set fwd" name */
+	/*
+	 * A stream's received burst: the engine owns @p pkts, and sends
+	 * (tp_fwd_send()) or frees every one. Lcore; no logging, no locks.
+	 */
+	void (*rx_burst)(struct tp_stream *s, struct rte_mbuf **pkts, uint16_t n);
+	bool generates; /* has generator sources (struct tp_gen) on every lcore */
+	bool flows;	/* generators cycle through --flows flows */
+};
+
+/** The engines, indexed by enum tp_engine. */
+extern const struct tp_engine_ops tp_engines[TP_FWD_MAX];
+/** Engine named @p s. @return 0; -EINVAL (no such engine). */
+int tp_engine_parse(const char *s, enum tp_engine *e);
+/** Name of @p e, "?" when out of range. */
+const char *tp_engine_name(enum tp_engine e);
+/** Rx handler of every stream (arg: struct tp_stream): tp_engines[s->engine].rx_burst. Lcore. */
 void tp_rx_handler(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg);
 /** Initialise @p g's napi source and BH timer. @return 0 or -EINVAL. */
 int tp_gen_init(struct tp_gen *g);

@@ -5,6 +5,16 @@
 /**
  * @file
  * Small helpers shared by every dwork library: clocks and container macros.
+ *
+ * Configuration structs (struct dw_*_conf) open with `size_t size`, which the
+ * application sets to sizeof() of the struct as its headers declare it. A
+ * struct only grows at its end, and a field added later means "default" when
+ * zero. So the libraries accept any size from the end of the struct's first
+ * release (0.1.0) up to their own sizeof, zero-filling what an older
+ * application did not know; a larger size (a newer application) is accepted
+ * only if every byte beyond the library's struct is zero, else the call fails
+ * with E2BIG (as the kernel's copy_struct_from_user()). A size below the
+ * first release's struct is EINVAL.
  */
 
 #include <stdint.h>
@@ -21,6 +31,7 @@ extern "C" {
 
 /**
  * Monotonic time in nanoseconds (CLOCK_MONOTONIC, vDSO: no syscall).
+ * Context: any thread; never sleeps, fit for the fast path.
  */
 static inline uint64_t
 dw_now_ns(void)
@@ -44,7 +55,10 @@ dw_thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * DW_NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-/** Convert an absolute CLOCK_MONOTONIC time in ns to a timespec. */
+/**
+ * Convert an absolute CLOCK_MONOTONIC time in ns to a timespec.
+ * Context: any thread; pure computation.
+ */
 static inline struct timespec
 dw_ns_to_timespec(uint64_t ns)
 {

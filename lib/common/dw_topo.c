@@ -1,4 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Machine topology for the worker pools: which NUMA nodes exist and which
+ * CPUs each has, read once by dw_topo_init() with hwloc (memory-only nodes
+ * skipped, nodes beyond DW_TOPO_MAX_NODES folded into node 0), else libnuma,
+ * else one node. The table is written once, before any pool exists, and read
+ * without locks afterwards.
+ *
+ * A fake layout ("NxM", from DW_FAKE_TOPO; a test hook) invents N nodes of M
+ * CPUs so the pool logic for several nodes runs on any machine; its CPU ids
+ * are mapped onto the real CPUs modulo their count whenever a thread is
+ * pinned, so the pins stay valid.
+ *
+ * dw_topo_node_worker_cpus() is where thread placement starts: a node's CPUs
+ * minus the CPUs of EAL lcores, when that leaves any, so pool workers do not
+ * compete with polling lcores.
+ */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>

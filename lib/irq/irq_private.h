@@ -12,6 +12,8 @@
  * broadcast whenever something a waiter may wait for changes: a primary batch
  * ends (primary_seq), a thread handler goes idle (threads_busy), the
  * interrupt thread stops (core.state).
+ *
+ * Field tags: the legend in lib/common/common_private.h; L is irq_lock.
  */
 
 #include <pthread.h>
@@ -29,23 +31,23 @@ struct irq_desc;
 
 /* One handler: created by request, destroyed by free. */
 struct irq_action {
-	TAILQ_ENTRY(irq_action) next; /* desc->actions; irq_lock */
-	struct irq_desc *desc;	      /* set at link, never changes; the desc outlives it */
-	dw_irq_handler_t primary;     /* immutable after request */
-	dw_irq_handler_t thread_fn;   /* immutable after request */
-	void *arg;		      /* immutable after request */
-	char name[DW_IRQ_NAME_SIZE];  /* immutable after request */
+	TAILQ_ENTRY(irq_action) next; /* L: desc->actions */
+	struct irq_desc *desc;	      /* I: set at link; the desc outlives it */
+	dw_irq_handler_t primary;     /* I */
+	dw_irq_handler_t thread_fn;   /* I */
+	void *arg;		      /* I */
+	char name[DW_IRQ_NAME_SIZE];  /* I */
 
-	pthread_t tid;	       /* handler thread, when thread_fn; joined by free */
-	pthread_cond_t wake;   /* handler thread sleeps here; used with irq_lock */
-	bool has_thread;       /* tid is valid; immutable after request */
-	bool wake_pending;     /* set by the interrupt thread, cleared by the handler thread */
-	bool running;	       /* handler thread is in thread_fn; written by it */
-	bool stop;	       /* set by free: run what is pending, then exit */
-	bool warned_no_thread; /* WAKE_THREAD without thread_fn was logged */
+	pthread_t tid;	       /* I: handler thread, when thread_fn; joined by free */
+	pthread_cond_t wake;   /* I: the handler thread waits here with irq_lock */
+	bool has_thread;       /* I: tid is valid */
+	bool wake_pending;     /* L: set by the interrupt thread, cleared by the handler thread */
+	bool running;	       /* L: the handler thread is in thread_fn; written by it */
+	bool stop;	       /* L: set by free: run what is pending, then exit */
+	bool warned_no_thread; /* L: WAKE_THREAD without thread_fn was logged */
 
-	/* Counters, written under irq_lock: primary ones by the interrupt thread,
-	 * thread ones by the handler thread. */
+	/* L: counters; primary ones written by the interrupt thread, thread ones
+	 * by the handler thread. */
 	uint64_t handled;
 	uint64_t thread_wakeups;
 	uint64_t thread_runs;
@@ -59,21 +61,21 @@ TAILQ_HEAD(irq_action_list, irq_action);
 
 /* One line (fd): created by the first request, freed after the last free. */
 struct irq_desc {
-	TAILQ_ENTRY(irq_desc) next;	/* core.descs while linked; irq_lock */
-	int fd;				/* immutable */
-	uint32_t gen;			/* immutable; tells a stale epoll event from a reused fd */
-	uint32_t flags;			/* immutable: every action on the line has these */
-	struct irq_action_list actions; /* irq_lock */
-	unsigned int nr_actions;
-	unsigned int refs;	   /* the list link + sleeping waiters; freed at 0 */
-	bool linked;		   /* in core.descs; false once the last action is gone */
-	bool armed;		   /* fd is in the epoll set; only irq_update_mask() changes it */
-	uint32_t depth;		   /* disable depth */
-	unsigned int threads_busy; /* actions whose thread handler is woken or running */
-	bool in_primary;	   /* the interrupt thread is calling this line's primaries */
-	uint64_t primary_seq;	   /* primary batches finished; waiters watch it change */
+	TAILQ_ENTRY(irq_desc) next;	/* L: core.descs while linked */
+	int fd;				/* I */
+	uint32_t gen;			/* I: tells a stale epoll event from a reused fd */
+	uint32_t flags;			/* I: every action on the line has these */
+	struct irq_action_list actions; /* L */
+	unsigned int nr_actions;	/* L */
+	unsigned int refs;		/* L: the list link + sleeping waiters; freed at 0 */
+	bool linked;			/* L: in core.descs; false once the last action is gone */
+	bool armed;	/* L: fd is in the epoll set; only irq_update_mask() changes it */
+	uint32_t depth; /* L: disable depth */
+	unsigned int threads_busy; /* L: actions whose thread handler is woken or running */
+	bool in_primary;	   /* L: the interrupt thread is calling this line's primaries */
+	uint64_t primary_seq;	   /* L: primary batches finished; waiters watch it change */
 
-	/* Line counters and the spurious window; interrupt thread under irq_lock. */
+	/* L: line counters and the spurious window, written by the interrupt thread. */
 	uint64_t count;
 	uint64_t unhandled;
 	uint64_t spurious_disables;
@@ -92,18 +94,22 @@ enum irq_core_state {
 
 /* The interrupt thread and the set of lines. */
 struct irq_core {
-	struct irq_desc_list descs; /* irq_lock */
-	unsigned int nr_descs;
-	enum irq_core_state state;
-	bool stop;     /* tells the interrupt thread to exit */
-	int epfd;      /* valid while not STOPPED */
-	int ctl_fd;    /* eventfd in epfd that wakes the interrupt thread */
-	pthread_t tid; /* interrupt thread while not STOPPED */
-	uint32_t next_gen;
-	uint32_t spur_window; /* 0: detector off */
-	uint32_t spur_threshold;
-	uint64_t spur_last_report_ns; /* rate limit of the "nobody cared" warning */
-	uint64_t spur_suppressed;
+	struct irq_desc_list descs; /* L */
+	unsigned int nr_descs;	    /* L */
+	enum irq_core_state state;  /* L */
+	bool stop;		    /* L: tells the interrupt thread to exit */
+	/*
+	 * L, and read lock-free by the interrupt thread they were set up for:
+	 * written before it is created and after it is joined.
+	 */
+	int epfd;		      /* valid while not STOPPED */
+	int ctl_fd;		      /* eventfd in epfd that wakes the interrupt thread */
+	pthread_t tid;		      /* interrupt thread while not STOPPED */
+	uint32_t next_gen;	      /* L */
+	uint32_t spur_window;	      /* L: 0: detector off */
+	uint32_t spur_threshold;      /* L */
+	uint64_t spur_last_report_ns; /* L: rate limit of the "nobody cared" warning */
+	uint64_t spur_suppressed;     /* L */
 };
 
 extern pthread_mutex_t irq_lock;

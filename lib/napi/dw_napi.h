@@ -22,6 +22,12 @@
  * dw_napi_loop_begin(), then dw_napi_poll_once() and dw_napi_try_park() in its
  * loop until dw_napi_should_stop(), then dw_napi_loop_end().
  *
+ * Either way the lcore is a fast-path reader of lib/netdev (see
+ * dw_netdev_reader_register()): online from loop begin, quiescent at the end
+ * of each dw_napi_poll_once(), offline while asleep, unregistered at loop
+ * end. Ports may therefore be stopped, reset or closed while it polls them:
+ * the teardown waits for its burst in flight, then it polls nothing.
+ *
  * Errors: int calls return 0 (or a documented count) or a negative errno, and
  * log the error on the dw.napi log type; pointer calls return NULL and set
  * rte_errno. Nothing on the busy path logs, locks, allocates or makes a
@@ -86,7 +92,7 @@ typedef void (*dw_napi_disarm_t)(struct dw_napi_source *src);
 
 /** Configuration of a source, for dw_napi_source_init(). */
 struct dw_napi_source_conf {
-	size_t size;		 /**< sizeof(struct dw_napi_source_conf). */
+	size_t size;		 /**< sizeof(struct dw_napi_source_conf); rules in dw_common.h. */
 	const char *name;	 /**< Shown in stats; shorter than DW_NAPI_NAME_LEN. */
 	dw_napi_poll_t poll;	 /**< Required. */
 	dw_napi_arm_t arm;	 /**< NULL: no interrupt (sleep ramp). */
@@ -135,9 +141,10 @@ struct dw_napi_source {
 
 /**
  * Initialise @p src from @p conf (copied; @p conf may go).
- * @return 0; -EINVAL (NULL src, conf or poll; bad conf size; long or NULL
- *   name; arm without disarm or the reverse; an fd without arm; unknown
- *   flags). A source with arm but no fd yet sleeps on the ramp until
+ * @return 0; -EINVAL (NULL src, conf or poll; conf size below 0.1.0's; long
+ *   or NULL name; arm without disarm or the reverse; an fd without arm;
+ *   unknown flags); -E2BIG (conf bigger than this library's with a non-zero
+ *   byte beyond it). A source with arm but no fd yet sleeps on the ramp until
  *   dw_napi_source_set_fd() gives it one.
  *   -EBUSY (@p src is registered).
  * Context: any thread.
@@ -271,7 +278,7 @@ const char *dw_napi_mode_name(enum dw_napi_mode mode);
 
 /** Configuration of an lcore's loop; zero fields take the DW_NAPI_DFL_* defaults. */
 struct dw_lcore_conf {
-	size_t size;		  /**< sizeof(struct dw_lcore_conf). */
+	size_t size;		  /**< sizeof(struct dw_lcore_conf); rules in dw_common.h. */
 	uint32_t flags;		  /**< DW_LCORE_F_*. */
 	enum dw_napi_mode mode;	  /**< Initial mode. */
 	uint32_t spin_us;	  /**< Adaptive spin before parking. */
@@ -293,8 +300,9 @@ struct dw_lcore_conf {
 /**
  * Start the calling lcore's loop state: epoll set and doorbell (created once),
  * sources' fds registered, BH kick hook installed, conf applied.
- * @return 0; -EINVAL (bad conf: size, unknown flags, mode, ramp_min over ramp_max,
- *   trustee not an EAL lcore or the caller itself); -ENOTSUP (not an EAL
+ * @return 0; -EINVAL (bad conf: size below 0.1.0's, unknown flags, mode,
+ *   ramp_min over ramp_max, trustee not an EAL lcore or the caller itself);
+ *   -E2BIG (conf bigger than this library's with a non-zero byte beyond it); -ENOTSUP (not an EAL
  *   lcore); -EALREADY (the loop runs already); -EMFILE, -ENFILE, -ENOMEM
  *   (epoll or eventfd). A source fd that epoll refuses is logged and the
  *   source sleeps on the ramp.
@@ -368,7 +376,9 @@ int dw_lcore_run(const struct dw_lcore_conf *conf);
  * Launch dw_lcore_run() on worker @p lcore (@p conf is copied; NULL:
  * defaults) and wait until its loop runs, so that dw_lcore_stop() can follow
  * at once. Wait for the end with rte_eal_wait_lcore().
- * @return 0; -EINVAL (not an EAL worker lcore); -EALREADY (its loop runs);
+ * @return 0; -EINVAL (not an EAL worker lcore, conf size below 0.1.0's);
+ *   -E2BIG (conf bigger than this library's with a non-zero byte beyond it);
+ *   -EALREADY (its loop runs);
  *   -EBUSY (the lcore is busy with another function); the error
  *   dw_napi_loop_begin() returned on the lcore.
  * Context: main lcore (rte_eal_remote_launch()'s rule); sleeps briefly.
@@ -379,7 +389,7 @@ int dw_lcore_launch(unsigned int lcore, const struct dw_lcore_conf *conf);
  * Ask @p lcore's loop to stop; it ends after its current iteration (a parked
  * lcore is woken). Wait for it with rte_eal_wait_lcore().
  * @return 0; -EINVAL (not an EAL lcore); -ENOENT (its loop does not run).
- * Context: any thread; does not sleep.
+ * Context: any thread; may wait briefly for napi_lock (loop begin/end, registration).
  */
 int dw_lcore_stop(unsigned int lcore);
 

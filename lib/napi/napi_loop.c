@@ -16,6 +16,9 @@
 
 #include "dw_bh.h"
 #include "dw_common.h"
+#include "common_private.h"
+#include "dw_debug.h"
+#include "dw_netdev.h"
 #include "napi_private.h"
 
 #define NAPI_MAX_EVENTS (DW_NAPI_MAX_SOURCES + 1)
@@ -161,6 +164,8 @@ dw_napi_poll_once(void)
 	work = napi_poll_sources(lc);
 	lc->timeout_wake = false;
 	bh = dw_bh_lane_run(lc->conf.bh_items, lc->bh_ns);
+	/* Nothing loaded from a port's fast path is held past this point. */
+	dw_netdev_reader_quiescent();
 	t1 = dw_now_ns();
 	NAPI_STAT_ADD(lc->st.loops, 1);
 	if (work + bh == 0) {
@@ -315,6 +320,7 @@ dw_napi_park(void)
 			bound = true;
 		}
 	}
+	DW_PAUSE_POINT("napi.park.armed");
 	/* 2. Re-check what arming does not cover: sources without fd, the lane, timers, flags. */
 	if (napi_recheck(lc))
 		goto abort;
@@ -323,8 +329,10 @@ dw_napi_park(void)
 	 * napi_ring(). A producer either sees parked and rings, or published
 	 * its work before our fence, and the re-check below sees it.
 	 */
+	DW_PAUSE_POINT("napi.park.announcing");
 	__atomic_store_n(&lc->parked, 1, __ATOMIC_SEQ_CST);
 	NAPI_SEQ_CST_FENCE();
+	DW_PAUSE_POINT("napi.park.announced");
 	/* 4. Re-check once more, now that producers may skip the ring. */
 	if (napi_recheck(lc)) {
 		/* Seq_cst: same pairing as the announce; a producer may have rung meanwhile. */
@@ -346,8 +354,13 @@ dw_napi_park(void)
 		deadline = timer;
 		by_timer = true;
 	}
+	DW_PAUSE_POINT("napi.park.sleeping");
+	/* Asleep, the lcore holds no fast path: port teardowns do not wait for it. */
+	dw_netdev_reader_offline();
 	n = napi_wait(lc, evs, deadline);
 	rc = n < 0 ? -errno : 0;
+	/* Online (its fence ends it) before anything below touches a port (disarm). */
+	dw_netdev_reader_online();
 	t_wake = dw_now_ns();
 
 	/*
@@ -447,11 +460,11 @@ napi_apply_conf(struct napi_lcore *lc, unsigned int id, const struct dw_lcore_co
 {
 	struct dw_lcore_conf c = { .size = sizeof(c), .trustee = -1 };
 	int32_t t;
+	int rc;
 
-	if (conf != NULL)
-		c = *conf;
-	if (c.size != sizeof(c) || (c.flags & ~DW_LCORE_F_ALL) ||
-	    (unsigned int)c.mode >= DW_NAPI_MODE_MAX) {
+	if (conf != NULL && (rc = DW_CONF_COPY(dw_napi_logtype, &c, conf, trustee)) < 0)
+		return rc;
+	if ((c.flags & ~DW_LCORE_F_ALL) || (unsigned int)c.mode >= DW_NAPI_MODE_MAX) {
 		NAPI_LOG(ERR, "lcore %u: bad conf size, flags 0x%x or mode %d", id, c.flags,
 			 (int)c.mode);
 		return -EINVAL;
@@ -572,6 +585,17 @@ unlock:
 	pthread_mutex_unlock(&napi_lock);
 	if (rc < 0)
 		return rc;
+	/*
+	 * A fast-path reader from here to loop end. -EALREADY: the application
+	 * made this thread a reader itself and keeps it after the loop.
+	 */
+	rc = dw_netdev_reader_register();
+	lc->reader = rc == 0;
+	if (rc < 0 && rc != -EALREADY)
+		NAPI_LOG(WARNING,
+			 "lcore %u: not a fast-path reader (%s): stop ports before their lcores",
+			 id, strerror(-rc));
+	rc = 0;
 	/* Items queued before the hook is in place are seen by the first poll. */
 	if (dw_bh_set_kick(id, napi_kick, lc) < 0)
 		NAPI_LOG(WARNING, "lcore %u: no BH lane: the loop polls sources only", id);
@@ -591,6 +615,10 @@ dw_napi_loop_end(void)
 		return -ENOTSUP;
 	dw_bh_set_kick(lc->lcore, NULL, NULL);
 	napi_disarm(lc);
+	/* After the last disarm: a port teardown no longer waits for this lcore. */
+	if (lc->reader)
+		dw_netdev_reader_unregister();
+	lc->reader = false;
 	if (lc->timerslack != 0)
 		prctl(PR_SET_TIMERSLACK, lc->timerslack, 0, 0, 0);
 	if (lc->conf.flags & DW_LCORE_F_KEEP_LANE) {
@@ -664,10 +692,13 @@ dw_lcore_launch(unsigned int lcore, const struct dw_lcore_conf *conf)
 		NAPI_LOG(ERR, "lcore %u runs its loop already", lcore);
 		return -EALREADY;
 	}
-	if (conf != NULL)
-		lc->launch_conf = *conf;
-	else
+	if (conf != NULL) {
+		rc = DW_CONF_COPY(dw_napi_logtype, &lc->launch_conf, conf, trustee);
+		if (rc < 0)
+			return rc;
+	} else {
 		lc->launch_conf = (struct dw_lcore_conf){ .size = sizeof(*conf), .trustee = -1 };
+	}
 	__atomic_store_n(&lc->launch_done, 0, __ATOMIC_RELAXED);
 	rc = rte_eal_remote_launch(napi_launch_fn, &lc->launch_conf, lcore);
 	if (rc < 0) {

@@ -5,6 +5,7 @@
 /*
  * Internals of lib/napi, shared by the control side (napi.c), the loop
  * (napi_loop.c), the netdev source (napi_rxq.c) and telemetry.
+ * Field tags: the legend in lib/common/common_private.h ("Owner" is O).
  */
 
 #include <pthread.h>
@@ -69,7 +70,7 @@ struct napi_lcore {
 	int doorbell;
 	/* Owner: rw; control threads: epoll_ctl() only while the loop does not run. */
 	int epfd;
-	unsigned int lcore;
+	unsigned int lcore; /* S: napi_lock; the slot's own index (registration, loop begin) */
 	/* Ever began a loop (telemetry list). Owner: wo; others: ro (relaxed). */
 	uint32_t configured;
 
@@ -94,6 +95,8 @@ struct napi_lcore {
 	/* dw_lcore_launch(): written before rte_eal_remote_launch(), read by the lcore. */
 	struct dw_lcore_conf launch_conf;
 	uint32_t launch_done; /* the launched dw_lcore_run() returned (atomic) */
+	/* The loop registered this lcore as a fast-path reader (dw_netdev_reader_*). Owner only. */
+	bool reader;
 	/* Source that last did work; cleared by unregister under napi_lock. Owner: wo. */
 	struct dw_napi_source *last_busy;
 

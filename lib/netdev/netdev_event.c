@@ -1,4 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port event delivery: drivers raise events (link, reset, removal, rx fd
+ * change) from any thread, DPDK's interrupt thread included; subscribers get
+ * a callback on the workqueue they chose, never on the raising thread.
+ *
+ * A subscription owns one work item and a pending mask: raising ORs the
+ * event bits into the mask and queues the item; the work function takes the
+ * whole mask and calls back once per bit. Because queueing is a test-and-set
+ * whose pending instance starts after it, a bit set before dw_queue_work() is
+ * always seen by a later run: nothing is lost, and repeats of one event merge
+ * while a delivery is pending.
+ *
+ * Raising walks the subscription list under the port's subs_lock, a spinlock
+ * held only for the walk (queueing does not sleep), so it is safe from the
+ * interrupt thread. Subscribe and unsubscribe also take the port's control
+ * lock; unsubscribe cancels the item synchronously after dropping it (the
+ * callback may take the control lock), and refuses, with -EDEADLK, to drop
+ * a subscription from its own callback.
+ */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -7,13 +26,11 @@
 #include "netdev_private.h"
 
 /*
- * Event delivery. A subscription owns one work item and a pending mask:
- * raising ORs the event bits into the mask and queues the item; the work
- * function takes the whole mask and calls back once per bit. Because queueing
- * is a test-and-set whose pending instance starts after it, a bit set before
- * dw_queue_work() is always seen by a later run: nothing is lost, repeats of
- * one event merge while a delivery is pending.
+ * Subscription ids are unique in the process, not per port: an id kept past
+ * its port's close (a napi rxq source freed late) must not name a
+ * subscription of the next port opened under the same port id.
  */
+static uint32_t netdev_next_sub_id; /* atomic */
 
 static void
 netdev_sub_work(struct dw_work *work)
@@ -78,8 +95,8 @@ dw_netdev_event_subscribe(uint16_t port, uint32_t events, struct dw_wq *wq, dw_n
 	s->wq = wq;
 	s->cb = cb;
 	s->arg = arg;
+	s->id = (int)(__atomic_fetch_add(&netdev_next_sub_id, 1, __ATOMIC_RELAXED) & INT32_MAX);
 	rte_spinlock_lock(&nd->subs_lock);
-	s->id = nd->next_sub_id++;
 	TAILQ_INSERT_TAIL(&nd->subs, s, next);
 	rte_spinlock_unlock(&nd->subs_lock);
 	ret = s->id;

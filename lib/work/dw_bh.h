@@ -15,9 +15,21 @@
  *
  * Semantics are the pool queues' (dw_work.h), with these differences:
  * - items must not sleep; dw_blocking_begin() in a BH item is a bug;
- * - dw_cancel_work_sync() and dw_flush_work() spin (yielding) until the lane
- *   has dropped or run the item; called on the lane's own lcore they fail
- *   with -EDEADLK unless the item is idle;
+ * - dw_cancel_work_sync() and dw_flush_work() (and the delayed variants)
+ *   spin (yielding) until the lane has dropped or run the item; an lcore
+ *   that waits outside a BH item runs its own lane meanwhile, so waiting for
+ *   an item queued on its own lane makes progress;
+ * - from inside a BH item they return -EDEADLK when the wait could never
+ *   end: the item waits for itself; dw_flush_work() of an item pending on
+ *   the caller's own lane (it can only run after the caller returns); the
+ *   lane holding or running the item waits, directly or through other
+ *   lanes, for the caller's lane (of lanes whose items wait on each other,
+ *   at least one gets -EDEADLK). dw_flush_wq(), dw_drain_wq() and
+ *   dw_wq_destroy() of a BH workqueue from a BH item always return -EDEADLK.
+ *   dw_cancel_work_sync() of an item pending on the caller's own lane does
+ *   not fail: the caller takes it off its lane and returns 1. After -EDEADLK
+ *   from dw_cancel_work_sync() the item will not run again, but it may
+ *   still sit on or run on its lane: do not free it yet;
  * - dw_cancel_work() of a queued BH item marks it cancelled where it sits;
  *   the lane drops it when it gets there. Queueing it again before that
  *   revives it in place (it is then counted queued again).
@@ -59,10 +71,16 @@ unsigned int dw_bh_lane_run(unsigned int max_items, uint64_t max_ns);
  * True if lane @p lcore has items queued (cancelled ones included) or an
  * expired timer. A relaxed check meant for the run loop's re-check before it
  * parks; pair it with the kick hook for producers that come after.
+ * @return false also for an lcore without a lane.
+ * Context: any thread (exact on the lane's own lcore); lock-free, never sleeps.
  */
 bool dw_bh_lane_pending(unsigned int lcore);
 
-/** Deadline (dw_now_ns() clock) of lane @p lcore's next BH timer, UINT64_MAX if none. */
+/**
+ * Deadline (dw_now_ns() clock) of lane @p lcore's next BH timer.
+ * @return The deadline; UINT64_MAX if none is armed or there is no such lane.
+ * Context: any thread; lock-free, never sleeps.
+ */
 uint64_t dw_bh_lane_next_timer(unsigned int lcore);
 
 /**
@@ -72,7 +90,12 @@ uint64_t dw_bh_lane_next_timer(unsigned int lcore);
  */
 typedef void (*dw_bh_kick_t)(unsigned int lcore, void *arg);
 
-/** Install (or clear with NULL) the kick hook of lane @p lcore. 0 or -EINVAL. */
+/**
+ * Install (or clear with NULL) the kick hook of lane @p lcore.
+ * @return 0; -EINVAL (no lane on @p lcore).
+ * Context: any thread, normally the run loop before it starts; lock-free. The
+ *   hook may still be called once by a producer that loaded the old one.
+ */
 int dw_bh_set_kick(unsigned int lcore, dw_bh_kick_t kick, void *arg);
 
 /**
@@ -97,7 +120,11 @@ struct dw_bh_lane_stats {
 	bool online;
 };
 
-/** Read lane @p lcore's counters. 0, -EINVAL, -ESHUTDOWN. */
+/**
+ * Read lane @p lcore's counters (relaxed reads: not one snapshot).
+ * @return 0; -EINVAL (no lane on @p lcore, NULL @p st); -ESHUTDOWN (no lanes).
+ * Context: any thread; lock-free, never sleeps.
+ */
 int dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st);
 
 #ifdef __cplusplus

@@ -90,24 +90,39 @@ struct dw_delayed_work {
  * @param work
  *   The item. Must not be pending or running.
  * @param func
- *   Function to run; must not be NULL.
+ *   Function to run; must not be NULL (a NULL one makes later queueing fail with EINVAL).
+ * Context: any thread; never sleeps. No other call may use @p work meanwhile.
  */
 void dw_work_init(struct dw_work *work, dw_work_func_t func);
 
-/** Initialise a delayed work item; same rules as dw_work_init(). */
+/**
+ * Initialise a delayed work item; same rules as dw_work_init().
+ * Context: any thread; never sleeps. No other call may use @p dwork meanwhile.
+ */
 void dw_delayed_work_init(struct dw_delayed_work *dwork, dw_work_func_t func);
 
-/** The delayed work containing @p work (for use in a work function). */
+/**
+ * The delayed work containing @p work (for use in a work function).
+ * Context: any thread; pure pointer arithmetic.
+ */
 static inline struct dw_delayed_work *
 dw_to_delayed_work(struct dw_work *work)
 {
 	return container_of(work, struct dw_delayed_work, work);
 }
 
-/** True while @p work is pending (queued, or its timer armed). Racy by nature. */
+/**
+ * True while @p work is pending (queued, or its timer armed). Racy by nature.
+ * Context: any thread; lock-free, never sleeps.
+ */
 bool dw_work_pending(const struct dw_work *work);
 
-/** True while @p work is pending or running. Racy by nature. */
+/**
+ * True while @p work is pending or running. Racy by nature. False for NULL or
+ * an uninitialised item.
+ * Context: any thread; does not sleep except briefly on the lock of the pool
+ * that ran the item last (lock-free for BH items).
+ */
 bool dw_work_busy(const struct dw_work *work);
 
 /**
@@ -135,7 +150,7 @@ bool dw_work_busy(const struct dw_work *work);
 
 /** Workqueue configuration. */
 struct dw_wq_conf {
-	size_t size;	     /**< sizeof(struct dw_wq_conf), for ABI growth. */
+	size_t size;	     /**< sizeof(struct dw_wq_conf); rules in dw_common.h. */
 	uint32_t flags;	     /**< DW_WQ_* flags. */
 	uint32_t max_active; /**< Items running at once per node; 0 = default (256). */
 };
@@ -149,8 +164,9 @@ struct dw_wq_conf {
  *   Configuration; NULL means no flags and default max_active.
  * @return
  *   The workqueue, or NULL with rte_errno set: EINVAL (NULL or long name,
- *   unknown flags, max_active over 512, bad conf size, BH with a flag other
- *   than HIGHPRI), EEXIST (name in use), ENOMEM, EAGAIN (the rescuer thread
+ *   unknown flags, max_active over 512, conf size below 0.1.0's, BH with a
+ *   flag other than HIGHPRI), E2BIG (conf bigger than this library's with a
+ *   non-zero byte beyond it), EEXIST (name in use), ENOMEM, EAGAIN (the rescuer thread
  *   could not be created), ENOTSUP (DW_WQ_BH before the BH lanes are set
  *   up), ESHUTDOWN (the library is not initialised).
  * Context: any thread; may sleep.
@@ -171,10 +187,19 @@ struct dw_wq *dw_wq_create(const char *name, const struct dw_wq_conf *conf);
  */
 int dw_wq_destroy(struct dw_wq *wq);
 
-/** Name of @p wq, or NULL. */
+/**
+ * Name of @p wq (also of a destroyed one), or NULL for NULL or something that
+ * is not a workqueue.
+ * Context: any thread; lock-free, never sleeps.
+ */
 const char *dw_wq_name(const struct dw_wq *wq);
 
-/** Look a workqueue up by name; NULL and rte_errno = ENOENT if none. */
+/**
+ * Look a workqueue up by name.
+ * @return The workqueue; NULL and rte_errno = ENOENT if none (or @p name is NULL).
+ * Context: any thread; does not sleep except briefly on the library lock. The
+ *   caller keeps the queue from being destroyed while it uses it.
+ */
 struct dw_wq *dw_wq_lookup(const char *name);
 
 /**
@@ -198,25 +223,36 @@ extern struct dw_wq *dw_system_bh_wq;	   /**< BH lanes; NULL until the lanes exi
  *   true if queued; false if it was already pending (rte_errno = 0), or on
  *   error with rte_errno set: EINVAL (NULL or uninitialised item or queue),
  *   EBUSY (pending or running on another workqueue), ESHUTDOWN (queue
- *   destroyed or draining), ECANCELED (a cancel_sync is in progress).
- * Context: any thread, including work functions and lcores; does not sleep.
+ *   destroyed or draining), ECANCELED (a cancel_sync is in progress, or the
+ *   item is disabled: dw_disable_work()).
+ * Context: any thread, including work functions and lcores; does not sleep
+ *   except briefly on the pool lock (pool queues; BH queues push lock-free).
+ *   An item still running on another node's pool takes that pool's lock.
  */
 bool dw_queue_work(struct dw_wq *wq, struct dw_work *work);
 
 /**
  * Queue @p work on @p wq for node (pool queues) or lcore (BH queues) @p target.
  * DW_WORK_ANY behaves as dw_queue_work(). Errors as dw_queue_work(), plus
- * EINVAL for a target out of range.
+ * EINVAL for a target out of range (no such node, or no BH lane on that lcore).
+ * Context: as dw_queue_work().
  */
 bool dw_queue_work_on(int target, struct dw_wq *wq, struct dw_work *work);
 
 /**
  * Queue @p dwork on @p wq after @p delay_us microseconds (0: now).
  * @return As dw_queue_work().
+ * Context: any thread, including work functions and lcores. With a delay it
+ *   takes the timer lock (for BH queues the target lane's timer lock) instead
+ *   of the pool lock; the rare growth of the timer heap allocates and, while
+ *   memory is short, retries every millisecond rather than fail (sleeps).
  */
 bool dw_queue_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t delay_us);
 
-/** dw_queue_delayed_work() for a node or lcore. */
+/**
+ * dw_queue_delayed_work() for a node or lcore; errors as dw_queue_work_on().
+ * Context: as dw_queue_delayed_work().
+ */
 bool dw_queue_delayed_work_on(int target, struct dw_wq *wq, struct dw_delayed_work *dwork,
 			      uint64_t delay_us);
 
@@ -224,8 +260,15 @@ bool dw_queue_delayed_work_on(int target, struct dw_wq *wq, struct dw_delayed_wo
  * Queue @p dwork after @p delay_us, or move its timer if it is pending.
  * @return
  *   1 if it was pending (its timer moved, or it was taken back from the queue
- *   and re-armed), 0 if it was idle and is now queued, negative errno as
- *   dw_queue_work()'s rte_errno values.
+ *   and re-armed), 0 if it was idle and is now queued; -EINVAL (NULL or
+ *   uninitialised item or queue), -ESHUTDOWN (queue destroyed or draining),
+ *   -EBUSY (pending or running on another workqueue), -ECANCELED (a
+ *   cancel_sync is in progress).
+ * Context: any thread, including work functions and lcores; does not sleep,
+ *   but takes the pool and timer locks briefly and spins with sched_yield()
+ *   while the item is between states (being queued, or its timer firing;
+ *   for BH items while the lane is taking it), so it may wait as long as that
+ *   transition takes.
  */
 int dw_mod_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t delay_us);
 
@@ -235,13 +278,15 @@ int dw_mod_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_
  *   1 if it waited, 0 if the item was idle, -EINVAL (bad item), -EDEADLK
  *   (called from the item itself, or from an ORDERED queue's item for an
  *   item of the same queue).
- * Context: may sleep (annotated as blocking for the pools).
+ * Context: any thread but the item itself; may sleep (annotated as blocking
+ *   for the pools). For a BH item it spins instead (see dw_bh.h).
  */
 int dw_flush_work(struct dw_work *work);
 
 /**
  * Fire a pending timer now, then dw_flush_work(). Same returns; 1 also when
  * the item ran from a timer fired here before the flush looked.
+ * Context: as dw_flush_work().
  */
 int dw_flush_delayed_work(struct dw_delayed_work *dwork);
 
@@ -249,7 +294,8 @@ int dw_flush_delayed_work(struct dw_delayed_work *dwork);
  * Wait until every item queued on @p wq before the call has finished.
  * Items queued after the call do not hold it up.
  * @return 0, -EINVAL, -ESHUTDOWN, -EDEADLK (called from an item of @p wq).
- * Context: may sleep.
+ * Context: any thread but @p wq's own items; may sleep (annotated as blocking
+ *   for the pools; a BH queue is waited for by spinning).
  */
 int dw_flush_wq(struct dw_wq *wq);
 
@@ -257,6 +303,7 @@ int dw_flush_wq(struct dw_wq *wq);
  * Flush @p wq repeatedly until it is empty, even of items that queue
  * themselves again; queueing from outside the queue's own items fails with
  * ESHUTDOWN meanwhile. Returns as dw_flush_wq().
+ * Context: as dw_flush_wq().
  */
 int dw_drain_wq(struct dw_wq *wq);
 
@@ -264,6 +311,9 @@ int dw_drain_wq(struct dw_wq *wq);
  * Take @p work off its queue if pending. Does not wait for a running instance.
  * @return true if it was pending (it is then counted cancelled); false if not,
  *   or on error with rte_errno = EINVAL.
+ * Context: any thread, including work functions and lcores; does not sleep,
+ *   but takes the pool (or timer) lock briefly and spins with sched_yield()
+ *   while the item is between states (being queued, or its timer firing).
  */
 bool dw_cancel_work(struct dw_work *work);
 
@@ -275,11 +325,68 @@ bool dw_cancel_work(struct dw_work *work);
  */
 int dw_cancel_work_sync(struct dw_work *work);
 
-/** dw_cancel_work() for delayed work: also disarms the timer. */
+/**
+ * dw_cancel_work() for delayed work: also disarms the timer.
+ * Context: as dw_cancel_work().
+ */
 bool dw_cancel_delayed_work(struct dw_delayed_work *dwork);
 
-/** dw_cancel_work_sync() for delayed work: also disarms the timer. */
+/**
+ * dw_cancel_work_sync() for delayed work: also disarms the timer.
+ * Context: as dw_cancel_work_sync().
+ */
 int dw_cancel_delayed_work_sync(struct dw_delayed_work *dwork);
+
+/**
+ * @name Disabling work items
+ * The kernel's disable_work()/enable_work(): a disable count per item that
+ * nests. While it is above 0, queueing the item (dw_queue_work*(),
+ * dw_queue_delayed_work*(), dw_mod_delayed_work()) fails: false with
+ * rte_errno = ECANCELED (-ECANCELED from dw_mod_delayed_work()), not logged
+ * and not counted anywhere, since the caller disabled it. Works for pool and
+ * BH workqueues alike; dw_work_init() resets the count to 0.
+ * @{
+ */
+
+/**
+ * Add one to the disable count of @p work and cancel a pending instance, as
+ * dw_cancel_work() does. Does not wait for a running instance.
+ * @return true if an instance was pending (it is counted cancelled); false
+ *   if not (rte_errno = 0), or on error with rte_errno set: EINVAL (bad
+ *   item), ERANGE (disabled 65535 times already; the count is unchanged).
+ * Context: any thread, including work functions and BH items; does not sleep.
+ */
+bool dw_disable_work(struct dw_work *work);
+
+/**
+ * dw_disable_work(), then wait for a running instance to finish, as
+ * dw_cancel_work_sync() does. On return the item is neither pending nor
+ * running and stays idle until enabled.
+ * @return 1 if an instance was pending, 0 if not; -EINVAL, -ERANGE (count
+ *   full), or dw_cancel_work_sync()'s -EDEADLK cases (from the item itself;
+ *   BH cases in dw_bh.h). On error the count is left as it was.
+ * Context: may sleep (spins for a BH item); not from the item itself.
+ */
+int dw_disable_work_sync(struct dw_work *work);
+
+/**
+ * Take one off the disable count of @p work.
+ * @return true if the count is now 0 (the item may be queued again); false
+ *   if it is still disabled (rte_errno = 0), or with rte_errno = EINVAL for a
+ *   bad item or an item that was not disabled (logged; nothing changes).
+ * Context: any thread, including work functions and BH items; does not sleep.
+ */
+bool dw_enable_work(struct dw_work *work);
+
+/** dw_disable_work() for delayed work: also disarms the timer. Same returns and context. */
+bool dw_disable_delayed_work(struct dw_delayed_work *dwork);
+
+/** dw_disable_work_sync() for delayed work: also disarms the timer. Same returns and context. */
+int dw_disable_delayed_work_sync(struct dw_delayed_work *dwork);
+
+/** dw_enable_work() for delayed work. Same returns and context. */
+bool dw_enable_delayed_work(struct dw_delayed_work *dwork);
+/** @} */
 
 /**
  * @name Blocking annotations
@@ -287,22 +394,28 @@ int dw_cancel_delayed_work_sync(struct dw_delayed_work *dwork);
  * lock, read a socket): it stops counting against the pool's concurrency and
  * another worker is woken if work is pending. Nestable; cheap no-ops outside
  * pool workers. dwork's own waits (flush, cancel_sync) use them.
+ * Context: any thread; in a pool worker each takes the pool lock briefly,
+ * elsewhere lock-free. Pair them on the same thread; never in a BH item.
  * @{
  */
 void dw_blocking_begin(void);
 void dw_blocking_end(void);
 /** @} */
 
-/** The work item the calling thread is running, or NULL. */
+/**
+ * The work item the calling thread is running (pool worker, rescuer or BH
+ * lane), or NULL.
+ * Context: any thread; lock-free (thread-local), never sleeps.
+ */
 struct dw_work *dw_current_work(void);
 
 /** Library configuration for dw_work_lib_init(); zero fields take dw_config.h defaults. */
 struct dw_work_lib_conf {
-	size_t size;		   /**< sizeof(struct dw_work_lib_conf). */
-	const char *fake_topology; /**< "NxM" to fake N nodes of M CPUs (tests). */
-	uint32_t concurrency;	   /**< Override running workers per pool (0 = CPUs of the node). */
-	uint32_t max_threads;	   /**< Cap on worker threads over all pools. */
-	uint32_t idle_timeout_ms;  /**< Reap idle surplus workers after this. */
+	size_t size;		  /**< sizeof(struct dw_work_lib_conf); rules in dw_common.h. */
+	const void *reserved;	  /**< NULL (0.1.0's fake_topology: now DW_FAKE_TOPO, for tests). */
+	uint32_t concurrency;	  /**< Override running workers per pool (0 = CPUs of the node). */
+	uint32_t max_threads;	  /**< Cap on worker threads over all pools. */
+	uint32_t idle_timeout_ms; /**< Reap idle surplus workers after this. */
 	uint32_t cpu_intensive_thresh_us; /**< CPU-hog detection threshold. */
 	uint32_t monitor_interval_us;	  /**< Safety-net monitor period. */
 	uint32_t watchdog_thresh_ms;	  /**< Watchdog threshold. */
@@ -324,15 +437,20 @@ struct dw_work_lib_conf {
 /**
  * Start the work library: topology, pools, manager and timer threads, system
  * workqueues, telemetry commands. Does not need rte_eal_init(); when EAL is
- * up (start it first), no dwork thread runs on a worker lcore's CPU: see
- * dw_topo_node_worker_cpus() and dw_topo_ctrl_cpus().
- * @return 0; -EALREADY; -EINVAL (bad conf); -ENOMEM; -EAGAIN (threads).
+ * up (start it first), no dwork thread runs on a worker lcore's CPU (see
+ * doc/guides/workqueue.md, "Thread placement").
+ * @return 0; -EALREADY; -EINVAL (bad conf); -E2BIG (conf bigger than this
+ *   library's with a non-zero byte beyond it); -ENOMEM; -EAGAIN (threads).
+ * Context: one thread, not concurrently with any other dwork call; sleeps
+ *   (creates threads).
  */
 int dw_work_lib_init(const struct dw_work_lib_conf *conf);
 
 /**
  * Drain and destroy every workqueue, stop all threads, free everything.
  * @return 0, -ESHUTDOWN if not initialised, -EDEADLK from a work item.
+ * Context: a thread that is not a dwork worker, after every user of the
+ *   library has stopped queueing; sleeps (drains queues, joins threads).
  */
 int dw_work_lib_fini(void);
 
@@ -346,7 +464,11 @@ struct dw_wq_stats {
 	uint32_t running; /**< Running now. */
 };
 
-/** Read the counters of @p wq. 0, -EINVAL, -ESHUTDOWN. */
+/**
+ * Read the counters of @p wq (relaxed reads: not one snapshot).
+ * @return 0; -EINVAL (NULL or not a workqueue); -ESHUTDOWN (destroyed).
+ * Context: any thread; lock-free, never sleeps.
+ */
 int dw_wq_stats_get(const struct dw_wq *wq, struct dw_wq_stats *st);
 
 /** Counters and state of one worker pool. */
@@ -367,10 +489,17 @@ struct dw_pool_stats {
 	bool perf_events; /**< Context-switch records are in use (else the monitor only). */
 };
 
-/** Number of pools (3 per node: normal, highpri, unbound). */
+/**
+ * Number of pools (3 per node: normal, highpri, unbound); 0 while the library is down.
+ * Context: any thread; lock-free.
+ */
 unsigned int dw_pool_count(void);
 
-/** Read pool @p id (0 .. dw_pool_count()-1). 0, -EINVAL, -ESHUTDOWN. */
+/**
+ * Read pool @p id (0 .. dw_pool_count()-1).
+ * @return 0; -EINVAL (id out of range, NULL @p st); -ESHUTDOWN (library down).
+ * Context: any thread; does not sleep except briefly on the pool lock.
+ */
 int dw_pool_stats_get(unsigned int id, struct dw_pool_stats *st);
 
 #ifdef __cplusplus

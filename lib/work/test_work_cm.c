@@ -45,10 +45,10 @@ lib_up(uint32_t flags)
 {
 	struct dw_work_lib_conf c = {
 		.size = sizeof(c),
-		.fake_topology = "1x2",
 		.flags = flags,
 	};
 
+	dw_test_fake_topology("1x2");
 	ck_assert_int_eq(dw_work_lib_init(&c), 0);
 	running_now = running_max = 0;
 }
@@ -251,11 +251,11 @@ START_TEST(test_idle_reaping)
 {
 	struct dw_work_lib_conf c = {
 		.size = sizeof(c),
-		.fake_topology = "1x2",
 		.idle_timeout_ms = 100,
 	};
 	struct dw_pool_stats st;
 
+	dw_test_fake_topology("1x2");
 	ck_assert_int_eq(dw_work_lib_init(&c), 0);
 	run_batch(sleep_annotated, 16);
 	ck_assert_int_eq(dw_pool_stats_get(0, &st), 0);
@@ -307,7 +307,6 @@ START_TEST(test_thread_cap)
 {
 	struct dw_work_lib_conf c = {
 		.size = sizeof(c),
-		.fake_topology = "1x2",
 		.max_threads = 6,
 		.flags = DW_WORK_LIB_F_NO_MONITOR,
 	};
@@ -316,6 +315,7 @@ START_TEST(test_thread_cap)
 
 	/* 16 sleepers would take 16 workers; the cap holds the total at 6, and they still finish.
 	 */
+	dw_test_fake_topology("1x2");
 	ck_assert_int_eq(dw_work_lib_init(&c), 0);
 	run_batch(sleep_annotated, 16);
 	for (i = 0; i < dw_pool_count(); i++) {

@@ -24,12 +24,12 @@ lib_up(void)
 {
 	struct dw_work_lib_conf c = {
 		.size = sizeof(c),
-		.fake_topology = "1x1",
 		.concurrency = 1,
 		.flags = DW_WORK_LIB_F_NO_MONITOR,
 	};
 	struct dw_pool_stats st;
 
+	dw_test_fake_topology("1x1");
 	ck_assert_int_eq(dw_work_lib_init(&c), 0);
 	a_started = a_done = b_done = false;
 	/* Workers open their events as their threads start. */

@@ -104,7 +104,6 @@ START_TEST(test_every_item_accounted)
 	/* A stall (lost wake-up) shows up as a watchdog hit: none is allowed. */
 	struct dw_work_lib_conf c = {
 		.size = sizeof(c),
-		.fake_topology = "2x1",
 		.watchdog_thresh_ms = 5000,
 	};
 	struct dw_pool_stats ps;
@@ -118,6 +117,7 @@ START_TEST(test_every_item_accounted)
 	struct dw_wq_stats st;
 	unsigned int i;
 
+	dw_test_fake_topology("2x1");
 	ck_assert_int_eq(dw_work_lib_init(&c), 0);
 	wqs[0] = dw_system_wq;
 	wqs[1] = dw_wq_create("stress_unbound", &un);

@@ -29,16 +29,6 @@ extern "C" {
  */
 int dw_ethdev_eth_port(uint16_t port);
 
-/**
- * Test hook: handle @p type (RTE_ETH_EVENT_LSC, RTE_ETH_EVENT_INTR_RESET or
- * RTE_ETH_EVENT_INTR_RMV) for @p port exactly as if the device had raised it
- * on DPDK's interrupt thread, but on the calling thread.
- *
- * @return 0; -ENODEV (not an open ethdev port); -EINVAL (other event type).
- * Context: any thread; does not sleep (work is queued, not run).
- */
-int dw_ethdev_event_inject(uint16_t port, enum rte_eth_event_type type);
-
 #ifdef __cplusplus
 }
 #endif

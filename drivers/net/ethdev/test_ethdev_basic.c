@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "dw_ethdev.h"
+#include "ethdev_testhook.h"
 #include "dw_netdev.h"
 #include "dw_test.h"
 #include "dw_work.h"
