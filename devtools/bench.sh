@@ -94,6 +94,12 @@ if [ -x build-bench/app/dw-testpmd/dw-testpmd ] && command -v dpdk-testpmd >/dev
 	done
 	cat "$out/fwd.csv"
 fi
+# Request/response through the forwarders (root: namespaces and tap devices).
+if [ "$(id -u)" -eq 0 ]; then
+	rr_args=(--out "$out" --reps "$reps")
+	[ "$quick" -eq 1 ] && rr_args=(--out "$out" --quick)
+	devtools/rr-bench.sh "${rr_args[@]}" || echo "bench.sh: rr-bench failed" >&2
+fi
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
 echo "seconds=$(($(date +%s) - start))" >>"$out/machine.txt"
 

@@ -183,7 +183,7 @@ bench_pool_sum(struct bench_pool_sum *p, bool unbound)
 		if (dw_pool_stats_get(i, &st) < 0 || st.highpri || st.unbound != unbound)
 			continue;
 		p->created += st.workers_created;
-		p->blocked += st.blocked_detected;
+		p->blocked += st.blocked_detected + st.blocked_perf;
 		p->hogs += st.hogs_detected;
 		p->cm_wakeups += st.cm_wakeups;
 		p->peak_workers += st.peak_workers;

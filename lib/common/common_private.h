@@ -26,7 +26,11 @@
  * nearest comment above it that has one.
  */
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <rte_lcore.h>
 
 /*
  * Configuration structs grow: every public `struct dw_*_conf` starts with
@@ -61,5 +65,16 @@ int dw_conf_copy(int logtype, const char *caller, void *dst, size_t dst_size, si
 		     DW_CONF_END(__typeof__(*(dst)), last_v0_1) +                                  \
 			 0 * sizeof(char[offsetof(__typeof__(*(dst)), size) == 0 ? 1 : -1]),       \
 		     src)
+
+/*
+ * Start one of dwork's own threads, pinned where dwork threads belong:
+ * @p cpus (a pool's worker CPUs), or, when NULL, dw_topo_ctrl_cpus(); never
+ * inherited from the creating thread, which may be a polling lcore.
+ * @p name (at most 15 characters used) names the thread.
+ * Returns 0 or a negative errno from pthread_create().
+ * Context: any thread; may sleep.
+ */
+int dw_thread_create(pthread_t *t, const char *name, const rte_cpuset_t *cpus, bool detached,
+		     void *(*fn)(void *), void *arg);
 
 #endif /* COMMON_PRIVATE_H */

@@ -175,40 +175,126 @@ dw_topo_node_cpus(unsigned int node)
 	return &topo.node_cpus[node];
 }
 
-int
-dw_topo_node_worker_cpus(unsigned int node, rte_cpuset_t *set)
+/*
+ * CPUs of EAL lcores, split in two: @p worker gets the CPUs of every lcore but
+ * the main one (they may run a poll loop: dw_lcore_launch() puts napi loops on
+ * worker lcores only), @p main the main lcore's. False before rte_eal_init()
+ * and without EAL: then there are no lcores to keep clear of.
+ */
+static bool
+topo_lcore_cpus(rte_cpuset_t *worker, rte_cpuset_t *main_set)
+{
+	unsigned int lcore, main_lcore;
+
+	CPU_ZERO(worker);
+	CPU_ZERO(main_set);
+	if (rte_lcore_count() == 0) /* zero before rte_eal_init(): roles unset */
+		return false;
+	main_lcore = rte_get_main_lcore();
+	for (lcore = 0; lcore < RTE_MAX_LCORE; lcore++) {
+		enum rte_lcore_role_t role = rte_eal_lcore_role(lcore);
+		rte_cpuset_t c;
+
+		if (role != ROLE_RTE && role != ROLE_SERVICE)
+			continue;
+		c = rte_lcore_cpuset(lcore);
+		if (lcore == main_lcore)
+			CPU_OR(main_set, main_set, &c);
+		else
+			CPU_OR(worker, worker, &c);
+	}
+	return true;
+}
+
+/* Real online CPU ids, mapped from the layout's ids for a fake layout. */
+static void
+topo_real_cpus(const rte_cpuset_t *layout, rte_cpuset_t *set)
 {
 	long nreal = sysconf(_SC_NPROCESSORS_ONLN);
-	rte_cpuset_t lcores, trimmed;
-	unsigned int cpu, lcore;
+	unsigned int cpu;
 
-	if (node >= topo.nr_nodes || set == NULL)
-		return -EINVAL;
 	if (nreal <= 0)
 		nreal = 1;
 	CPU_ZERO(set);
 	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &topo.node_cpus[node]))
+		if (!CPU_ISSET(cpu, layout))
 			continue;
 		CPU_SET(topo.fake ? cpu % (unsigned int)nreal : cpu, set);
 	}
+}
 
-	/* Leave the lcores' CPUs to the lcores when the node has others. */
-	CPU_ZERO(&lcores);
-	if (rte_lcore_count() > 0) { /* zero before rte_eal_init() */
-		RTE_LCORE_FOREACH(lcore) {
-			rte_cpuset_t c = rte_lcore_cpuset(lcore);
+/* Every real CPU of the layout (all online CPUs before dw_topo_init()). */
+static void
+topo_all_cpus(rte_cpuset_t *set)
+{
+	rte_cpuset_t node;
+	unsigned int i;
 
-			CPU_OR(&lcores, &lcores, &c);
-		}
+	CPU_ZERO(set);
+	for (i = 0; i < topo.nr_nodes; i++) {
+		topo_real_cpus(&topo.node_cpus[i], &node);
+		CPU_OR(set, set, &node);
 	}
-	CPU_ZERO(&trimmed);
+	if (CPU_COUNT(set) == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		long cpu;
+
+		for (cpu = 0; cpu < n && cpu < CPU_SETSIZE; cpu++)
+			CPU_SET((unsigned int)cpu, set);
+	}
+}
+
+/* @p from minus @p minus into @p out; the number of CPUs left. */
+static int
+topo_cpus_minus(const rte_cpuset_t *from, const rte_cpuset_t *minus, rte_cpuset_t *out)
+{
+	unsigned int cpu;
+
+	CPU_ZERO(out);
 	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, set) && !CPU_ISSET(cpu, &lcores))
-			CPU_SET(cpu, &trimmed);
-	if (CPU_COUNT(&trimmed) > 0)
-		*set = trimmed;
+		if (CPU_ISSET(cpu, from) && !CPU_ISSET(cpu, minus))
+			CPU_SET(cpu, out);
+	return CPU_COUNT(out);
+}
+
+int
+dw_topo_ctrl_cpus(rte_cpuset_t *set)
+{
+	rte_cpuset_t worker, main_set, lcores, all;
+
+	if (set == NULL)
+		return -EINVAL;
+	CPU_ZERO(set);
+	if (!topo_lcore_cpus(&worker, &main_set))
+		return 0;
+	CPU_OR(&lcores, &worker, &main_set);
+	topo_all_cpus(&all);
+	if (topo_cpus_minus(&all, &lcores, set) > 0)
+		return CPU_COUNT(set);
+	if (topo_cpus_minus(&main_set, &worker, set) > 0)
+		return CPU_COUNT(set);
+	/* The main lcore shares every CPU with a worker lcore: nowhere is clear. */
+	*set = main_set;
 	return CPU_COUNT(set);
+}
+
+int
+dw_topo_node_worker_cpus(unsigned int node, rte_cpuset_t *set)
+{
+	rte_cpuset_t worker, main_set, lcores, node_set;
+
+	if (node >= topo.nr_nodes || set == NULL)
+		return -EINVAL;
+	topo_real_cpus(&topo.node_cpus[node], &node_set);
+	if (!topo_lcore_cpus(&worker, &main_set)) {
+		*set = node_set;
+		return CPU_COUNT(set);
+	}
+	/* The node's CPUs of no lcore, else the control threads' CPUs. */
+	CPU_OR(&lcores, &worker, &main_set);
+	if (topo_cpus_minus(&node_set, &lcores, set) > 0)
+		return CPU_COUNT(set);
+	return dw_topo_ctrl_cpus(set);
 }
 
 unsigned int

@@ -48,11 +48,31 @@ bool dw_topo_is_fake(void);
 const rte_cpuset_t *dw_topo_node_cpus(unsigned int node);
 
 /**
- * Real CPUs that threads serving @p node should be pinned to: the node's CPUs
- * (mapped onto real ones for a fake layout) minus the CPUs of EAL lcores when
- * that leaves any. Returns the number of CPUs written in @p set, or -EINVAL.
+ * Real CPUs that threads serving @p node (pool workers) should be pinned to:
+ * the node's CPUs of no EAL lcore; when every one of them hosts an lcore, the
+ * CPUs of dw_topo_ctrl_cpus(). Never a worker lcore's CPU unless the main
+ * lcore has no CPU of its own. Without EAL (or before rte_eal_init()): the
+ * node's CPUs.
+ *
+ * @return
+ *   The number of CPUs written in @p set; -EINVAL for a node out of range or
+ *   a NULL @p set.
+ * Context: any thread, after dw_topo_init().
  */
 int dw_topo_node_worker_cpus(unsigned int node, rte_cpuset_t *set);
+
+/**
+ * Real CPUs for dwork's own control threads (pool manager, timer, rescuers,
+ * interrupt threads), by the rule of rte_ctrl_thread_create(): the CPUs of no
+ * EAL lcore, else the main lcore's CPUs. CPUs of worker lcores (which may run
+ * a poll loop) are left out in both cases unless the main lcore has no other.
+ *
+ * @return
+ *   The number of CPUs written in @p set: 0 (empty set: no constraint) without
+ *   EAL or before rte_eal_init(); -EINVAL for a NULL @p set.
+ * Context: any thread.
+ */
+int dw_topo_ctrl_cpus(rte_cpuset_t *set);
 
 /** Node of a logical CPU id; 0 for an unknown CPU. */
 unsigned int dw_topo_cpu_to_node(unsigned int cpu);

@@ -13,6 +13,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common_private.h"
 #include "dw_common.h"
 #include "dw_trace.h"
 #include "irq_private.h"
@@ -51,23 +52,18 @@ irq_update_mask(struct irq_desc *desc)
 	return 0;
 }
 
-/* Create a thread with every signal blocked, named @p name. */
+/* Create a thread with every signal blocked, named @p name, where dwork threads run. */
 int
 irq_thread_create(pthread_t *tid, const char *name, void *(*fn)(void *), void *arg)
 {
-	char tname[16];
 	sigset_t all, old;
 	int ret;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = pthread_create(tid, NULL, fn, arg);
+	ret = dw_thread_create(tid, name, NULL, false, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret != 0)
-		return -ret;
-	snprintf(tname, sizeof(tname), "%s", name);
-	pthread_setname_np(*tid, tname);
-	return 0;
+	return ret;
 }
 
 /* Called under irq_lock after a batch of primaries on @p desc. */

@@ -422,16 +422,23 @@ struct dw_work_lib_conf {
 	uint32_t flags;			  /**< DW_WORK_LIB_F_* */
 };
 
-/** Disable the safety-net monitor (blocking and CPU-hog detection). */
+/** Disable the safety-net monitor (/proc state and CPU clock: blocking and CPU-hog detection). */
 #define DW_WORK_LIB_F_NO_MONITOR RTE_BIT32(0)
 /** Disable CPU-hog detection only. */
 #define DW_WORK_LIB_F_NO_HOG_DETECT RTE_BIT32(1)
-#define DW_WORK_LIB_F_ALL (DW_WORK_LIB_F_NO_MONITOR | DW_WORK_LIB_F_NO_HOG_DETECT)
+/**
+ * Do not detect blocking from per-worker perf_event_open() context-switch
+ * records (used when the kernel allows them; the monitor remains).
+ */
+#define DW_WORK_LIB_F_NO_PERF RTE_BIT32(2)
+#define DW_WORK_LIB_F_ALL                                                                          \
+	(DW_WORK_LIB_F_NO_MONITOR | DW_WORK_LIB_F_NO_HOG_DETECT | DW_WORK_LIB_F_NO_PERF)
 
 /**
  * Start the work library: topology, pools, manager and timer threads, system
  * workqueues, telemetry commands. Does not need rte_eal_init(); when EAL is
- * up, workers avoid the lcores' CPUs where the node has others.
+ * up (start it first), no dwork thread runs on a worker lcore's CPU (see
+ * doc/guides/workqueue.md, "Thread placement").
  * @return 0; -EALREADY; -EINVAL (bad conf); -E2BIG (conf bigger than this
  *   library's with a non-zero byte beyond it); -ENOMEM; -EAGAIN (threads).
  * Context: one thread, not concurrently with any other dwork call; sleeps
@@ -475,9 +482,11 @@ struct dw_pool_stats {
 	uint64_t workers_created, workers_reaped, create_failures;
 	uint64_t cm_wakeups;	   /**< Idle workers woken because a worker blocked. */
 	uint64_t blocked_detected; /**< Unannotated blocking caught by the monitor. */
+	uint64_t blocked_perf;	   /**< Unannotated blocking seen in context-switch records. */
 	uint64_t hogs_detected;	   /**< Items marked CPU intensive at run time. */
 	uint64_t maydays, rescued;
 	uint64_t watchdog_hits;
+	bool perf_events; /**< Context-switch records are in use (else the monitor only). */
 };
 
 /**

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 
 #include <rte_errno.h>
 
+#include "common_private.h"
 #include "dw_common.h"
 #include "dw_debug.h"
 #include "dw_trace.h"
@@ -119,9 +121,15 @@ pool_kick_manager(void)
 	pthread_mutex_unlock(&mgr.lock);
 }
 
-/* Wake the most recently parked worker; ask for a new one when none is left. */
-static bool
-wake_idle(struct pool *pool)
+/*
+ * Take the most recently parked worker off the idle list and mark it woken;
+ * ask for a new one when none is left. The caller signals its cond, after
+ * dropping the pool lock where it can (wake_signal()): signalled under the
+ * lock, the worker wakes only to block on that lock (a context switch more per
+ * wake-up; glibc's condvar does not requeue waiters onto the mutex).
+ */
+static struct worker *
+wake_idle_pick(struct pool *pool)
 {
 	struct worker *w = TAILQ_FIRST(&pool->idle_list);
 
@@ -129,17 +137,42 @@ wake_idle(struct pool *pool)
 		if (pool->starved_since_ns == 0)
 			pool->starved_since_ns = dw_now_ns();
 		pool_kick_manager();
-		return false;
+		return NULL;
 	}
 	TAILQ_REMOVE(&pool->idle_list, w, idle_entry);
 	pool->nr_idle--;
 	w->flags |= W_WOKEN;
 	pool->nr_waking++;
 	worker_clr_flags(w, W_IDLE);
-	pthread_cond_signal(&w->cond);
+	/* Keeps it alive until wake_signal() is done with it; pairs with worker_main()'s exit. */
+	__atomic_fetch_add(&w->wake_refs, 1, __ATOMIC_RELAXED);
 	if (pool->nr_idle == 0)
 		pool_kick_manager(); /* keep a spare */
-	return true;
+	return w;
+}
+
+/*
+ * Wake @p w picked by wake_idle_pick(), with or without the pool lock: W_WOKEN
+ * was set under it, and wake_refs keeps @p w from being freed meanwhile.
+ */
+static void
+wake_signal(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	pthread_cond_signal(&w->cond);
+	/* Pairs with the acquire load before the worker frees itself. */
+	__atomic_fetch_sub(&w->wake_refs, 1, __ATOMIC_RELEASE);
+}
+
+/* Wake the most recently parked worker, pool lock held. */
+static bool
+wake_idle(struct pool *pool)
+{
+	struct worker *w = wake_idle_pick(pool);
+
+	wake_signal(w);
+	return w != NULL;
 }
 
 struct worker *
@@ -265,6 +298,7 @@ process_one(struct worker *wk, struct dw_work *w)
 	struct pool *pool = wk->pool;
 	struct pwq *pwq = w->pwq;
 	struct dw_wq *wq = pwq->wq;
+	struct worker *woken;
 	uint64_t gen = w->queued_gen, cpu_ns;
 	uint32_t color = w->color;
 
@@ -283,19 +317,21 @@ process_one(struct worker *wk, struct dw_work *w)
 	__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
 	if (wq->flags & DW_WQ_CPU_INTENSIVE)
 		worker_set_flags(wk, W_INTENSIVE);
-	if (need_more_worker(pool))
-		wake_idle(pool);
+	woken = need_more_worker(pool) ? wake_idle_pick(pool) : NULL;
 	pool->st.started++;
 	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wq->n_started, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wq->n_running, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&pool->lock);
+	wake_signal(woken);
 
 	cpu_ns = dw_thread_cpu_ns();
 	/* Read by the monitor under the pool lock; UINT64_MAX until this store. */
 	__atomic_store_n(&wk->current_cpu_start_ns, cpu_ns, __ATOMIC_RELAXED);
 	dw_trace_work_execute_start(w, (const void *)(uintptr_t)wk->current_func);
+	pool_perf_item_begin(wk);
 	wk->current_func(w);
+	pool_perf_item_end(wk);
 	dw_trace_work_execute_end(w, (const void *)(uintptr_t)wk->current_func);
 	cpu_ns = dw_thread_cpu_ns() - cpu_ns;
 
@@ -380,6 +416,7 @@ worker_main(void *arg)
 	if (pool->kind == POOL_HIGHPRI && setpriority(PRIO_PROCESS, 0, -10) < 0)
 		WORK_LOG(DEBUG, "cannot raise the priority of %s", name);
 
+	pool_perf_worker_start(wk);
 	pthread_mutex_lock(&pool->lock);
 	wk->tid = (pid_t)syscall(SYS_gettid);
 	if (pthread_getcpuclockid(pthread_self(), &wk->cpu_clock) != 0)
@@ -406,6 +443,10 @@ worker_main(void *arg)
 	/* Dying: the reaper took us off the idle list and the counts. */
 	TAILQ_REMOVE(&pool->workers, wk, all_entry);
 	pthread_mutex_unlock(&pool->lock);
+	pool_perf_worker_exit(wk);
+	/* A waker that dropped the pool lock may still be signalling us (wake_signal). */
+	while (__atomic_load_n(&wk->wake_refs, __ATOMIC_ACQUIRE) != 0)
+		sched_yield();
 	pthread_cond_destroy(&wk->cond);
 	free(wk);
 	__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
@@ -416,25 +457,20 @@ worker_main(void *arg)
 static int
 thread_start(pthread_t *t, const rte_cpuset_t *cpus, void *(*fn)(void *), void *arg)
 {
-	pthread_attr_t attr;
 	int rc;
 
 	if (__atomic_load_n(&work_lib.fail_create, __ATOMIC_RELAXED))
 		return -EAGAIN;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (cpus != NULL && CPU_COUNT(cpus) > 0)
-		pthread_attr_setaffinity_np(&attr, sizeof(*cpus), cpus);
 	pthread_mutex_lock(&work_lib.threads_lock);
 	work_lib.live_threads++;
 	pthread_mutex_unlock(&work_lib.threads_lock);
-	rc = pthread_create(t, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
+	/* NULL cpus (rescuers): the control threads' CPUs, never the creator's lcore. */
+	rc = dw_thread_create(t, NULL, cpus, true, fn, arg);
 	if (rc != 0) {
 		pthread_mutex_lock(&work_lib.threads_lock);
 		work_lib.live_threads--;
 		pthread_mutex_unlock(&work_lib.threads_lock);
-		return -rc;
+		return rc;
 	}
 	return 0;
 }
@@ -502,7 +538,7 @@ fail:
 void
 dw_blocking_begin(void)
 {
-	struct worker *wk = tls_worker;
+	struct worker *wk = tls_worker, *woken;
 	struct pool *pool;
 
 	if (wk == NULL || wk->block_depth++ > 0 || (wk->flags & W_RESCUER))
@@ -511,9 +547,11 @@ dw_blocking_begin(void)
 	pthread_mutex_lock(&pool->lock);
 	/* Leaving nr_running may free a slot that pending work waits for. */
 	worker_set_flags(wk, W_BLOCKED);
-	if (need_more_worker(pool) && wake_idle(pool))
+	woken = need_more_worker(pool) ? wake_idle_pick(pool) : NULL;
+	if (woken != NULL)
 		pool->st.cm_wakeups++;
 	pthread_mutex_unlock(&pool->lock);
+	wake_signal(woken);
 }
 
 void
@@ -742,6 +780,26 @@ pool_monitor(struct pool *pool, uint64_t now)
 	pool->mon_last_started = pool->st.started;
 }
 
+void
+pool_perf_switched(struct worker *wk, bool asleep)
+{
+	struct pool *pool = wk->pool;
+
+	pthread_mutex_lock(&pool->lock);
+	if (asleep) {
+		/* Asleep inside an item it runs, not annotated: as the kernel's sched hook. */
+		if (wk->current_work != NULL && !(wk->flags & WORKER_NOT_RUNNING)) {
+			worker_set_flags(wk, W_DETECTED);
+			pool->st.blocked_perf++;
+			if (need_more_worker(pool) && wake_idle(pool))
+				pool->st.cm_wakeups++;
+		}
+	} else if (wk->flags & W_DETECTED) {
+		worker_clr_flags(wk, W_DETECTED); /* runnable again: counts again */
+	}
+	pthread_mutex_unlock(&pool->lock);
+}
+
 static void
 pool_watchdog(struct pool *pool, uint64_t now)
 {
@@ -930,7 +988,7 @@ pools_init(const struct dw_work_lib_conf *conf)
 	pthread_condattr_destroy(&ca);
 	mgr.stop = false;
 	mgr.kicked = true;
-	rc = pthread_create(&mgr.thread, NULL, manager_main, NULL);
+	rc = dw_thread_create(&mgr.thread, NULL, NULL, false, manager_main, NULL);
 	if (rc != 0) {
 		rc = -EAGAIN;
 		goto free_pools;
@@ -988,6 +1046,7 @@ pools_fini(void)
 		DW_PAUSE_POINT("work.pools_fini.wait_readers");
 		sched_yield();
 	}
+	pool_perf_fini();
 	for (i = 0; i < work_lib.nr_pools; i++) {
 		pthread_mutex_destroy(&work_lib.pools[i]->lock);
 		free(work_lib.pools[i]);
@@ -1033,6 +1092,7 @@ dw_pool_stats_get(unsigned int id, struct dw_pool_stats *st)
 	st->nr_pending = pool->nr_pending;
 	st->peak_workers = pool->peak_workers;
 	pthread_mutex_unlock(&pool->lock);
+	st->perf_events = pool_perf_active();
 out:
 	__atomic_fetch_sub(&stats_readers, 1, __ATOMIC_RELEASE);
 	return rc;

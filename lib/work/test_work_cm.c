@@ -114,11 +114,13 @@ START_TEST(test_sleepers_unannotated)
 	dw_test_sleep_us(300000);
 	ms = run_batch(sleep_plain, NSLEEP);
 	ck_assert_int_eq(dw_pool_stats_get(0, &st), 0);
-	printf("unannotated: %u x %u ms in %lu ms, blocked detected %lu, peak workers %u\n", NSLEEP,
-	       SLEEP_US / 1000, (unsigned long)ms, (unsigned long)st.blocked_detected,
-	       st.peak_workers);
+	printf("unannotated: %u x %u ms in %lu ms, blocked detected %lu (monitor) %lu (perf), "
+	       "peak workers %u\n",
+	       NSLEEP, SLEEP_US / 1000, (unsigned long)ms, (unsigned long)st.blocked_detected,
+	       (unsigned long)st.blocked_perf, st.peak_workers);
 	ck_assert_uint_lt(ms, bound_ms(NSLEEP * SLEEP_US / 2000 / 2, NSLEEP * SLEEP_US / 2000));
-	ck_assert_uint_gt(st.blocked_detected, 0);
+	/* Context-switch records see it first where the kernel allows them. */
+	ck_assert_uint_gt(st.blocked_detected + st.blocked_perf, 0);
 	ck_assert_int_eq(dw_work_lib_fini(), 0);
 }
 END_TEST

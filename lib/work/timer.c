@@ -10,6 +10,7 @@
 
 #include <rte_cycles.h>
 
+#include "common_private.h"
 #include "dw_common.h"
 #include "dw_debug.h"
 #include "work_private.h"
@@ -220,7 +221,7 @@ timer_init(void)
 	pthread_cond_init(&tm.cond, &ca);
 	pthread_condattr_destroy(&ca);
 	tm.stop = false;
-	if (pthread_create(&tm.thread, NULL, timer_main, NULL) != 0) {
+	if (dw_thread_create(&tm.thread, NULL, NULL, false, timer_main, NULL) != 0) {
 		WORK_LOG(ERR, "cannot create the timer thread");
 		return -EAGAIN;
 	}

@@ -88,6 +88,7 @@ struct worker {
 	uint32_t id;	     /* creation number in its pool (thread name) */
 	clockid_t cpu_clock; /* per-thread CPU clock, for the monitor */
 	pthread_cond_t cond; /* wakes this worker; waits use pool->lock */
+	uint32_t wake_refs;  /* atomic: wake-ups signalling it after the pool lock (pool.c) */
 	/* Protected by pool->lock. */
 	uint32_t flags;
 	TAILQ_ENTRY(worker) idle_entry; /* on pool->idle_list while W_IDLE */
@@ -105,6 +106,10 @@ struct worker {
 	struct work_list scheduled; /* collisions: items to run after the current one */
 	/* Owned by the worker thread. */
 	int block_depth;
+	/* Its context-switch event (pool_perf.c); set by the thread, read by it. */
+	bool perf_on;
+	int perf_fd;
+	int perf_slot;
 	/* Rescuers only: the queue they serve. */
 	struct dw_wq *rescue_wq;
 };
@@ -204,6 +209,16 @@ struct work_lib {
 };
 
 extern struct work_lib work_lib;
+
+/* pool_perf.c: blocking detected from context-switch records (worker thread calls). */
+void pool_perf_worker_start(struct worker *wk); /* pool lock not held */
+void pool_perf_worker_exit(struct worker *wk);	/* pool lock not held */
+void pool_perf_item_begin(struct worker *wk);
+void pool_perf_item_end(struct worker *wk);
+bool pool_perf_active(void);
+void pool_perf_fini(void); /* after every worker exited */
+/* pool.c, called by the perf watcher (perf lock held, pool lock not). */
+void pool_perf_switched(struct worker *wk, bool asleep);
 
 /* BH lanes plug in here (bh.c); NULL until dw_bh_init(). Same contracts as the
  * public calls they stand in for, for items of DW_WQ_BH queues. */

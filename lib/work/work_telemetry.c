@@ -122,6 +122,8 @@ tel_pool_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "create_failures", st.create_failures);
 	rte_tel_data_add_dict_u64(d, "cm_wakeups", st.cm_wakeups);
 	rte_tel_data_add_dict_u64(d, "blocked_detected", st.blocked_detected);
+	rte_tel_data_add_dict_u64(d, "blocked_perf", st.blocked_perf);
+	rte_tel_data_add_dict_int(d, "perf_events", st.perf_events);
 	rte_tel_data_add_dict_u64(d, "hogs_detected", st.hogs_detected);
 	rte_tel_data_add_dict_u64(d, "maydays", st.maydays);
 	rte_tel_data_add_dict_u64(d, "rescued", st.rescued);
