@@ -108,7 +108,12 @@ static const char *const wake_names[DW_NAPI_WAKE_MAX] = {
 	[DW_NAPI_WAKE_TIMEOUT] = "timeout",
 };
 
-/* Median wake latency from the log2 histogram (bucket lower bound), 0 if none. */
+/*
+ * Median wake-to-poll time from the log2 histogram (bucket lower bound), 0 if
+ * none: from the doorbell's ring, or from epoll_wait()'s return for an rx fd
+ * (when the packet arrived is not known here). Not a packet latency: that is
+ * measured end to end by devtools/rr-bench.sh.
+ */
 static uint64_t
 wake_lat_p50(const struct dw_lcore_stats *st, const struct dw_lcore_stats *base)
 {
@@ -154,7 +159,9 @@ tp_show_lcores(void)
 		printf("  wakeups:");
 		for (w = 0; w < DW_NAPI_WAKE_MAX; w++)
 			printf(" %s %" PRIu64, wake_names[w], st.wakeups[w] - b->wakeups[w]);
-		printf("  (median wake latency ~%" PRIu64 " ns)\n", wake_lat_p50(&st, b));
+		printf("  (median wake-to-poll ~%" PRIu64
+		       " ns, from the doorbell or epoll's return)\n",
+		       wake_lat_p50(&st, b));
 		printf("  self-test fallbacks %" PRIu64 "  last busy source '%s'\n",
 		       st.selftest_fallbacks, st.last_busy_source);
 	}
