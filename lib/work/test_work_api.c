@@ -2,7 +2,8 @@
 /*
  * lib/work guarantees, one test each: PENDING semantics, non-reentrancy,
  * ordered FIFO, flush vs later items, cancel_sync of self-requeueing items,
- * delayed work, destroy drains, max_active, bad input.
+ * delayed work, destroy drains, max_active, bad input; disable/enable (case
+ * 'disable'); races made deterministic with pause points (case 'races').
  */
 #include <errno.h>
 #include <pthread.h>
