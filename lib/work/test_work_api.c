@@ -833,7 +833,7 @@ START_TEST(test_disable_nests)
 	ck_assert(!dw_enable_work(&it.work)); /* not disabled: refused */
 	ck_assert_int_eq(rte_errno, EINVAL);
 	ck_assert(dw_queue_work(dw_system_wq, &it.work));
-	ck_assert_int_eq(dw_flush_work(&it.work), 1);
+	ck_assert_int_ge(dw_flush_work(&it.work), 0); /* 0 if a worker was quicker */
 	ck_assert_uint_eq(runs(&it), 1);
 	/* Refused queueings count nothing: one queued, one completed. */
 	ck_assert_int_eq(dw_wq_stats_get(dw_system_wq, &st), 0);
