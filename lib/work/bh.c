@@ -288,6 +288,7 @@ theap_fix(struct lane *l, unsigned int i)
 	struct dw_delayed_work *dw = l->heap[i];
 	unsigned int c;
 
+	DW_ASSERT_LOCKED(&l->tlock);
 	while (i > 0 && l->heap[(i - 1) / 2]->expires > dw->expires) {
 		theap_set(l, i, l->heap[(i - 1) / 2]);
 		i = (i - 1) / 2;
@@ -320,6 +321,8 @@ theap_remove(struct lane *l, struct dw_delayed_work *dw)
 	unsigned int i = (unsigned int)dw->heap_idx;
 	struct dw_delayed_work *last = l->heap[--l->hlen];
 
+	DW_ASSERT_LOCKED(&l->tlock);
+	DW_ASSERT(dw->heap_idx >= 0 && l->heap[dw->heap_idx] == dw);
 	dw->heap_idx = -1;
 	__atomic_store_n(&dw->timer, NULL, __ATOMIC_RELAXED); /* read by bh_disarm() */
 	__atomic_fetch_and(&dw->work.state, ~WORK_TIMER, __ATOMIC_RELEASE);
@@ -336,6 +339,8 @@ theap_insert(struct lane *l, struct dw_delayed_work *dw)
 {
 	struct dw_delayed_work **h;
 
+	DW_ASSERT_LOCKED(&l->tlock);
+	DW_ASSERT(dw->heap_idx < 0);
 	while (l->hlen == l->hcap) {
 		pthread_mutex_unlock(&l->tlock);
 		h = malloc(sizeof(*h) * (l->hcap ? l->hcap * 2 : 16));
@@ -486,6 +491,9 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 		    &w->state, &st, st & ~(WORK_PENDING | WORK_BH_LINKED | WORK_BH_DEAD), false,
 		    __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
 			;
+		/* On a lane means PENDING and LINKED; only the lane clears them. */
+		DW_ASSERT((st & (WORK_PENDING | WORK_BH_LINKED)) ==
+			  (WORK_PENDING | WORK_BH_LINKED));
 		if (st & WORK_BH_DEAD) {
 			/* Tombstone: its canceller did the accounting; the item is free now. */
 			__atomic_store_n(&l->current, NULL, __ATOMIC_RELEASE);
@@ -728,6 +736,7 @@ bh_drop_own(struct dw_work *w)
 
 	if (l == NULL || !(st & WORK_BH_DEAD) || bh_lane_of_item(w) != l)
 		return false;
+	DW_ASSERT(lane_self() == l); /* only the owner touches its local list */
 	lane_take(l);
 	if (__atomic_load_n(&w->list, __ATOMIC_ACQUIRE) != &l->local)
 		return false; /* its producer has not pushed it yet */

@@ -22,7 +22,9 @@
  *   for every item queued before the call and not for items queued after.
  * - dw_cancel_work_sync() returns with the item neither pending nor running,
  *   even if it requeues itself.
- * - dw_wq_destroy() drains the queue first: queued work runs.
+ * - dw_wq_destroy() drains the queue first: queued work runs; a queueing that
+ *   races with it is either drained or fails with ESHUTDOWN.
+ * - A disabled item (dw_disable_work()) is never queued.
  *
  * Errors: calls returning int give 0 (or a documented count) on success and a
  * negative errno on failure; calls returning bool (test-and-set) return false

@@ -82,6 +82,7 @@ pool_for(const struct dw_wq *wq, unsigned int node)
 static void
 worker_set_flags(struct worker *w, uint32_t f)
 {
+	DW_ASSERT_LOCKED(&w->pool->lock);
 	if (!(w->flags & WORKER_NOT_RUNNING) && (f & WORKER_NOT_RUNNING))
 		w->pool->nr_running--;
 	w->flags |= f;
@@ -92,6 +93,7 @@ worker_clr_flags(struct worker *w, uint32_t f)
 {
 	uint32_t old = w->flags;
 
+	DW_ASSERT_LOCKED(&w->pool->lock);
 	w->flags &= ~f;
 	if ((old & WORKER_NOT_RUNNING) && !(w->flags & WORKER_NOT_RUNNING))
 		w->pool->nr_running++;
@@ -133,6 +135,7 @@ wake_idle_pick(struct pool *pool)
 {
 	struct worker *w = TAILQ_FIRST(&pool->idle_list);
 
+	DW_ASSERT_LOCKED(&pool->lock);
 	if (w == NULL) {
 		if (pool->starved_since_ns == 0)
 			pool->starved_since_ns = dw_now_ns();
@@ -180,6 +183,7 @@ pool_find_executing(struct pool *pool, const struct dw_work *work)
 {
 	struct worker *w;
 
+	DW_ASSERT_LOCKED(&pool->lock);
 	TAILQ_FOREACH(w, &pool->busy_list, busy_entry)
 		if (w->current_work == work && w->current_func == work->func)
 			return w;
@@ -189,6 +193,7 @@ pool_find_executing(struct pool *pool, const struct dw_work *work)
 void
 pool_insert_work(struct pool *pool, struct pwq *pwq, struct dw_work *w)
 {
+	DW_ASSERT_LOCKED(&pool->lock);
 	w->pwq = pwq;
 	if (pwq->nr_active >= pwq->max_active) {
 		work_list_append(&pwq->inactive, w);
@@ -218,6 +223,7 @@ pwq_activate_next(struct pool *pool, struct pwq *pwq)
 {
 	struct dw_work *w;
 
+	DW_ASSERT_LOCKED(&pool->lock);
 	pwq->nr_active--;
 	if (pwq->nr_active >= pwq->max_active)
 		return;
@@ -238,6 +244,8 @@ pool_unlink_work(struct pool *pool, struct dw_work *w)
 	struct pwq *pwq = w->pwq;
 	struct work_list *l = w->list;
 
+	DW_ASSERT_LOCKED(&pool->lock);
+	DW_ASSERT(l != NULL && pwq != NULL); /* linked, with its accounting */
 	work_list_remove(l, w);
 	w->pwq = NULL;
 	if (l == &pwq->inactive)
@@ -258,6 +266,7 @@ flush_done(struct pool *pool, struct dw_work *w, uint64_t gen)
 {
 	struct worker *wk = pool_find_executing(pool, w);
 
+	DW_ASSERT_LOCKED(&pool->lock);
 	if (wk != NULL && wk->current_gen <= gen)
 		return false;
 	return w->list == NULL || w->queued_gen > gen;
@@ -268,6 +277,7 @@ pool_flushers_wake(struct pool *pool, struct dw_work *w)
 {
 	struct flush_waiter *fw;
 
+	DW_ASSERT_LOCKED(&pool->lock);
 	TAILQ_FOREACH(fw, &pool->flushers, entry) {
 		if (fw->work == w && !fw->done && flush_done(pool, w, fw->gen)) {
 			fw->done = true;
@@ -281,6 +291,7 @@ pool_flush_wait(struct pool *pool, struct dw_work *w, uint64_t gen)
 {
 	struct flush_waiter fw = { .work = w, .gen = gen };
 
+	DW_ASSERT_LOCKED(&pool->lock);
 	if (flush_done(pool, w, gen))
 		return;
 	pthread_cond_init(&fw.cond, NULL);
@@ -302,6 +313,7 @@ process_one(struct worker *wk, struct dw_work *w)
 	uint64_t gen = w->queued_gen, cpu_ns;
 	uint32_t color = w->color;
 
+	DW_ASSERT_LOCKED(&pool->lock);
 	w->pwq = NULL;
 	wk->current_work = w;
 	wk->current_func = w->func;
@@ -372,6 +384,7 @@ run_item(struct worker *wk, struct dw_work *w)
 static void
 worker_woke(struct worker *wk)
 {
+	DW_ASSERT_LOCKED(&wk->pool->lock);
 	if (wk->flags & W_WOKEN) {
 		wk->flags &= ~W_WOKEN;
 		wk->pool->nr_waking--;
@@ -383,6 +396,7 @@ worker_park(struct worker *wk)
 {
 	struct pool *pool = wk->pool;
 
+	DW_ASSERT_LOCKED(&pool->lock);
 	worker_set_flags(wk, W_IDLE);
 	wk->flags &= ~W_WOKEN;
 	wk->idle_since_ns = dw_now_ns();
@@ -482,6 +496,7 @@ worker_create(struct pool *pool)
 	struct worker *wk;
 	int rc;
 
+	DW_ASSERT_LOCKED(&pool->lock);
 	if (__atomic_add_fetch(&work_lib.nr_threads, 1, __ATOMIC_RELAXED) >
 	    work_lib.conf.max_threads) {
 		__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
@@ -681,6 +696,7 @@ pool_mayday(struct pool *pool)
 	struct dw_work *w;
 	struct dw_wq *wq;
 
+	DW_ASSERT_LOCKED(&pool->lock);
 	for (w = pool->worklist.head; w != NULL; w = w->next) {
 		wq = ((struct pwq *)w->pwq)->wq;
 		if (wq->rescuer == NULL)

@@ -3,7 +3,9 @@
  * BH lanes on real EAL lcores (-l 0-1): where items run, FIFO per producer,
  * budgets, tombstone cancel and revive, cancel_sync of self-requeueing items,
  * flush, delayed BH work, the kick hook, trustee hand-over, drain at fini,
- * bad input, and a multi-producer stress with every item accounted for.
+ * bad input, disable/enable, and a multi-producer stress with every item
+ * accounted for. Case 'races': lane offline, flush colors and BH items waiting
+ * on BH work, made deterministic with pause points.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -2,7 +2,8 @@
 /*
  * lib/work guarantees, one test each: PENDING semantics, non-reentrancy,
  * ordered FIFO, flush vs later items, cancel_sync of self-requeueing items,
- * delayed work, destroy drains, max_active, bad input.
+ * delayed work, destroy drains, max_active, bad input; disable/enable (case
+ * 'disable'); races made deterministic with pause points (case 'races').
  */
 #include <errno.h>
 #include <pthread.h>
@@ -861,7 +862,7 @@ START_TEST(test_disable_nests)
 	ck_assert(!dw_enable_work(&it.work)); /* not disabled: refused */
 	ck_assert_int_eq(rte_errno, EINVAL);
 	ck_assert(dw_queue_work(dw_system_wq, &it.work));
-	ck_assert_int_eq(dw_flush_work(&it.work), 1);
+	ck_assert_int_ge(dw_flush_work(&it.work), 0); /* 0 if a worker was quicker */
 	ck_assert_uint_eq(runs(&it), 1);
 	/* Refused queueings count nothing: one queued, one completed. */
 	ck_assert_int_eq(dw_wq_stats_get(dw_system_wq, &st), 0);

@@ -37,6 +37,7 @@ heap_up(unsigned int i)
 {
 	struct dw_delayed_work *dw = tm.heap[i];
 
+	DW_ASSERT_LOCKED(&tm.lock);
 	while (i > 0 && tm.heap[(i - 1) / 2]->expires > dw->expires) {
 		heap_set(i, tm.heap[(i - 1) / 2]);
 		i = (i - 1) / 2;
@@ -50,6 +51,7 @@ heap_down(unsigned int i)
 	struct dw_delayed_work *dw = tm.heap[i];
 	unsigned int c;
 
+	DW_ASSERT_LOCKED(&tm.lock);
 	for (;;) {
 		c = 2 * i + 1;
 		if (c >= tm.len)
@@ -70,6 +72,7 @@ heap_remove(struct dw_delayed_work *dw)
 	unsigned int i = (unsigned int)dw->heap_idx;
 	struct dw_delayed_work *last = tm.heap[--tm.len];
 
+	DW_ASSERT_LOCKED(&tm.lock);
 	dw->heap_idx = -1;
 	dw->timer = NULL;
 	__atomic_fetch_and(&dw->work.state, ~WORK_TIMER, __ATOMIC_RELEASE);
@@ -98,6 +101,7 @@ timer_arm(struct dw_delayed_work *dw, struct dw_wq *wq, int target, uint64_t del
 		tm.heap = h;
 		tm.cap = tm.cap ? tm.cap * 2 : 64;
 	}
+	DW_ASSERT(dw->heap_idx < 0); /* armed once: the caller holds PENDING */
 	dw->expires = dw_now_ns() + delay_us * DW_NS_PER_US;
 	dw->cpu = target;
 	dw->timer_wq = wq;

@@ -183,8 +183,11 @@ dw_work_busy(const struct dw_work *work)
 void
 work_color_done(struct dw_wq *wq, uint32_t color)
 {
+	uint64_t left = __atomic_sub_fetch(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
+
+	DW_ASSERT(left != UINT64_MAX); /* one done per instance counted in flight */
 	/* Pairs with the load in wq_wait_color(). */
-	if (__atomic_sub_fetch(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST) == 0) {
+	if (left == 0) {
 		pthread_mutex_lock(&wq->lock);
 		pthread_cond_broadcast(&wq->cond);
 		pthread_mutex_unlock(&wq->lock);
@@ -267,7 +270,9 @@ wq_queuer_enter(struct dw_wq *wq)
 void
 wq_queuer_exit(struct dw_wq *wq)
 {
-	__atomic_fetch_sub(&wq->nr_queuers, 1, __ATOMIC_RELEASE);
+	uint32_t old = __atomic_fetch_sub(&wq->nr_queuers, 1, __ATOMIC_RELEASE);
+
+	DW_ASSERT(old > 0);
 }
 
 /*
@@ -418,6 +423,7 @@ dw_queue_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t 
 static bool
 work_linked_on(struct dw_work *w, struct pool *pool)
 {
+	DW_ASSERT_LOCKED(&pool->lock);
 	if (__atomic_load_n(&w->list, __ATOMIC_ACQUIRE) == NULL)
 		return false;
 	return WORK_LOAD(&w->last_pool) == pool;
