@@ -183,13 +183,33 @@ tap)
 	command -v ip >/dev/null && command -v python3 >/dev/null || exit 77
 	ifc=dwtp$$
 	ns=dwtpns$$
+	# --duration only bounds a hung run: the test stops it with SIGINT once the
+	# kernel says dw-testpmd has read the frames (a fixed duration raced the
+	# injection on a loaded machine).
 	"$app" "${eal[@]}" -l 0-1 --vdev="net_tap0,iface=$ifc" -- --forward-mode=rxonly \
-		--rx-mode=interrupt --duration=6 >"$tmp/out" 2>"$tmp/err" &
+		--rx-mode=interrupt --duration=45 >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
-	for _ in $(seq 50); do ip link show "$ifc" >/dev/null 2>&1 && break; sleep 0.1; done
+	# Move the interface only once the port has started ("Forwarding engine"
+	# is printed after every port started). net_tap creates the interface at
+	# probe with a detached keep-alive queue and attaches its rx queue at
+	# start with TUNSETIFF by name in its own namespace: if the name has left
+	# for the netns by then, the kernel creates a second tap of that name
+	# there. Seen on a loaded 2-CPU machine (probe to start > 1 s): the netns
+	# tap had "numqueues 0 numdisabled 1" (ip -d link), the twin left behind
+	# "numqueues 1", and every injected frame was dropped by tun_net_xmit
+	# (kfree_skb reason DEV_READY: no queue attached) while dw-testpmd read
+	# only the twin's own IPv6 chatter.
+	for _ in $(seq 200); do
+		grep -q '^Forwarding engine ' "$tmp/out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q '^Forwarding engine ' "$tmp/out" || { kill -INT "$pid"; fail "tap: no start"; }
 	ip netns add "$ns" || fail "ip netns add"
-	trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$tmp"' EXIT
+	trap 'kill -INT "$pid" 2>/dev/null; ip netns del "$ns" 2>/dev/null; rm -rf "$tmp"' EXIT
 	ip link set "$ifc" netns "$ns" && ip -n "$ns" link set "$ifc" up || fail "move $ifc"
+	! ip -n "$ns" -d link show "$ifc" | grep -q 'numqueues 0 ' ||
+		fail "tap: rx queue not attached: $(ip -n "$ns" -d link show "$ifc")"
 	sleep 1
 	ip netns exec "$ns" python3 -c "
 import socket, time
@@ -200,6 +220,15 @@ for i in range(200):
     if i % 20 == 0:
         time.sleep(0.05)
 " || fail "inject"
+	# tun counts a TX packet when the reader (the PMD) takes it off the queue.
+	for _ in $(seq 200); do
+		sent=$(ip netns exec "$ns" cat "/sys/class/net/$ifc/statistics/tx_packets")
+		[ "${sent:-0}" -ge 200 ] && break
+		sleep 0.1
+	done
+	echo "tap: kernel tx $sent, dropped $(ip netns exec "$ns" cat \
+		"/sys/class/net/$ifc/statistics/tx_dropped")"
+	kill -INT "$pid"
 	wait_rx_intr tap "$pid" 200
 	;;
 prompt)
