@@ -272,7 +272,8 @@ restart)
 	expect_clean_exit "restart"
 	# The second summary (after the clear): the lcore still wakes on its own BH timer.
 	timer=$(awk '/wakeups: rx-intr/ { v = $7 } END { print v + 0 }' "$tmp/out")
-	[ "$timer" -ge 100 ] || fail "restart: bh-timer wakeups $timer < 100 after stop/start"
+	# 2000 pps wakes it hundreds of times (660 plain); 0 when the lane was lost.
+	[ "$timer" -ge 20 ] || fail "restart: bh-timer wakeups $timer < 20 after stop/start"
 	echo "restart: bh-timer wakeups after stop/start: $timer"
 	;;
 storm)

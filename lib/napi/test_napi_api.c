@@ -677,9 +677,12 @@ START_TEST(test_stop_vs_loop_end)
 	pthread_join(t, &ret);
 	ck_assert_int_eq((int)(intptr_t)ret, 0);
 	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	/* EAL's wait is invisible to ThreadSanitizer: the acquire of running is what pairs. */
+	ck_assert(dw_lcore_stats_get(worker, &st) == 0 && !st.running);
 	/* A new loop starts clean. */
 	ck_assert_int_eq(rte_eal_remote_launch(probe_loop, &lconf, worker), 0);
 	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	ck_assert(dw_lcore_stats_get(worker, &st) == 0 && !st.running);
 	ck_assert_msg(!__atomic_load_n(&own_stale, __ATOMIC_ACQUIRE),
 		      "the next loop saw the previous loop's stop");
 	fake_env_down();

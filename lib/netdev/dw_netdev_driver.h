@@ -13,10 +13,16 @@
  * ops and, at start, the fast-path table through dw_netdev_fp_set().
  *
  * Locking: lib/netdev calls every op but close() with the port's control lock
- * held, so ops are serialized with each other. Driver work (reset handling)
+ * held, so ops are serialized with each other. Driver work (link handling)
  * takes the same lock with dw_netdev_ctrl_lock(). close() is called without
  * the lock, after the port has been marked closing (dw_netdev_ctrl_lock()
  * then fails), so that it can cancel the driver's work synchronously.
+ *
+ * Resets: a driver whose device needs one (tx hang, NEEDS_RESET, a reset
+ * interrupt) calls dw_netdev_reset_request() and implements ops->reset; the
+ * reset then runs on lib/netdev's work item, after every lcore has left the
+ * port's fast path (RCU, see dw_netdev_fp_clear() and doc/guides/netdev.md).
+ * A driver never resets queues from its own work while lcores may poll them.
  */
 
 #include <stdbool.h>
