@@ -24,11 +24,36 @@ dw_assert_fail(const char *expr, const char *file, int line, const char *func)
 	abort();
 }
 
+/*
+ * The caller's tid, asked of the kernel once per thread: asserts sit on hot
+ * pool paths. A forked child (Check runs each test in one) starts afresh.
+ */
+static __thread int self_tid_cache;
+
+static void
+self_tid_forget(void)
+{
+	self_tid_cache = 0;
+}
+
+RTE_INIT(dw_debug_atfork)
+{
+	pthread_atfork(NULL, NULL, self_tid_forget);
+}
+
+static int
+self_tid(void)
+{
+	if (self_tid_cache == 0)
+		self_tid_cache = (int)syscall(SYS_gettid);
+	return self_tid_cache;
+}
+
 bool
 dw_mutex_held(pthread_mutex_t *m)
 {
 #ifdef __GLIBC__
-	return __atomic_load_n(&m->__data.__owner, __ATOMIC_RELAXED) == (int)syscall(SYS_gettid);
+	return __atomic_load_n(&m->__data.__owner, __ATOMIC_RELAXED) == self_tid();
 #else
 	(void)m;
 	return true;

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "dw_debug.h"
 #include "dw_test.h"
@@ -97,6 +99,15 @@ START_TEST(test_mutex_held)
 	DW_ASSERT_LOCKED(&m);
 	pthread_mutex_unlock(&m);
 	ck_assert(!dw_mutex_held(&m));
+	/* The tid is cached per thread: a forked child must not use its parent's. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		pthread_mutex_lock(&m);
+		_exit(dw_mutex_held(&m) ? 0 : 1);
+	}
+	int status = -1;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 END_TEST
 
