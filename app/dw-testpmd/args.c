@@ -124,6 +124,34 @@ parse_seconds(const char *opt, const char *s, double *out)
 	return 0;
 }
 
+/*
+ * One decimal number below @p limit, blanks around it, then @p sep: *pp moves
+ * past the separator. No sign, no overflow (strtoul's ERANGE), no wrap.
+ */
+static int
+config_num(const char **pp, char sep, unsigned long limit, unsigned int *out)
+{
+	const char *p = *pp;
+	unsigned long v;
+	char *end;
+
+	while (*p == ' ')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno != 0 || v >= limit)
+		return -EINVAL;
+	while (*end == ' ')
+		end++;
+	if (*end != sep)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	*pp = end + 1;
+	return 0;
+}
+
 /* "(P,Q,L),(P,Q,L)..." */
 static int
 parse_config(const char *s)
@@ -137,12 +165,18 @@ parse_config(const char *s)
 
 		if (tp_conf.nb_map == TP_MAX_STREAMS)
 			goto bad;
-		if (sscanf(p, " ( %u , %u , %u ) %n", &port, &queue, &lcore, &n) != 3 || n == 0)
+		/* Numbers read by hand: sscanf's %u wraps 4294967296 to port 0. */
+		if (sscanf(p, " (%n", &n) != 0 || n == 0)
 			goto bad;
-		if (port >= TP_MAX_PORTS || queue >= TP_MAX_QUEUES || lcore >= RTE_MAX_LCORE)
-			goto bad;
-		tp_conf.map[tp_conf.nb_map++] = (struct tp_map){ port, queue, lcore };
 		p += n;
+		if (config_num(&p, ',', TP_MAX_PORTS, &port) < 0 ||
+		    config_num(&p, ',', TP_MAX_QUEUES, &queue) < 0 ||
+		    config_num(&p, ')', RTE_MAX_LCORE, &lcore) < 0)
+			goto bad;
+		n = 0;
+		if (sscanf(p, " %n", &n) == 0)
+			p += n;
+		tp_conf.map[tp_conf.nb_map++] = (struct tp_map){ port, queue, lcore };
 		if (*p == ',')
 			p++;
 		else if (*p != '\0')

@@ -181,16 +181,25 @@ do_port(char **w, unsigned int n)
 			printf("Port %d: removal raised\n", idx);
 		return;
 	}
+	/*
+	 * A reset works while forwarding: lib/netdev publishes the dummy fast
+	 * path and waits for the lcores' bursts before it touches the device.
+	 * Stop and start change the lcores' sources, which only a stopped loop
+	 * may have changed.
+	 */
+	if (strcmp(w[0], "reset") == 0) {
+		port_op(tp_port_reset, "reset", idx);
+		return;
+	}
 	if (tp.forwarding) {
-		printf("Stop forwarding first ('stop'): lcores must not poll a port that stops\n");
+		printf("Stop forwarding first ('stop'): port stop/start change the lcores' "
+		       "sources\n");
 		return;
 	}
 	if (strcmp(w[0], "stop") == 0)
 		port_op(tp_port_stop, "stop", idx);
-	else if (strcmp(w[0], "start") == 0)
-		port_op(tp_port_start, "start", idx);
 	else
-		port_op(tp_port_reset, "reset", idx);
+		port_op(tp_port_start, "start", idx);
 }
 
 static void
@@ -206,7 +215,8 @@ do_help(void)
 	       "  show config                    engine, mode, streams and their lcores\n"
 	       "  set rx-mode poll|interrupt|adaptive   at run time (dw_lcore_set_mode)\n"
 	       "  set fwd io|mac|macswap|rxonly|txonly|flowgen\n"
-	       "  port stop|start|reset all|N    (forwarding stopped)\n"
+	       "  port stop|start all|N          (forwarding stopped)\n"
+	       "  port reset all|N               (forwarding may run)\n"
 	       "  port remove N                  simulate a hot-unplug (RMV event)\n"
 	       "  clear port stats               zero the counters\n"
 	       "  quit                           stop, close ports, exit\n");

@@ -175,8 +175,15 @@ gens_teardown(void)
 int
 tp_fwd_start(void)
 {
+	/*
+	 * KEEP_LANE: a stop ends the loop, not the lcore's BH lane. Without it
+	 * the first stop hands the lane to the main lcore for good, and after a
+	 * restart the generators' BH timers fire there instead of waking the
+	 * forwarding lcore (which then only wakes on its sleep ramp).
+	 */
 	struct dw_lcore_conf lc = {
 		.size = sizeof(lc),
+		.flags = DW_LCORE_F_KEEP_LANE,
 		.mode = tp_conf.mode,
 		.spin_us = tp_conf.spin_us,
 		.trustee = -1,

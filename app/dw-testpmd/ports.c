@@ -267,9 +267,10 @@ tp_port_stop(unsigned int idx)
 }
 
 /*
- * Reset port @p idx the way a device asking for one would (forwarding must be
- * stopped: DPDK's rule, see doc/guides/netdev.md), and wait for the driver's
- * DW_NETDEV_EV_RESET on the control workqueue.
+ * Reset port @p idx through lib/netdev, as a device asking for one would
+ * have it done (forwarding may run: the lcores poll the dummy fast path
+ * meanwhile, see doc/guides/netdev.md), and wait for DW_NETDEV_EV_RESET on
+ * the control workqueue. Main thread.
  */
 int
 tp_port_reset(unsigned int idx)
@@ -281,13 +282,13 @@ tp_port_reset(unsigned int idx)
 
 	if (!p->open)
 		return -ENODEV;
-	rc = dw_ethdev_event_inject(p->id, RTE_ETH_EVENT_INTR_RESET);
+	rc = dw_netdev_reset(p->id);
 	if (rc < 0)
 		return rc;
-	for (ms = 0; ms < 5000; ms += 10) {
+	for (ms = 0; ms < 5000; ms++) {
 		if (__atomic_load_n(&p->reset_events, __ATOMIC_ACQUIRE) != before)
 			return 0;
-		usleep(10000);
+		usleep(1000);
 	}
 	return -ETIMEDOUT;
 }

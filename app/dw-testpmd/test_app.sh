@@ -9,6 +9,9 @@
 #   prompt    -i with commands on stdin (start/stop, show, set, port reset, quit)
 #   virtio    net_virtio_user, with dpdk-testpmd txonly on net_vhost in another process
 #   monitor   devtools/dw-monitor.py, two samples against a running dw-testpmd
+#   restart   stop/start keeps a --tx-rate generator's BH timer on its forwarding lcore
+#   storm     io at full rate on net_ring + net_null while 'port reset' and removals land;
+#             DW_STORM_ROUNDS (default 30) resets: the soak variant (doc/guides/netdev.md)
 # Exit 0 pass, 1 fail, 77 skip (meson's convention).
 set -uo pipefail
 app=$1
@@ -82,7 +85,8 @@ help)
 	;;
 badargs)
 	for a in --forward-mode=bogus --rx-mode=sleepy --rxq=0 --rxq=99 --burst=abc \
-		--config='(0,0)' --duration=-1 --txpkts=10 --nosuch-option --port-topology=ring \
+		--config='(0,0)' --config='(4294967296,0,1)' --config='(0,4294967296,1)' \
+		--config='(-1,0,1)' --config='(0,0,1)x' --duration=-1 --txpkts=10 --nosuch-option --port-topology=ring \
 		--stats-period=x "--tx-duration=2" stray; do
 		run "${eal[@]}" --vdev=net_null0 -- "$a"
 		[ "$rc" -eq 2 ] || fail "'$a': exit $rc, not 2"
@@ -221,6 +225,56 @@ prompt)
 	done
 	grep -q 'reset by the driver' "$tmp/err" || fail "prompt: reset event not on the wq"
 	echo "prompt: ok"
+	;;
+restart)
+	{
+		sleep 0.5
+		echo start
+		sleep 1
+		echo stop
+		echo "clear port stats"
+		echo start
+		sleep 1.5
+		echo stop
+		echo quit
+	} | "$app" "${eal[@]}" -l 0-1 --vdev=net_null0,no-rx=1 -- -i --forward-mode=txonly \
+		--tx-rate=2000 --rx-mode=interrupt >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	expect_clean_exit "restart"
+	# The second summary (after the clear): the lcore still wakes on its own BH timer.
+	timer=$(awk '/wakeups: rx-intr/ { v = $7 } END { print v + 0 }' "$tmp/out")
+	[ "$timer" -ge 100 ] || fail "restart: bh-timer wakeups $timer < 100 after stop/start"
+	echo "restart: bh-timer wakeups after stop/start: $timer"
+	;;
+storm)
+	rounds=${DW_STORM_ROUNDS:-30}
+	{
+		sleep 0.5
+		echo start
+		for i in $(seq "$rounds"); do
+			echo "port reset $((i % 3 == 0 ? 2 : i % 2))"
+			[ "$i" -eq $((rounds / 2)) ] && echo "port remove 2"
+		done
+		echo "port reset all"
+		sleep 0.3
+		echo stop
+		echo quit
+	} | "$app" "${eal[@]}" -l 0-1 --vdev=net_ring0 --vdev=net_null0 --vdev=net_null1 -- \
+		-i --forward-mode=io >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	expect_clean_exit "storm"
+	# Every reset succeeds but those of port 2 once it is removed (ENODEV).
+	done_=$(grep -c 'reset done' "$tmp/out")
+	[ "$done_" -ge $((rounds - rounds / 3)) ] || fail "storm: $done_ of $rounds resets done"
+	! grep 'reset: ' "$tmp/out" | grep -qv '^Port 2: reset: No such device' ||
+		fail "storm: a reset failed"
+	grep -q 'Port 2 closed after removal' "$tmp/out" || fail "storm: removal not handled"
+	# io forwards every packet it receives or drops it: rx = tx + app drops over all ports.
+	read -r rx tx drops < <(awk '$1 == "Port" && $4 == "rx" {
+		rx += $5; tx += $7; d += $13 } END { print rx + 0, tx + 0, d + 0 }' "$tmp/out")
+	[ "$rx" -gt 0 ] || fail "storm: nothing forwarded"
+	[ "$rx" -eq $((tx + drops)) ] || fail "storm: rx $rx != tx $tx + drops $drops"
+	echo "storm: $done_ resets while forwarding, rx $rx = tx $tx + drops $drops"
 	;;
 virtio)
 	command -v dpdk-testpmd >/dev/null || { echo "virtio: no dpdk-testpmd"; exit 77; }

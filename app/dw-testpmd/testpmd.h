@@ -185,7 +185,7 @@ int tp_ports_open(void);
 int tp_port_start(unsigned int idx);
 /** Free its sources, drain its rx queues, stop it. Main, forwarding off. */
 int tp_port_stop(unsigned int idx);
-/** Raise a device reset and wait for DW_NETDEV_EV_RESET (5 s). Main, forwarding off. */
+/** Reset through dw_netdev_reset(), wait for DW_NETDEV_EV_RESET (5 s). Main; forwarding may run. */
 int tp_port_reset(unsigned int idx);
 int tp_port_inject_removal(unsigned int idx);
 /** Drain, stop and close every open port. Main, forwarding off. */

@@ -22,6 +22,12 @@
  * dw_napi_loop_begin(), then dw_napi_poll_once() and dw_napi_try_park() in its
  * loop until dw_napi_should_stop(), then dw_napi_loop_end().
  *
+ * Either way the lcore is a fast-path reader of lib/netdev (see
+ * dw_netdev_reader_register()): online from loop begin, quiescent at the end
+ * of each dw_napi_poll_once(), offline while asleep, unregistered at loop
+ * end. Ports may therefore be stopped, reset or closed while it polls them:
+ * the teardown waits for its burst in flight, then it polls nothing.
+ *
  * Errors: int calls return 0 (or a documented count) or a negative errno, and
  * log the error on the dw.napi log type; pointer calls return NULL and set
  * rte_errno. Nothing on the busy path logs, locks, allocates or makes a
@@ -383,7 +389,7 @@ int dw_lcore_launch(unsigned int lcore, const struct dw_lcore_conf *conf);
  * Ask @p lcore's loop to stop; it ends after its current iteration (a parked
  * lcore is woken). Wait for it with rte_eal_wait_lcore().
  * @return 0; -EINVAL (not an EAL lcore); -ENOENT (its loop does not run).
- * Context: any thread; does not sleep.
+ * Context: any thread; may wait briefly for napi_lock (loop begin/end, registration).
  */
 int dw_lcore_stop(unsigned int lcore);
 

@@ -12,6 +12,7 @@
 
 #include "dw_common.h"
 #include "common_private.h"
+#include "dw_debug.h"
 #include "napi_private.h"
 
 RTE_LOG_REGISTER(dw_napi_logtype, dw.napi, INFO);
@@ -280,13 +281,23 @@ dw_lcore_stop(unsigned int lcore)
 		return -EINVAL;
 	}
 	lc = &napi_lcores[lcore];
+	/*
+	 * Check and store under napi_lock, as loop begin/end write running and
+	 * stop: a stop that saw the loop running cannot land after
+	 * dw_napi_loop_end() cleared stop (it would stay set and end the next
+	 * loop at once).
+	 */
+	pthread_mutex_lock(&napi_lock);
 	/* Acquire: pairs with the release in dw_napi_loop_begin(). */
 	if (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_unlock(&napi_lock);
 		NAPI_LOG(ERR, "lcore %u does not run its loop", lcore);
 		return -ENOENT;
 	}
+	DW_PAUSE_POINT("napi.lcore_stop.checked");
 	/* Release: pairs with the acquire in dw_napi_should_stop(); the ring's fence follows. */
 	__atomic_store_n(&lc->stop, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&napi_lock);
 	napi_ring(lc);
 	return 0;
 }

@@ -18,6 +18,8 @@
 #include "dw_common.h"
 #include "common_private.h"
 #include "dw_trace.h"
+#include "dw_debug.h"
+#include "dw_netdev.h"
 #include "napi_private.h"
 
 #define NAPI_MAX_EVENTS (DW_NAPI_MAX_SOURCES + 1)
@@ -163,6 +165,8 @@ dw_napi_poll_once(void)
 	work = napi_poll_sources(lc);
 	lc->timeout_wake = false;
 	bh = dw_bh_lane_run(lc->conf.bh_items, lc->bh_ns);
+	/* Nothing loaded from a port's fast path is held past this point. */
+	dw_netdev_reader_quiescent();
 	t1 = dw_now_ns();
 	NAPI_STAT_ADD(lc->st.loops, 1);
 	if (work + bh == 0) {
@@ -317,6 +321,7 @@ dw_napi_park(void)
 			bound = true;
 		}
 	}
+	DW_PAUSE_POINT("napi.park.armed");
 	/* 2. Re-check what arming does not cover: sources without fd, the lane, timers, flags. */
 	if (napi_recheck(lc))
 		goto abort;
@@ -325,8 +330,10 @@ dw_napi_park(void)
 	 * napi_ring(). A producer either sees parked and rings, or published
 	 * its work before our fence, and the re-check below sees it.
 	 */
+	DW_PAUSE_POINT("napi.park.announcing");
 	__atomic_store_n(&lc->parked, 1, __ATOMIC_SEQ_CST);
 	NAPI_SEQ_CST_FENCE();
+	DW_PAUSE_POINT("napi.park.announced");
 	/* 4. Re-check once more, now that producers may skip the ring. */
 	if (napi_recheck(lc)) {
 		/* Seq_cst: same pairing as the announce; a producer may have rung meanwhile. */
@@ -349,8 +356,13 @@ dw_napi_park(void)
 		by_timer = true;
 	}
 	dw_trace_napi_park(lc->lcore, deadline == UINT64_MAX ? 0 : deadline - t_sleep);
+	DW_PAUSE_POINT("napi.park.sleeping");
+	/* Asleep, the lcore holds no fast path: port teardowns do not wait for it. */
+	dw_netdev_reader_offline();
 	n = napi_wait(lc, evs, deadline);
 	rc = n < 0 ? -errno : 0;
+	/* Online (its fence ends it) before anything below touches a port (disarm). */
+	dw_netdev_reader_online();
 	t_wake = dw_now_ns();
 
 	/*
@@ -576,6 +588,17 @@ unlock:
 	pthread_mutex_unlock(&napi_lock);
 	if (rc < 0)
 		return rc;
+	/*
+	 * A fast-path reader from here to loop end. -EALREADY: the application
+	 * made this thread a reader itself and keeps it after the loop.
+	 */
+	rc = dw_netdev_reader_register();
+	lc->reader = rc == 0;
+	if (rc < 0 && rc != -EALREADY)
+		NAPI_LOG(WARNING,
+			 "lcore %u: not a fast-path reader (%s): stop ports before their lcores",
+			 id, strerror(-rc));
+	rc = 0;
 	/* Items queued before the hook is in place are seen by the first poll. */
 	if (dw_bh_set_kick(id, napi_kick, lc) < 0)
 		NAPI_LOG(WARNING, "lcore %u: no BH lane: the loop polls sources only", id);
@@ -595,6 +618,10 @@ dw_napi_loop_end(void)
 		return -ENOTSUP;
 	dw_bh_set_kick(lc->lcore, NULL, NULL);
 	napi_disarm(lc);
+	/* After the last disarm: a port teardown no longer waits for this lcore. */
+	if (lc->reader)
+		dw_netdev_reader_unregister();
+	lc->reader = false;
 	if (lc->timerslack != 0)
 		prctl(PR_SET_TIMERSLACK, lc->timerslack, 0, 0, 0);
 	if (lc->conf.flags & DW_LCORE_F_KEEP_LANE) {

@@ -95,6 +95,8 @@ struct napi_lcore {
 	/* dw_lcore_launch(): written before rte_eal_remote_launch(), read by the lcore. */
 	struct dw_lcore_conf launch_conf;
 	uint32_t launch_done; /* the launched dw_lcore_run() returned (atomic) */
+	/* The loop registered this lcore as a fast-path reader (dw_netdev_reader_*). Owner only. */
+	bool reader;
 	/* Source that last did work; cleared by unregister under napi_lock. Owner: wo. */
 	struct dw_napi_source *last_busy;
 

@@ -182,8 +182,11 @@ dw_napi_source_free(struct dw_napi_source *src)
 		return -EBUSY;
 	}
 	if (rq->sub >= 0) {
+		/* Ids are unique per process: after the port closed (and its id
+		 * was reused) this fails with -ENODEV or -ENOENT, never drops
+		 * another subscriber's subscription. */
 		rc = dw_netdev_event_unsubscribe(rq->port, rq->sub);
-		if (rc < 0 && rc != -ENODEV)
+		if (rc < 0 && rc != -ENODEV && rc != -ENOENT)
 			NAPI_LOG(WARNING, "%s: unsubscribe: %s", src->name, strerror(-rc));
 	}
 	src->magic = 0;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -18,6 +19,7 @@
 
 #include "dw_bh.h"
 #include "dw_common.h"
+#include "dw_debug.h"
 #include "dw_napi.h"
 #include "dw_test.h"
 #include "dw_work.h"
@@ -613,6 +615,154 @@ START_TEST(test_keep_lane)
 }
 END_TEST
 
+/*
+ * Issue 9, suspected 10: a dw_lcore_stop() that saw the loop running must
+ * not land after dw_napi_loop_end() cleared stop, or the flag stays set and
+ * the next loop ends at once. The stopper parks between its check and its
+ * store (pause point); the loop then ends; the stopper goes on; a new loop
+ * must not see a stop.
+ */
+static uint32_t own_quit;  /* atomic */
+static uint32_t own_stale; /* atomic: the probe loop saw a stop at once */
+
+static int
+own_loop(void *arg)
+{
+	if (dw_napi_loop_begin(arg) < 0)
+		return -1;
+	while (!__atomic_load_n(&own_quit, __ATOMIC_ACQUIRE))
+		dw_napi_poll_once();
+	return dw_napi_loop_end();
+}
+
+static int
+probe_loop(void *arg)
+{
+	if (dw_napi_loop_begin(arg) < 0)
+		return -1;
+	__atomic_store_n(&own_stale, dw_napi_should_stop(), __ATOMIC_RELEASE);
+	return dw_napi_loop_end();
+}
+
+static void *
+stopper(void *arg)
+{
+	return (void *)(intptr_t)dw_lcore_stop(*(unsigned int *)arg);
+}
+
+START_TEST(test_stop_vs_loop_end)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_POLL);
+	struct dw_lcore_stats st;
+	unsigned int worker;
+	pthread_t t;
+	void *ret;
+
+	dw_test_need_pause_points();
+	worker = fake_env_up();
+	lconf.flags = DW_LCORE_F_KEEP_LANE;
+	ck_assert_int_eq(rte_eal_remote_launch(own_loop, &lconf, worker), 0);
+	ck_assert(DW_TEST_WAIT(dw_lcore_stats_get(worker, &st) == 0 && st.running, 5000));
+	ck_assert_int_eq(dw_pause_arm("napi.lcore_stop.checked", 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, stopper, &worker), 0);
+	ck_assert_int_eq(dw_pause_wait("napi.lcore_stop.checked", 5000), 0);
+	/*
+	 * The loop ends while the stopper is parked. Without the fix loop end
+	 * completes at once; with it, it waits for the stopper (napi_lock), so
+	 * this bounded wait only gives the unfixed code its chance to finish.
+	 */
+	__atomic_store_n(&own_quit, 1, __ATOMIC_RELEASE);
+	DW_TEST_WAIT(rte_eal_get_lcore_state(worker) == WAIT, 500 * dw_test_time_scale());
+	ck_assert_int_eq(dw_pause_release("napi.lcore_stop.checked"), 0);
+	pthread_join(t, &ret);
+	ck_assert_int_eq((int)(intptr_t)ret, 0);
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	/* A new loop starts clean. */
+	ck_assert_int_eq(rte_eal_remote_launch(probe_loop, &lconf, worker), 0);
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	ck_assert_msg(!__atomic_load_n(&own_stale, __ATOMIC_ACQUIRE),
+		      "the next loop saw the previous loop's stop");
+	fake_env_down();
+}
+END_TEST
+
+/*
+ * Issue 9, suspected 11 (napi_stress once missed its bound: load or a lost
+ * wake-up?): park the lcore at each window of its park protocol (after arm,
+ * before the announce, after the announce, just before epoll_wait), make
+ * each kind of event there (the source's fd fires; a packet announced with
+ * dw_lcore_wake(); a BH item), and let it go. The source's interrupt is
+ * proven, so the lcore's sleeps have no timeout: an event lost in any window
+ * would never be handled. Each must be handled.
+ */
+static const char *const park_windows[] = {
+	"napi.park.armed",
+	"napi.park.announcing",
+	"napi.park.announced",
+	"napi.park.sleeping",
+};
+
+static uint32_t win_bh_ran; /* atomic */
+
+static void
+win_bh(struct dw_work *w)
+{
+	RTE_SET_USED(w);
+	__atomic_fetch_add(&win_bh_ran, 1, __ATOMIC_RELEASE);
+}
+
+START_TEST(test_park_windows)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct dw_work items[RTE_DIM(park_windows) * 3];
+	struct dw_lcore_stats st;
+	unsigned int worker, w, kind, n = 0, bh = 0;
+	struct fake_src f;
+
+	dw_test_need_pause_points();
+	worker = fake_env_up();
+	lconf.probe_us = 60000000; /* no timeout wake would hide a lost one */
+	fake_init(&f, "win", true, true);
+	ck_assert_int_eq(dw_napi_source_register(worker, &f.src), 0);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	/* Prove the interrupt: from then on, sleeps are unbounded. */
+	ck_assert(DW_TEST_WAIT(dw_lcore_stats_get(worker, &st) == 0 && st.parked, 5000));
+	fake_inject(&f, 1);
+	n++;
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == n, 5000));
+	for (w = 0; w < RTE_DIM(park_windows); w++)
+		for (kind = 0; kind < 3; kind++) {
+			ck_assert_int_eq(dw_pause_arm(park_windows[w], 0), 0);
+			/* It sleeps without timeout: a ring sends it round the protocol again. */
+			ck_assert_int_eq(dw_lcore_wake(worker), 0);
+			ck_assert_msg(dw_pause_wait(park_windows[w], 5000) == 0,
+				      "lcore never reached %s", park_windows[w]);
+			if (kind == 0) {
+				fake_inject(&f, 1);
+				n++;
+			} else if (kind == 1) {
+				fake_add(&f, 1);
+				ck_assert_int_eq(dw_lcore_wake(worker), 0);
+				n++;
+			} else {
+				dw_work_init(&items[bh], win_bh);
+				ck_assert(
+				    dw_queue_work_on((int)worker, dw_system_bh_wq, &items[bh]));
+				bh++;
+			}
+			ck_assert_int_eq(dw_pause_release(park_windows[w]), 0);
+			ck_assert_msg(
+			    DW_TEST_WAIT(fake_handled(&f) == n &&
+					     __atomic_load_n(&win_bh_ran, __ATOMIC_ACQUIRE) == bh,
+					 5000),
+			    "event kind %u made at %s was lost", kind, park_windows[w]);
+		}
+	ck_assert_int_eq(dw_lcore_stats_get(worker, &st), 0);
+	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_TIMEOUT], 0);
+	stop_and_down(worker, &f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -630,6 +780,8 @@ main(void)
 	tcase_add_test(tc, test_fd_change);
 	tcase_add_test(tc, test_race_window);
 	tcase_add_test(tc, test_keep_lane);
+	tcase_add_test(tc, test_stop_vs_loop_end);
+	tcase_add_test(tc, test_park_windows);
 	suite_add_tcase(s, tc);
 	return dw_test_run(s);
 }

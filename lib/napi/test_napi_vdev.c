@@ -31,6 +31,7 @@
 
 #include "dw_common.h"
 #include "dw_ethdev.h"
+#include "ethdev_testhook.h"
 #include "dw_napi.h"
 #include "dw_netdev.h"
 #include "dw_test.h"
@@ -278,6 +279,61 @@ START_TEST(test_null_busy)
 }
 END_TEST
 
+static uint32_t lsc_seen; /* atomic */
+
+static void
+lsc_count(uint16_t port, uint32_t event, void *arg)
+{
+	RTE_SET_USED(port);
+	RTE_SET_USED(arg);
+	if (event == DW_NETDEV_EV_LSC)
+		__atomic_fetch_add(&lsc_seen, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Issue 9, suspected 10: a source freed after its port was closed and the
+ * port id reused must not unsubscribe the new port's subscriber (ids were
+ * per port and started at 0 again, so the source's id named the newcomer's).
+ */
+START_TEST(test_source_free_after_reuse)
+{
+	struct dw_netdev_conf c = { .size = sizeof(c), .nb_rxq = 1, .nb_txq = 1 };
+	struct rx_count cnt = { 0 };
+	struct dw_napi_source *src;
+	int a, b, sub;
+
+	fake_env_up_vdev(NULL);
+	mp = rte_pktmbuf_pool_create("reuse_mp", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     SOCKET_ID_ANY);
+	ck_assert_ptr_nonnull(mp);
+	c.mp = mp;
+	a = dw_netdev_open("net_null0");
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_eq(dw_netdev_configure((uint16_t)a, &c), 0);
+	ck_assert_int_eq(dw_netdev_start((uint16_t)a), 0);
+	/* With an event wq: the source subscribes to DW_NETDEV_EV_RXQ_FD. */
+	src = dw_napi_source_from_rxq((uint16_t)a, 0, "old", 0, rx_handler, &cnt, dw_system_wq);
+	ck_assert_ptr_nonnull(src);
+	ck_assert_int_eq(dw_netdev_close((uint16_t)a), 0);
+
+	b = dw_netdev_open("net_null1");
+	ck_assert_int_eq(b, a); /* the id is reused */
+	ck_assert_int_eq(dw_netdev_configure((uint16_t)b, &c), 0);
+	ck_assert_int_eq(dw_netdev_start((uint16_t)b), 0);
+	sub =
+	    dw_netdev_event_subscribe((uint16_t)b, DW_NETDEV_EV_LSC, dw_system_wq, lsc_count, NULL);
+	ck_assert_int_ge(sub, 0);
+	ck_assert_int_eq(dw_napi_source_free(src), 0);
+	/* The newcomer's subscription is intact: an LSC reaches it. */
+	ck_assert_int_eq(dw_ethdev_event_inject((uint16_t)b, RTE_ETH_EVENT_INTR_LSC), 0);
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&lsc_seen, __ATOMIC_ACQUIRE) > 0, 5000));
+	ck_assert_int_eq(dw_netdev_event_unsubscribe((uint16_t)b, sub), 0);
+	ck_assert_int_eq(dw_netdev_close((uint16_t)b), 0);
+	rte_mempool_free(mp);
+	fake_env_down();
+}
+END_TEST
+
 /* Run @p cmd with system(); false if it failed. */
 static bool
 run(const char *fmt, const char *ns)
@@ -516,6 +572,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_ring_ramp);
 	tcase_add_test(tc, test_null_busy);
+	tcase_add_test(tc, test_source_free_after_reuse);
 	tcase_add_test(tc, test_tap_netns);
 	tcase_add_test(tc, test_tap_restart);
 	suite_add_tcase(s, tc);

@@ -30,6 +30,7 @@
 #include <rte_errno.h>
 
 #include "common_private.h"
+#include "dw_debug.h"
 #include "netdev_private.h"
 
 RTE_LOG_REGISTER(dw_netdev_logtype, dw.netdev, INFO);
@@ -48,15 +49,26 @@ netdev_dummy_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 static void *netdev_dummy_queues[DW_NETDEV_MAX_QUEUES];
 
-struct dw_netdev_fp dw_netdev_fp[DW_NETDEV_MAX_PORTS] = {
-    [0 ... DW_NETDEV_MAX_PORTS - 1] =
-	{
-	    .rx_burst = netdev_dummy_burst,
-	    .rxq = netdev_dummy_queues,
-	    .tx_burst = netdev_dummy_burst,
-	    .txq = netdev_dummy_queues,
-	},
+const struct dw_netdev_fp netdev_fp_dummy = {
+	.rx_burst = netdev_dummy_burst,
+	.rxq = netdev_dummy_queues,
+	.tx_burst = netdev_dummy_burst,
+	.txq = netdev_dummy_queues,
 };
+
+const struct dw_netdev_fp *dw_netdev_fps[DW_NETDEV_MAX_PORTS] = {
+	[0 ... DW_NETDEV_MAX_PORTS - 1] = &netdev_fp_dummy,
+};
+
+/*
+ * The tables dw_netdev_fp_set() publishes, two per port id: while one is
+ * published the other is unused (every publication waits for the readers
+ * before it returns), so it can be filled in place for the next one. Static,
+ * not in struct dw_netdev: a stale reader never touches freed memory.
+ */
+static struct dw_netdev_fp netdev_fp_slots[DW_NETDEV_MAX_PORTS][2];
+
+static void netdev_reset_work(struct dw_work *work);
 
 pthread_mutex_t netdev_table_lock = PTHREAD_MUTEX_INITIALIZER;
 /*
@@ -156,6 +168,20 @@ netdev_get_fast(uint16_t port, uint16_t q, int *err, const char *caller)
 			port);
 		return NULL;
 	}
+	/*
+	 * Started, but the dummy table is published: a reset is under way.
+	 * A reader that loaded the real table before the reset published the
+	 * dummy is waited for by the reset (it is inside its read-side
+	 * section until its next quiescent state), so the driver is never
+	 * called on a device being reset. Expected while lcores keep polling:
+	 * debug level only.
+	 */
+	if (__atomic_load_n(&dw_netdev_fps[port], __ATOMIC_ACQUIRE) == &netdev_fp_dummy) {
+		*err = -EIO;
+		rte_log(RTE_LOG_DEBUG, dw_netdev_logtype, "%s(): port %u: resetting\n", caller,
+			port);
+		return NULL;
+	}
 	if (q >= nd->conf.nb_rxq) {
 		*err = -EINVAL;
 		rte_log(RTE_LOG_ERR, dw_netdev_logtype,
@@ -185,6 +211,7 @@ dw_netdev_open(const char *devargs)
 		goto out;
 	}
 	pthread_mutex_init(&nd->ctrl_lock, NULL);
+	dw_work_init(&nd->reset_work, netdev_reset_work);
 	rte_spinlock_init(&nd->subs_lock);
 	TAILQ_INIT(&nd->subs);
 	nd->state = NETDEV_PROBED;
@@ -273,6 +300,8 @@ dw_netdev_configure(uint16_t port, const struct dw_netdev_conf *conf)
 		goto unlock;
 	}
 	nd->conf = *conf;
+	/* Relaxed: read by dw_netdev_reset_request(), which may run on any thread. */
+	__atomic_store_n(&nd->ctrl_wq, conf->ctrl_wq, __ATOMIC_RELAXED);
 	__atomic_store_n(&nd->state, NETDEV_CONFIGURED, __ATOMIC_RELAXED);
 unlock:
 	pthread_mutex_unlock(&nd->ctrl_lock);
@@ -390,6 +419,12 @@ dw_netdev_close(uint16_t port)
 	pthread_mutex_lock(&netdev_table_lock);
 	__atomic_store_n(&netdev_ports[port], NULL, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&netdev_table_lock);
+	/*
+	 * The driver requests no reset after its close, dw_netdev_reset() only
+	 * under the table lock before the removal: a request queued by either
+	 * is cancelled here, and a run that starts sees CLOSING and returns.
+	 */
+	dw_cancel_work_sync(&nd->reset_work);
 	/* A caller that took ctrl_lock from the table before the removal is gone
 	 * once we get the lock (it saw CLOSING); none can come after it. */
 	pthread_mutex_lock(&nd->ctrl_lock);
@@ -640,19 +675,27 @@ void
 dw_netdev_fp_set(struct dw_netdev *nd, dw_netdev_rx_burst_t rx, void **rxq, dw_netdev_tx_burst_t tx,
 		 void **txq)
 {
-	struct dw_netdev_fp *fp = &dw_netdev_fp[nd->port_id];
+	struct dw_netdev_fp *fp = &netdev_fp_slots[nd->port_id][nd->fp_next];
 
-	fp->rxq = rxq;
-	fp->txq = txq;
+	DW_ASSERT_LOCKED(&nd->ctrl_lock);
+	/* The slot was retired by an earlier publication's wait: nobody reads it. */
 	fp->rx_burst = rx;
+	fp->rxq = rxq;
 	fp->tx_burst = tx;
+	fp->txq = txq;
+	/* Release: pairs with the acquire in dw_netdev_rx_burst()/tx_burst(). */
+	__atomic_store_n(&dw_netdev_fps[nd->port_id], fp, __ATOMIC_RELEASE);
+	nd->fp_next ^= 1;
+	netdev_rcu_sync(nd->port_id);
 }
 
 void
 dw_netdev_fp_clear(struct dw_netdev *nd)
 {
-	dw_netdev_fp_set(nd, netdev_dummy_burst, netdev_dummy_queues, netdev_dummy_burst,
-			 netdev_dummy_queues);
+	DW_ASSERT_LOCKED(&nd->ctrl_lock);
+	/* Release: pairs with the acquire in dw_netdev_rx_burst()/tx_burst(). */
+	__atomic_store_n(&dw_netdev_fps[nd->port_id], &netdev_fp_dummy, __ATOMIC_RELEASE);
+	netdev_rcu_sync(nd->port_id);
 }
 
 int
@@ -682,4 +725,79 @@ void
 dw_netdev_reset_count(struct dw_netdev *nd)
 {
 	__atomic_fetch_add(&nd->resets, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The reset protocol, on the port's ctrl workqueue: under the control lock,
+ * publish the dummy fast path and wait for the readers (no lcore is inside a
+ * burst or an arm of this port when fp_clear returns), let the driver reset
+ * and restart the device (it publishes the new path), then tell subscribers.
+ */
+static void
+netdev_reset_work(struct dw_work *work)
+{
+	struct dw_netdev *nd = container_of(work, struct dw_netdev, reset_work);
+	bool was_started;
+	int ret;
+
+	if (dw_netdev_ctrl_lock(nd) < 0)
+		return; /* Closing. */
+	was_started = nd->state == NETDEV_STARTED;
+	NETDEV_LOG(INFO, "port %u: reset (%s)", nd->port_id, was_started ? "started" : "stopped");
+	dw_netdev_fp_clear(nd);
+	ret = nd->ops->reset(nd, was_started);
+	if (ret < 0) {
+		NETDEV_LOG(ERR, "port %u: reset failed: %s; the port is stopped", nd->port_id,
+			   strerror(-ret));
+		dw_netdev_fp_clear(nd);
+		if (was_started)
+			__atomic_store_n(&nd->state, NETDEV_CONFIGURED, __ATOMIC_RELAXED);
+		dw_netdev_ctrl_unlock(nd);
+		return;
+	}
+	dw_netdev_reset_count(nd);
+	dw_netdev_ctrl_unlock(nd);
+	NETDEV_LOG(INFO, "port %u: reset done", nd->port_id);
+	dw_netdev_event_raise(nd, DW_NETDEV_EV_RESET);
+}
+
+int
+dw_netdev_reset_request(struct dw_netdev *nd)
+{
+	struct dw_wq *wq = __atomic_load_n(&nd->ctrl_wq, __ATOMIC_RELAXED);
+
+	if (nd->ops->reset == NULL) {
+		NETDEV_LOG(ERR, "port %u: the %s driver cannot reset", nd->port_id, nd->drv->name);
+		return -ENOTSUP;
+	}
+	if (__atomic_load_n(&nd->state, __ATOMIC_RELAXED) == NETDEV_CLOSING) {
+		NETDEV_LOG(ERR, "port %u: reset requested while closing", nd->port_id);
+		return -ENODEV;
+	}
+	if (!dw_queue_work(wq != NULL ? wq : dw_system_wq, &nd->reset_work) && rte_errno != 0) {
+		NETDEV_LOG(ERR, "port %u: reset not queued: %s", nd->port_id,
+			   rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return 0;
+}
+
+int
+dw_netdev_reset(uint16_t port)
+{
+	struct dw_netdev *nd = NULL;
+	int ret;
+
+	/* The table lock keeps the port from being freed; close cancels what we queue. */
+	pthread_mutex_lock(&netdev_table_lock);
+	if (port < DW_NETDEV_MAX_PORTS)
+		nd = netdev_ports[port];
+	if (nd == NULL || __atomic_load_n(&nd->state, __ATOMIC_RELAXED) == NETDEV_CLOSING) {
+		pthread_mutex_unlock(&netdev_table_lock);
+		NETDEV_LOG(ERR, "port %u: no such port", port);
+		return -ENODEV;
+	}
+	ret = dw_netdev_reset_request(nd);
+	pthread_mutex_unlock(&netdev_table_lock);
+	return ret;
 }

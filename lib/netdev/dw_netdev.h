@@ -58,26 +58,36 @@ typedef uint16_t (*dw_netdev_rx_burst_t)(void *rxq, struct rte_mbuf **pkts, uint
 typedef uint16_t (*dw_netdev_tx_burst_t)(void *txq, struct rte_mbuf **pkts, uint16_t n);
 
 /**
- * Fast-path table of one port. Read by the lcores on every burst; written by
- * the port's driver under the port's control lock, only while no lcore polls
- * the port (configure/start/stop/reset). While the port is stopped the
- * functions are dummies that receive and send nothing.
+ * Fast path of one port: burst functions and per-queue driver contexts. Each
+ * table is immutable once published; lib/netdev publishes a port's table as
+ * one pointer (dw_netdev_fps[]), so an lcore sees one whole table, never a
+ * new queue array with an old function. While the port is stopped or being
+ * reset the table is a dummy that receives and sends nothing.
  */
 struct dw_netdev_fp {
-	dw_netdev_rx_burst_t rx_burst; /**< lcores: ro; driver: wo at start/stop. */
-	void **rxq;		       /**< Per rx queue driver context. lcores: ro. */
-	dw_netdev_tx_burst_t tx_burst; /**< lcores: ro; driver: wo at start/stop. */
-	void **txq;		       /**< Per tx queue driver context. lcores: ro. */
+	dw_netdev_rx_burst_t rx_burst; /**< Receive function. */
+	void **rxq;		       /**< Per rx queue driver context. */
+	dw_netdev_tx_burst_t tx_burst; /**< Transmit function. */
+	void **txq;		       /**< Per tx queue driver context. */
 } __rte_cache_aligned;
 
-/** One entry per port id; internal to the inline functions below. */
-extern struct dw_netdev_fp dw_netdev_fp[DW_NETDEV_MAX_PORTS];
+/**
+ * Published table per port id; internal to the inline functions below.
+ * lcores: ro (acquire); lib/netdev: wo (release) under the port's control
+ * lock, followed by a wait for the readers (see dw_netdev_reader_register()).
+ */
+extern const struct dw_netdev_fp *dw_netdev_fps[DW_NETDEV_MAX_PORTS];
 
 /**
  * Receive up to @p n packets from rx queue @p q of @p port.
  *
- * No argument is checked: @p port must be a started port and @p q one of its
- * configured rx queues, polled by one thread at a time.
+ * No argument is checked: @p port must be a port id below
+ * DW_NETDEV_MAX_PORTS and @p q one of its configured rx queues, polled by one
+ * thread at a time. A thread registered as a reader
+ * (dw_netdev_reader_register(), which every napi loop is) may keep calling
+ * this while the port is stopped, reset or closed: it gets 0 packets, and the
+ * control side waits for its burst in flight before it touches the device.
+ * Any other thread must not poll a port that may stop, reset or close.
  *
  * @return Packets stored in @p pkts (0 .. @p n).
  * Context: the lcore that owns the queue; does not sleep.
@@ -85,7 +95,8 @@ extern struct dw_netdev_fp dw_netdev_fp[DW_NETDEV_MAX_PORTS];
 static inline uint16_t
 dw_netdev_rx_burst(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct dw_netdev_fp *fp = &dw_netdev_fp[port];
+	/* Acquire: pairs with the release in dw_netdev_fp_set(): the table is complete. */
+	const struct dw_netdev_fp *fp = __atomic_load_n(&dw_netdev_fps[port], __ATOMIC_ACQUIRE);
 
 	return fp->rx_burst(fp->rxq[q], pkts, n);
 }
@@ -93,7 +104,8 @@ dw_netdev_rx_burst(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 /**
  * Send up to @p n packets on tx queue @p q of @p port. The packets sent are
  * owned by the driver; the caller keeps (and must free or retry) the rest.
- * Same rules as dw_netdev_rx_burst().
+ * Same rules as dw_netdev_rx_burst() (a stopped or resetting port sends
+ * nothing: the caller keeps every packet).
  *
  * @return Packets taken from the front of @p pkts (0 .. @p n).
  * Context: the lcore that owns the queue; does not sleep.
@@ -101,10 +113,62 @@ dw_netdev_rx_burst(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n
 static inline uint16_t
 dw_netdev_tx_burst(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct dw_netdev_fp *fp = &dw_netdev_fp[port];
+	/* Acquire: pairs with the release in dw_netdev_fp_set(). */
+	const struct dw_netdev_fp *fp = __atomic_load_n(&dw_netdev_fps[port], __ATOMIC_ACQUIRE);
 
 	return fp->tx_burst(fp->txq[q], pkts, n);
 }
+
+/**
+ * @name Fast-path readers (RCU, quiescent-state based)
+ *
+ * lib/netdev tears a port down (stop, reset, close, removal) in three steps:
+ * publish the dummy table, wait until every registered reader has passed a
+ * quiescent state (DPDK's rte_rcu_qsbr), then touch the device. A reader is a
+ * thread that calls the burst functions or dw_netdev_rx_intr_arm()/disarm():
+ * between two quiescent states it may use what it loaded; after reporting one
+ * it holds nothing. Every napi loop is a reader (online at loop begin,
+ * quiescent after each dw_napi_poll_once(), offline while it sleeps,
+ * unregistered at loop end); an application polling from a loop of its own
+ * without lib/napi calls these itself. An online reader that stops reporting
+ * holds every port teardown up: go offline before blocking.
+ * @{
+ */
+
+/**
+ * Make the calling lcore a fast-path reader, online.
+ * @return 0; -ENOTSUP (not an EAL or registered non-EAL lcore); -EALREADY
+ *   (already a reader); -ENOMEM (the library failed its set-up).
+ * Context: the lcore itself, outside any burst; does not sleep.
+ */
+int dw_netdev_reader_register(void);
+
+/**
+ * Stop being a reader (going offline first).
+ * @return 0; -ENOENT (not a reader).
+ * Context: the reader itself, outside any burst; does not sleep.
+ */
+int dw_netdev_reader_unregister(void);
+
+/**
+ * Report a quiescent state: the caller holds nothing it loaded from a port's
+ * fast path. A no-op for a thread that is not an online reader.
+ * Context: the reader, between bursts; does not sleep.
+ */
+void dw_netdev_reader_quiescent(void);
+
+/**
+ * Go offline (before blocking: teardowns no longer wait for this thread) or
+ * back online (before the next burst). No-ops for a thread that is not a
+ * reader. Context: the reader, between bursts; does not sleep.
+ */
+void dw_netdev_reader_offline(void);
+/**
+ * See dw_netdev_reader_offline().
+ * Context: the reader, between bursts; does not sleep.
+ */
+void dw_netdev_reader_online(void);
+/** @} */
 
 /**
  * @name Port configuration flags
@@ -180,7 +244,10 @@ int dw_netdev_configure(uint16_t port, const struct dw_netdev_conf *conf);
 int dw_netdev_start(uint16_t port);
 
 /**
- * Stop a started port. No lcore may poll it any more when this is called.
+ * Stop a started port. The dummy fast path is published and every reader's
+ * burst in flight is waited for before the device is stopped; readers may keep
+ * polling the stopped port (they get nothing). Other threads must have
+ * stopped polling it.
  *
  * @return 0; -ENODEV (bad port); -EALREADY (not started); the driver's error.
  * Context: control thread; may sleep.
@@ -188,7 +255,8 @@ int dw_netdev_start(uint16_t port);
 int dw_netdev_stop(uint16_t port);
 
 /**
- * Close a port (stopping it first) and release it: pending event deliveries
+ * Close a port (stopping it first, as dw_netdev_stop() does: readers are
+ * waited for) and release it: a pending reset is cancelled, pending event deliveries
  * are cancelled, running ones waited for, subscriptions dropped, the driver's
  * work cancelled, the device detached. The port id becomes invalid.
  *
@@ -198,6 +266,20 @@ int dw_netdev_stop(uint16_t port);
  * Context: control thread, not an event callback of this port; sleeps.
  */
 int dw_netdev_close(uint16_t port);
+
+/**
+ * Reset @p port as if its device had asked for it: queue the reset on the
+ * port's ctrl workqueue and return. The reset publishes the dummy fast path,
+ * waits for the readers' bursts in flight, has the driver reset and set the
+ * device up again (restarted if it was started), publishes the new fast path
+ * and raises DW_NETDEV_EV_RESET. Readers may keep polling throughout. Requests
+ * made while one is pending merge into it.
+ *
+ * @return 0 (queued or merged); -ENODEV (bad or closing port); -ENOTSUP (the
+ *   driver cannot reset); -ESHUTDOWN (the ctrl workqueue is destroyed).
+ * Context: any thread; does not sleep.
+ */
+int dw_netdev_reset(uint16_t port);
 
 /**
  * Look a port up by name (the device name, e.g. "net_tap0").
@@ -364,7 +446,8 @@ typedef void (*dw_netdev_event_cb_t)(uint16_t port, uint32_t event, void *arg);
  * @param wq
  *   Workqueue the callback runs on; must outlive the subscription.
  * @return
- *   A subscription id (>= 0) for dw_netdev_event_unsubscribe(); -ENODEV (bad
+ *   A subscription id (>= 0, unique in the process: never reused for the
+ *   next port opened under the same id) for dw_netdev_event_unsubscribe(); -ENODEV (bad
  *   port), -EINVAL (NULL wq or cb, empty mask or unknown bits), -ENOMEM.
  * Context: control thread; may sleep.
  */

@@ -45,9 +45,13 @@ struct dw_netdev_ops {
 	int (*close)(struct dw_netdev *nd);
 	/** Interrupt fd of rx queue @p q, or -ENOTSUP. Queue already range checked. */
 	int (*rx_intr_fd)(struct dw_netdev *nd, uint16_t q);
-	/** Arm and re-check: 0, -EAGAIN or an error. Called without the lock (fast). */
+	/**
+	 * Arm and re-check: 0, -EAGAIN or an error. Called without the lock
+	 * (fast), only while the port's real fast path is published: a reset
+	 * or stop waits for an arm in flight on a reader (as for a burst).
+	 */
 	int (*rx_intr_arm)(struct dw_netdev *nd, uint16_t q);
-	/** Disarm. Called without the lock. */
+	/** Disarm. Called without the lock, under the same rule as arm. */
 	int (*rx_intr_disarm)(struct dw_netdev *nd, uint16_t q);
 	int (*link_get)(struct dw_netdev *nd, struct dw_netdev_link *link);
 	int (*stats_get)(struct dw_netdev *nd, struct dw_netdev_stats *stats);
@@ -56,6 +60,16 @@ struct dw_netdev_ops {
 	int (*xstats_get)(struct dw_netdev *nd, struct dw_netdev_xstat *xstats, unsigned int n);
 	/** Fill the device facts of @p info (limits, lsc_intr, nb_rxq_intr). */
 	int (*info_get)(struct dw_netdev *nd, struct dw_netdev_info *info);
+	/**
+	 * Optional: reset the device, set it up again with the last
+	 * configuration and, if @p restart, start it and publish the fast path
+	 * (dw_netdev_fp_set()). Called by lib/netdev's reset work (see
+	 * dw_netdev_reset_request()) with the control lock held, after the
+	 * dummy fast path is published and every reader's burst has returned:
+	 * no lcore touches the queues while this runs. Return 0 or a negative
+	 * errno (the port then counts as stopped).
+	 */
+	int (*reset)(struct dw_netdev *nd, bool restart);
 };
 
 /** A driver. Registered once, lives for the whole process. */
@@ -121,18 +135,39 @@ void dw_netdev_priv_set(struct dw_netdev *nd, void *priv);
 const struct dw_netdev_conf *dw_netdev_conf_get(const struct dw_netdev *nd);
 
 /**
- * Publish the fast path of @p nd. @p rxq and @p txq are arrays of per-queue
- * contexts that must stay valid until the next dw_netdev_fp_clear().
- * Context: with the control lock held, no lcore polling the port.
+ * Publish the fast path of @p nd as one immutable table (see dw_netdev_fps),
+ * then wait until no reader can still use the table it replaces. @p rxq and
+ * @p txq are arrays of per-queue contexts that must stay valid until the next
+ * dw_netdev_fp_clear() returns.
+ * Context: control lock held; a control thread or work item, not inside a
+ * burst; sleeps (waits for the readers, see dw_netdev_reader_register()).
  */
 void dw_netdev_fp_set(struct dw_netdev *nd, dw_netdev_rx_burst_t rx, void **rxq,
 		      dw_netdev_tx_burst_t tx, void **txq);
 
 /**
- * Put dummies (receive and send nothing) in the fast path of @p nd.
+ * Publish the dummy fast path (receive and send nothing) of @p nd and wait
+ * until every reader's burst in flight has returned: when this returns no
+ * lcore uses the old queues, and dw_netdev_rx_intr_arm()/disarm() from
+ * lcores fail with -EIO without calling the driver until the next
+ * dw_netdev_fp_set().
  * Context: as dw_netdev_fp_set().
  */
 void dw_netdev_fp_clear(struct dw_netdev *nd);
+
+/**
+ * Ask lib/netdev to reset @p nd: the one call a driver makes when its device
+ * needs a reset (tx hang, a NEEDS_RESET status, a reset interrupt). The reset
+ * runs later on the port's ctrl workqueue: control lock, dummy fast path and
+ * a wait for the readers (dw_netdev_fp_clear()), then ops->reset(), then
+ * DW_NETDEV_EV_RESET to the subscribers. Requests made while one is pending
+ * merge into it. Safe from the driver's own work items (it only queues).
+ *
+ * @return 0 (queued or merged); -ENOTSUP (no reset op); -ENODEV (closing);
+ *   -ESHUTDOWN (the ctrl workqueue is destroyed).
+ * Context: any thread, including DPDK's interrupt thread; does not sleep.
+ */
+int dw_netdev_reset_request(struct dw_netdev *nd);
 
 /**
  * Take the control lock of @p nd, as lib/netdev does around ops.
@@ -161,7 +196,8 @@ bool dw_netdev_started(const struct dw_netdev *nd);
 void dw_netdev_event_raise(struct dw_netdev *nd, uint32_t events);
 
 /**
- * Count a handled reset (dw_netdev_info.resets).
+ * Count a handled reset (dw_netdev_info.resets). lib/netdev's reset work
+ * counts its own; only a driver that resets on its own path calls this.
  * Context: any thread; lock-free (one atomic add).
  */
 void dw_netdev_reset_count(struct dw_netdev *nd);

@@ -25,6 +25,13 @@
 
 #include "netdev_private.h"
 
+/*
+ * Subscription ids are unique in the process, not per port: an id kept past
+ * its port's close (a napi rxq source freed late) must not name a
+ * subscription of the next port opened under the same port id.
+ */
+static uint32_t netdev_next_sub_id; /* atomic */
+
 static void
 netdev_sub_work(struct dw_work *work)
 {
@@ -88,8 +95,8 @@ dw_netdev_event_subscribe(uint16_t port, uint32_t events, struct dw_wq *wq, dw_n
 	s->wq = wq;
 	s->cb = cb;
 	s->arg = arg;
+	s->id = (int)(__atomic_fetch_add(&netdev_next_sub_id, 1, __ATOMIC_RELAXED) & INT32_MAX);
 	rte_spinlock_lock(&nd->subs_lock);
-	s->id = nd->next_sub_id++;
 	TAILQ_INSERT_TAIL(&nd->subs, s, next);
 	rte_spinlock_unlock(&nd->subs_lock);
 	ret = s->id;

@@ -60,12 +60,16 @@ struct dw_netdev {
 	/* Written under ctrl_lock; read unlocked (relaxed) by arm/disarm/fd. */
 	enum netdev_state state;
 	struct dw_netdev_conf conf; /* Last good configure; under ctrl_lock. */
-	uint64_t resets;	    /* Atomic; incremented by the driver's reset work. */
-	/* Subscriptions: list and next_sub_id under subs_lock (raise may run on
-	 * the EAL interrupt thread, hence a spinlock; nothing under it sleeps). */
+	struct dw_wq *ctrl_wq; /* conf.ctrl_wq; written at configure, read anywhere (relaxed). */
+	uint64_t resets;       /* Atomic; incremented by the reset work. */
+	/* dw_netdev_reset_request() queues it on the ctrl wq; close cancels it (sync). */
+	struct dw_work reset_work;
+	/* Table slot (netdev_fp_slots[port_id]) the next fp_set fills; under ctrl_lock. */
+	unsigned int fp_next;
+	/* Subscriptions: list under subs_lock (raise may run on the EAL
+	 * interrupt thread, hence a spinlock; nothing under it sleeps). */
 	rte_spinlock_t subs_lock;
 	struct netdev_sub_list subs;
-	int next_sub_id;
 };
 
 /*
@@ -79,6 +83,16 @@ extern struct dw_netdev *netdev_ports[DW_NETDEV_MAX_PORTS];
  * if the port is not open or closing.
  */
 struct dw_netdev *netdev_get_locked(uint16_t port, const char *caller);
+
+/* The dummy fast path: published while a port is stopped, resetting or closed. */
+extern const struct dw_netdev_fp netdev_fp_dummy;
+
+/*
+ * Wait until every online fast-path reader has passed a quiescent state
+ * (after the caller published a new table for port @p port). Sleeps; not from
+ * inside a burst. Reports the caller's own quiescent state if it is a reader.
+ */
+void netdev_rcu_sync(uint16_t port);
 
 /*
  * Register the /dwork/port/... telemetry commands. Called by a constructor

@@ -31,6 +31,7 @@
 #include "dw_bh.h"
 #include "dw_common.h"
 #include "dw_trace.h"
+#include "dw_debug.h"
 #include "work_private.h"
 
 struct lane {
@@ -48,6 +49,7 @@ struct lane {
 	bool has_local; /* atomic copy of local.head != NULL, for other threads */
 	struct dw_work *current;
 	uint64_t current_gen;
+	struct lane *waiting_for; /* atomic: lane an item of ours waits on (bh_wait_deadlocks()) */
 	uint64_t ran, dropped, timers, runs, budget_exhausted;
 
 	/* Delayed BH work: a small heap under a mutex (not the fast path). */
@@ -97,6 +99,14 @@ lane_kick(struct lane *l)
 	}
 }
 
+static unsigned int lane_forward(struct lane *l);
+
+/*
+ * Push on lane @l. dw_bh_lane_offline() clears `online` and then empties the
+ * stack; we push and then read `online`. Both sides are seq-cst, so one of
+ * us sees the other: an item pushed on a lane going offline is moved on by
+ * offline or by us, never stranded.
+ */
 static void
 lane_push(struct lane *l, struct dw_work *w)
 {
@@ -104,18 +114,35 @@ lane_push(struct lane *l, struct dw_work *w)
 
 	do {
 		w->next = head;
-		/* Release: the owner's exchange in lane_take() sees the item's fields. */
-	} while (!__atomic_compare_exchange_n(&l->inbound, &head, w, true, __ATOMIC_RELEASE,
+		/* Release (in seq-cst): the owner's exchange in lane_take() sees the item's fields.
+		 */
+	} while (!__atomic_compare_exchange_n(&l->inbound, &head, w, true, __ATOMIC_SEQ_CST,
 					      __ATOMIC_RELAXED));
 	__atomic_fetch_add(&l->queued, 1, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&l->online, __ATOMIC_SEQ_CST)) {
+		lane_forward(l);
+		return;
+	}
 	lane_kick(l);
 }
 
-/* Owner: move the inbound stack, oldest first, to the local list. */
+/*
+ * Hand an item taken off a lane to lane @t. Waiters (bh_busy(), bh_running())
+ * watch the lane in last_pool, so it moves before the push publishes the item.
+ */
 static void
-lane_take(struct lane *l)
+lane_hand_over(struct lane *t, struct dw_work *w)
 {
-	struct dw_work *w = __atomic_exchange_n(&l->inbound, NULL, __ATOMIC_ACQUIRE);
+	WORK_STORE(&w->last_pool, (void *)t);
+	lane_push(t, w);
+}
+
+/* Take lane @l's whole inbound stack; returns it oldest first, linked through next. */
+static struct dw_work *
+lane_grab(struct lane *l)
+{
+	/* Seq-cst: pairs with lane_push() (see there). */
+	struct dw_work *w = __atomic_exchange_n(&l->inbound, NULL, __ATOMIC_SEQ_CST);
 	struct dw_work *rev = NULL, *next;
 
 	for (; w != NULL; w = next) {
@@ -123,25 +150,58 @@ lane_take(struct lane *l)
 		w->next = rev;
 		rev = w;
 	}
-	for (w = rev; w != NULL; w = next) {
+	return rev;
+}
+
+/* Owner: move the inbound stack, oldest first, to the local list. */
+static void
+lane_take(struct lane *l)
+{
+	struct dw_work *w, *next;
+
+	for (w = lane_grab(l); w != NULL; w = next) {
 		next = w->next;
 		work_list_append(&l->local, w);
 	}
 }
 
+/* Lane @l is offline: move what was pushed on it to the lane it redirects to. */
+static unsigned int
+lane_forward(struct lane *l)
+{
+	struct dw_work *w, *next;
+	unsigned int n = 0;
+
+	for (w = lane_grab(l); w != NULL; w = next, n++) {
+		next = w->next;
+		lane_hand_over(lane_of(l->lcore), w);
+	}
+	return n;
+}
+
 /*
- * Flush color of an instance queued now, counted in flight. No lock: a flush
- * that flips the color between our load and our increment may miss this
- * item, which is fine since the queueing overlaps the flush; the next flush
- * of the old color waits for it. Seq-cst pairs with wq_flush()'s flip and load.
+ * Flush color of an instance queued now, counted in flight. Lanes take no
+ * lock, so the color is re-read after the increment: if a flush flipped it
+ * in between, the count goes back and the item is counted under the new
+ * color. Whatever we return was the current color after our increment, so
+ * every flush that flips it later (every flush called after this queueing
+ * returned) waits for the item. Seq-cst pairs with wq_flush()'s flip and
+ * bh_wait_color()'s load.
  */
 static uint32_t
 bh_take_color(struct dw_wq *wq)
 {
-	uint32_t color = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST);
+	uint32_t color = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST), now;
 
-	__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
-	return color;
+	for (;;) {
+		DW_PAUSE_POINT("bh.take_color.loaded");
+		__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
+		now = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST);
+		if (now == color)
+			return color;
+		work_color_done(wq, color); /* flipped under us: count it under the new one */
+		color = now;
+	}
 }
 
 static uint32_t
@@ -180,6 +240,7 @@ bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 	__atomic_fetch_or(&w->state, WORK_BH_LINKED | (color ? WORK_BH_COLOR : 0),
 			  __ATOMIC_RELEASE);
 	dw_trace_work_activate_work(w);
+	DW_PAUSE_POINT("bh.queue.picked");
 	lane_push(l, w);
 	return true;
 }
@@ -311,12 +372,19 @@ bh_arm(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_
 
 	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
 		lcore = rte_get_main_lcore();
-	l = lane_of(lcore);
 	WORK_STORE(&dw->work.wq, wq);
 	dw->cpu = target;
 	dw->timer_wq = wq;
 	dw->expires = dw_now_ns() + delay_us * DW_NS_PER_US;
-	pthread_mutex_lock(&l->tlock);
+	for (;;) {
+		l = lane_of(lcore);
+		DW_PAUSE_POINT("bh.arm.picked");
+		pthread_mutex_lock(&l->tlock);
+		/* dw_bh_lane_offline() clears online before it moves the heap under tlock. */
+		if (__atomic_load_n(&l->online, __ATOMIC_ACQUIRE))
+			break;
+		pthread_mutex_unlock(&l->tlock);
+	}
 	theap_insert(l, dw);
 	pthread_mutex_unlock(&l->tlock);
 	lane_kick(l); /* the sleeping loop must shorten its timeout */
@@ -347,9 +415,10 @@ bh_disarm(struct dw_delayed_work *dw)
 static unsigned int
 lane_fire_timers(struct lane *l)
 {
-	uint64_t now;
 	struct dw_delayed_work *dw;
 	unsigned int n = 0;
+	struct dw_wq *wq;
+	uint64_t now;
 
 	if (__atomic_load_n(&l->next_timer, __ATOMIC_ACQUIRE) > (now = dw_now_ns()))
 		return 0;
@@ -361,8 +430,11 @@ lane_fire_timers(struct lane *l)
 		}
 		dw = l->heap[0];
 		theap_remove(l, dw);
+		wq = dw->timer_wq;   /* once queued, the item may be re-armed */
+		wq_queuer_enter(wq); /* a drain waits until it is queued */
 		pthread_mutex_unlock(&l->tlock);
-		bh_queue(dw->timer_wq, &dw->work, dw->cpu, false);
+		bh_queue(wq, &dw->work, dw->cpu, false);
+		wq_queuer_exit(wq);
 		n++;
 	}
 	__atomic_store_n(&l->timers, l->timers + n, __ATOMIC_RELAXED);
@@ -502,12 +574,17 @@ bh_help(void)
 static bool
 bh_busy(struct dw_work *w, uint64_t gen)
 {
-	struct lane *l = WORK_LOAD((struct lane **)&w->last_pool);
 	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_SEQ_CST);
+	struct lane *l;
 
 	if ((st & WORK_PENDING) && !(st & WORK_BH_DEAD) && !(st & WORK_TIMER) &&
 	    __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE) <= gen)
 		return true;
+	/*
+	 * Not pending: the lane that started it (or a hand-over before that)
+	 * stored last_pool before the state we just read, so read it after.
+	 */
+	l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
 	return l != NULL && __atomic_load_n(&l->current, __ATOMIC_SEQ_CST) == w &&
 	       __atomic_load_n(&l->current_gen, __ATOMIC_RELAXED) <= gen;
 }
@@ -515,7 +592,7 @@ bh_busy(struct dw_work *w, uint64_t gen)
 static bool
 bh_running(struct dw_work *w, uint64_t *gen)
 {
-	struct lane *l = WORK_LOAD((struct lane **)&w->last_pool);
+	struct lane *l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
 
 	if (l == NULL || __atomic_load_n(&l->current, __ATOMIC_SEQ_CST) != w)
 		return false;
@@ -531,31 +608,86 @@ self_wait(struct dw_work *w)
 	return tls_running_lane != NULL && tls_running_lane->current == w;
 }
 
+/* The lane that holds or runs @w (where a waiter must see progress). */
+static struct lane *
+bh_lane_of_item(struct dw_work *w)
+{
+	struct lane *l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
+
+	return l != NULL ? lane_of(l->lcore) : NULL;
+}
+
+/*
+ * From inside a BH item, a wait for @w ends only if another lane makes
+ * progress: the caller's own lane is stuck until the item returns. True
+ * (a deadlock) if @w waits on the caller's lane, or if the lanes whose items
+ * wait on each other lead from @w's lane back to the caller's. Each waiting
+ * lane records its target (seq-cst) before it follows the chain, so of two
+ * lanes that start waiting on each other at least one sees the cycle.
+ * Outside BH items it is always false.
+ */
+static bool
+bh_wait_deadlocks(struct dw_work *w)
+{
+	struct lane *self = tls_running_lane, *t = bh_lane_of_item(w), *l;
+	unsigned int hops = 0;
+
+	if (self == NULL || t == NULL)
+		return false;
+	if (t == self)
+		return true;
+	__atomic_store_n(&self->waiting_for, t, __ATOMIC_SEQ_CST);
+	for (l = t; l != NULL && hops++ < RTE_MAX_LCORE;
+	     l = __atomic_load_n(&l->waiting_for, __ATOMIC_SEQ_CST))
+		if (l == self)
+			return true;
+	return false;
+}
+
+static void
+bh_wait_end(void)
+{
+	if (tls_running_lane != NULL)
+		__atomic_store_n(&tls_running_lane->waiting_for, NULL, __ATOMIC_SEQ_CST);
+}
+
 static int
 bh_flush(struct dw_work *w)
 {
 	uint64_t gen = __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE);
-	bool waited = false;
+	int rc = 0;
 
 	if (self_wait(w))
 		return -EDEADLK;
 	while (bh_busy(w, gen)) {
-		waited = true;
+		if (bh_wait_deadlocks(w)) {
+			WORK_LOG(ERR, "BH item %p flushes %p, which waits on its own lane",
+				 bh_current_work(), w);
+			rc = -EDEADLK;
+			break;
+		}
+		rc = 1;
+		DW_PAUSE_POINT("bh.flush.wait");
 		bh_help();
 	}
-	return waited;
+	bh_wait_end();
+	return rc;
 }
 
 static int
 bh_flush_delayed(struct dw_delayed_work *dw)
 {
+	struct dw_wq *wq = WORK_LOAD(&dw->work.wq);
 	bool fired = false;
 	int rc;
 
-	if (bh_disarm(dw)) {
+	/* Counted in as a queuer: see dw_flush_delayed_work(). */
+	wq_queuer_enter(wq);
+	if (wq_magic(wq) == WQ_MAGIC && bh_disarm(dw)) {
 		bh_queue(dw->timer_wq, &dw->work, dw->cpu, false);
 		fired = true;
 	}
+	wq_queuer_exit(wq);
 	rc = bh_flush(&dw->work);
 	return rc < 0 ? rc : (rc || fired);
 }
@@ -575,6 +707,38 @@ bh_kill(struct dw_work *w, struct dw_wq *wq, uint32_t st)
 	return true;
 }
 
+/* From inside a BH item: does @w sit on (or last ran on) the caller's lane? */
+static bool
+bh_on_own_lane(struct dw_work *w)
+{
+	return tls_running_lane != NULL && bh_lane_of_item(w) == tls_running_lane;
+}
+
+/*
+ * From inside a BH item: if @w is a tombstone queued on the caller's own
+ * lane, drop it now, as the lane would when it got there (the caller owns
+ * the lane's local list; the run loop pops from it afresh after each item).
+ * True if it did.
+ */
+static bool
+bh_drop_own(struct dw_work *w)
+{
+	struct lane *l = tls_running_lane;
+	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
+
+	if (l == NULL || !(st & WORK_BH_DEAD) || bh_lane_of_item(w) != l)
+		return false;
+	lane_take(l);
+	if (__atomic_load_n(&w->list, __ATOMIC_ACQUIRE) != &l->local)
+		return false; /* its producer has not pushed it yet */
+	work_list_remove(&l->local, w);
+	/* Only the lane (us) clears LINKED: the state is ours to change. */
+	__atomic_fetch_and(&w->state, ~(WORK_PENDING | WORK_BH_LINKED | WORK_BH_DEAD),
+			   __ATOMIC_RELEASE);
+	__atomic_store_n(&l->dropped, l->dropped + 1, __ATOMIC_RELAXED);
+	return true;
+}
+
 /*
  * Cancel a BH item: disarm its timer or tombstone it in its lane.
  * Without @sync that is all. With @sync, CANCELING goes up first so nothing
@@ -585,8 +749,8 @@ static int
 bh_cancel(struct dw_work *w, bool sync)
 {
 	struct dw_wq *wq = WORK_LOAD(&w->wq);
+	int was = 0, rc = 0;
 	uint32_t st;
-	int was = 0;
 
 	if (!sync) {
 		if (bh_disarm(dw_to_delayed_work(w))) {
@@ -612,8 +776,18 @@ bh_cancel(struct dw_work *w, bool sync)
 	if (self_wait(w))
 		return -EDEADLK;
 	/* One canceller at a time; queueing fails with ECANCELED from here on. */
-	while (__atomic_fetch_or(&w->state, WORK_CANCELING, __ATOMIC_ACQ_REL) & WORK_CANCELING)
+	while (__atomic_fetch_or(&w->state, WORK_CANCELING, __ATOMIC_ACQ_REL) & WORK_CANCELING) {
+		/* The other canceller may wait for our lane to drop the item. */
+		if (bh_drop_own(w))
+			continue;
+		if (!bh_on_own_lane(w) && bh_wait_deadlocks(w)) {
+			bh_wait_end();
+			WORK_LOG(ERR, "BH item %p cancels %p, whose canceller waits on its lane",
+				 bh_current_work(), w);
+			return -EDEADLK;
+		}
 		bh_help();
+	}
 	for (;;) {
 		if (bh_disarm(dw_to_delayed_work(w))) {
 			__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
@@ -625,13 +799,36 @@ bh_cancel(struct dw_work *w, bool sync)
 			break; /* idle: PENDING is ours */
 		if (bh_kill(w, wq, st))
 			was = 1;
+		/* Tombstoned behind us on our own lane: drop it here, as the lane would. */
+		if (bh_drop_own(w))
+			continue;
+		if (!bh_on_own_lane(w) && bh_wait_deadlocks(w)) {
+			rc = -EDEADLK;
+			goto out; /* tombstoned: it will not run, but it is still linked */
+		}
+		DW_PAUSE_POINT("bh.cancel.wait_pending");
 		bh_help(); /* wait for the lane to drop it, or a queueing in flight to land */
 	}
-	while (bh_running(w, NULL))
+	while (bh_running(w, NULL)) {
+		if (bh_wait_deadlocks(w)) {
+			rc = -EDEADLK; /* not pending any more, but still running */
+			break;
+		}
+		DW_PAUSE_POINT("bh.cancel.wait_running");
 		bh_help();
+	}
 	/* Pairs with the fetch_or in queue_prepare(). */
 	__atomic_fetch_and(&w->state, ~(WORK_PENDING | WORK_CANCELING), __ATOMIC_RELEASE);
-	return was;
+	bh_wait_end();
+	if (rc < 0)
+		WORK_LOG(ERR, "BH item %p cancels %p, which waits on its own lane",
+			 bh_current_work(), w);
+	return rc < 0 ? rc : was;
+out:
+	__atomic_fetch_and(&w->state, ~WORK_CANCELING, __ATOMIC_RELEASE);
+	bh_wait_end();
+	WORK_LOG(ERR, "BH item %p cancels %p, which waits on its own lane", bh_current_work(), w);
+	return rc;
 }
 
 static int
@@ -693,11 +890,12 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 		return 0;
 	/* New producers go to the trustee from now on... */
 	__atomic_store_n(&l->redirect, trustee, __ATOMIC_RELEASE);
-	__atomic_store_n(&l->online, false, __ATOMIC_RELEASE);
+	/* Seq-cst: pairs with lane_push()'s re-check, and bh_arm() reads it under tlock. */
+	__atomic_store_n(&l->online, false, __ATOMIC_SEQ_CST);
 	/* ...and what is already here follows, tombstones included, in order. */
 	lane_take(l);
 	while ((w = work_list_pop(&l->local)) != NULL) {
-		lane_push(t, w);
+		lane_hand_over(t, w);
 		moved++;
 	}
 	pthread_mutex_lock(&l->tlock);
@@ -710,12 +908,12 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 		moved++;
 	}
 	pthread_mutex_unlock(&l->tlock);
-	/* A producer that raced with the switch may have pushed here after lane_take(). */
-	lane_take(l);
-	while ((w = work_list_pop(&l->local)) != NULL) {
-		lane_push(t, w);
-		moved++;
-	}
+	/*
+	 * A producer that raced with the switch may have pushed here after
+	 * lane_take(): it forwards that item itself once it sees us offline,
+	 * or we find it here (lane_push() explains why one of us does).
+	 */
+	moved += (int)lane_forward(l);
 	lane_kick(t);
 	return moved;
 }
@@ -737,12 +935,14 @@ bh_fire_wq(struct dw_wq *wq)
 				if (l->heap[i]->timer_wq == wq) {
 					dw = l->heap[i];
 					theap_remove(l, dw);
+					wq_queuer_enter(wq);
 					break;
 				}
 			pthread_mutex_unlock(&l->tlock);
 			if (dw == NULL)
 				break;
 			bh_queue(wq, &dw->work, dw->cpu, false);
+			wq_queuer_exit(wq);
 			n++;
 		}
 	}

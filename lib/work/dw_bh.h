@@ -15,9 +15,21 @@
  *
  * Semantics are the pool queues' (dw_work.h), with these differences:
  * - items must not sleep; dw_blocking_begin() in a BH item is a bug;
- * - dw_cancel_work_sync() and dw_flush_work() spin (yielding) until the lane
- *   has dropped or run the item; called on the lane's own lcore they fail
- *   with -EDEADLK unless the item is idle;
+ * - dw_cancel_work_sync() and dw_flush_work() (and the delayed variants)
+ *   spin (yielding) until the lane has dropped or run the item; an lcore
+ *   that waits outside a BH item runs its own lane meanwhile, so waiting for
+ *   an item queued on its own lane makes progress;
+ * - from inside a BH item they return -EDEADLK when the wait could never
+ *   end: the item waits for itself; dw_flush_work() of an item pending on
+ *   the caller's own lane (it can only run after the caller returns); the
+ *   lane holding or running the item waits, directly or through other
+ *   lanes, for the caller's lane (of lanes whose items wait on each other,
+ *   at least one gets -EDEADLK). dw_flush_wq(), dw_drain_wq() and
+ *   dw_wq_destroy() of a BH workqueue from a BH item always return -EDEADLK.
+ *   dw_cancel_work_sync() of an item pending on the caller's own lane does
+ *   not fail: the caller takes it off its lane and returns 1. After -EDEADLK
+ *   from dw_cancel_work_sync() the item will not run again, but it may
+ *   still sit on or run on its lane: do not free it yet;
  * - dw_cancel_work() of a queued BH item marks it cancelled where it sits;
  *   the lane drops it when it gets there. Queueing it again before that
  *   revives it in place (it is then counted queued again).

@@ -223,7 +223,8 @@ extern struct dw_wq *dw_system_bh_wq;	   /**< BH lanes; NULL until the lanes exi
  *   true if queued; false if it was already pending (rte_errno = 0), or on
  *   error with rte_errno set: EINVAL (NULL or uninitialised item or queue),
  *   EBUSY (pending or running on another workqueue), ESHUTDOWN (queue
- *   destroyed or draining), ECANCELED (a cancel_sync is in progress).
+ *   destroyed or draining), ECANCELED (a cancel_sync is in progress, or the
+ *   item is disabled: dw_disable_work()).
  * Context: any thread, including work functions and lcores; does not sleep
  *   except briefly on the pool lock (pool queues; BH queues push lock-free).
  *   An item still running on another node's pool takes that pool's lock.
@@ -335,6 +336,66 @@ bool dw_cancel_delayed_work(struct dw_delayed_work *dwork);
  * Context: as dw_cancel_work_sync().
  */
 int dw_cancel_delayed_work_sync(struct dw_delayed_work *dwork);
+
+/**
+ * @name Disabling work items
+ * The kernel's disable_work()/enable_work(): a disable count per item that
+ * nests. While it is above 0, queueing the item (dw_queue_work*(),
+ * dw_queue_delayed_work*(), dw_mod_delayed_work()) fails: false with
+ * rte_errno = ECANCELED (-ECANCELED from dw_mod_delayed_work()), not logged
+ * and not counted anywhere, since the caller disabled it. Works for pool and
+ * BH workqueues alike; dw_work_init() resets the count to 0.
+ * @{
+ */
+
+/**
+ * Add one to the disable count of @p work and cancel a pending instance, as
+ * dw_cancel_work() does. Does not wait for a running instance.
+ * @return true if an instance was pending (it is counted cancelled); false
+ *   if not (rte_errno = 0), or on error with rte_errno set: EINVAL (bad
+ *   item), ERANGE (disabled 65535 times already; the count is unchanged).
+ * Context: any thread, including work functions and BH items; does not sleep.
+ */
+bool dw_disable_work(struct dw_work *work);
+
+/**
+ * dw_disable_work(), then wait for a running instance to finish, as
+ * dw_cancel_work_sync() does. On return the item is neither pending nor
+ * running and stays idle until enabled.
+ * @return 1 if an instance was pending, 0 if not; -EINVAL, -ERANGE (count
+ *   full), or dw_cancel_work_sync()'s -EDEADLK cases (from the item itself;
+ *   BH cases in dw_bh.h). On error the count is left as it was.
+ * Context: may sleep (spins for a BH item); not from the item itself.
+ */
+int dw_disable_work_sync(struct dw_work *work);
+
+/**
+ * Take one off the disable count of @p work.
+ * @return true if the count is now 0 (the item may be queued again); false
+ *   if it is still disabled (rte_errno = 0), or with rte_errno = EINVAL for a
+ *   bad item or an item that was not disabled (logged; nothing changes).
+ * Context: any thread, including work functions and BH items; does not sleep.
+ */
+bool dw_enable_work(struct dw_work *work);
+
+/**
+ * dw_disable_work() for delayed work: also disarms the timer. Same returns.
+ * Context: as dw_disable_work().
+ */
+bool dw_disable_delayed_work(struct dw_delayed_work *dwork);
+
+/**
+ * dw_disable_work_sync() for delayed work: also disarms the timer. Same returns.
+ * Context: as dw_disable_work_sync().
+ */
+int dw_disable_delayed_work_sync(struct dw_delayed_work *dwork);
+
+/**
+ * dw_enable_work() for delayed work. Same returns.
+ * Context: as dw_enable_work().
+ */
+bool dw_enable_delayed_work(struct dw_delayed_work *dwork);
+/** @} */
 
 /**
  * @name Blocking annotations

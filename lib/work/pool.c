@@ -26,6 +26,7 @@
 
 #include "dw_common.h"
 #include "dw_trace.h"
+#include "dw_debug.h"
 #include "work_private.h"
 
 static __thread struct worker *tls_worker;
@@ -46,7 +47,7 @@ static struct {
 	uint64_t last_hog_warn_ns;
 } mgr = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
-static const char *const kind_names[POOL_NR_KINDS] = { "normal", "highpri", "unbound" };
+static uint32_t stats_readers; /* atomic: dw_pool_stats_get() calls inside */
 
 struct worker *
 current_worker(void)
@@ -978,6 +979,15 @@ pools_fini(void)
 	while (work_lib.live_threads > 0)
 		pthread_cond_wait(&work_lib.threads_cond, &work_lib.threads_lock);
 	pthread_mutex_unlock(&work_lib.threads_lock);
+	/*
+	 * Telemetry may be reading a pool: dw_pool_stats_get() counts itself in
+	 * and then checks 'initialised', which our caller cleared (seq-cst), so
+	 * a reader either saw it cleared or is counted here.
+	 */
+	while (__atomic_load_n(&stats_readers, __ATOMIC_SEQ_CST) != 0) {
+		DW_PAUSE_POINT("work.pools_fini.wait_readers");
+		sched_yield();
+	}
 	for (i = 0; i < work_lib.nr_pools; i++) {
 		pthread_mutex_destroy(&work_lib.pools[i]->lock);
 		free(work_lib.pools[i]);
@@ -996,13 +1006,20 @@ int
 dw_pool_stats_get(unsigned int id, struct dw_pool_stats *st)
 {
 	struct pool *pool;
+	int rc = 0;
 
-	if (!__atomic_load_n(&work_lib.initialised, __ATOMIC_ACQUIRE))
-		return -ESHUTDOWN;
+	/* Counted in before the check: pools_fini() waits for us (seq-cst pairs). */
+	__atomic_fetch_add(&stats_readers, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&work_lib.initialised, __ATOMIC_SEQ_CST)) {
+		rc = -ESHUTDOWN;
+		goto out;
+	}
 	if (st == NULL || id >= work_lib.nr_pools) {
 		WORK_LOG(ERR, "bad pool id %u or NULL stats", id);
-		return -EINVAL;
+		rc = -EINVAL;
+		goto out;
 	}
+	DW_PAUSE_POINT("work.pool_stats.entered");
 	pool = work_lib.pools[id];
 	pthread_mutex_lock(&pool->lock);
 	*st = pool->st;
@@ -1016,11 +1033,7 @@ dw_pool_stats_get(unsigned int id, struct dw_pool_stats *st)
 	st->nr_pending = pool->nr_pending;
 	st->peak_workers = pool->peak_workers;
 	pthread_mutex_unlock(&pool->lock);
-	return 0;
-}
-
-const char *
-work_pool_kind_name(unsigned int id)
-{
-	return id < work_lib.nr_pools ? kind_names[work_lib.pools[id]->kind] : "?";
+out:
+	__atomic_fetch_sub(&stats_readers, 1, __ATOMIC_RELEASE);
+	return rc;
 }

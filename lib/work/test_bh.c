@@ -16,6 +16,7 @@
 #include <rte_lcore.h>
 
 #include "dw_bh.h"
+#include "dw_debug.h"
 #include "dw_test.h"
 #include "dw_work.h"
 
@@ -550,11 +551,399 @@ START_TEST(test_stress_accounting)
 }
 END_TEST
 
+/*
+ * --- race tests: pause points (dw_debug.h) park one thread at the racing
+ * line while the test drives the other; each failed before its fix ---
+ */
+
+/* An item that runs until its waiter is seen waiting at @point, or has returned. */
+struct holder {
+	struct dw_work work;
+	const char *point;
+	bool started;	  /* atomic */
+	bool waiter_done; /* atomic */
+	bool overlap;	  /* the waiter returned while the item still ran */
+};
+
+static void
+hold_fn(struct dw_work *w)
+{
+	struct holder *h = container_of(w, struct holder, work);
+	uint64_t dl = dw_test_now_ms() + 10000 * dw_test_time_scale();
+
+	__atomic_store_n(&h->started, true, __ATOMIC_SEQ_CST);
+	while (!dw_pause_parked(h->point) && !__atomic_load_n(&h->waiter_done, __ATOMIC_SEQ_CST) &&
+	       dw_test_now_ms() < dl)
+		dw_test_sleep_us(100);
+	h->overlap = __atomic_load_n(&h->waiter_done, __ATOMIC_SEQ_CST);
+}
+
+struct waiter {
+	struct holder *h;
+	int (*call)(struct dw_work *w);
+	int rc;
+};
+
+static void *
+waiter_main(void *arg)
+{
+	struct waiter *a = arg;
+
+	DW_TEST_WAIT(__atomic_load_n(&a->h->started, __ATOMIC_SEQ_CST), 10000);
+	a->rc = a->call(&a->h->work);
+	__atomic_store_n(&a->h->waiter_done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Defect 1: an item handed to the trustee by dw_bh_lane_offline() runs there;
+ * a waiter on another thread must watch the trustee, not the old lane.
+ */
+static void
+offline_handover_wait(int (*call)(struct dw_work *w), const char *point, int want_rc)
+{
+	struct holder h = { .point = point };
+	struct waiter a = { .h = &h, .call = call };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	up(false);
+	dw_work_init(&h.work, hold_fn);
+	ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &h.work));
+	ck_assert_int_eq(dw_bh_lane_offline(worker_lcore, rte_get_main_lcore()), 1);
+	ck_assert_int_eq(dw_pause_arm(point, 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, waiter_main, &a), 0);
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 1); /* the trustee runs it here */
+	dw_pause_release(point);
+	pthread_join(t, NULL);
+	ck_assert_msg(!h.overlap, "the waiter returned while the handed-over item ran");
+	ck_assert_int_eq(a.rc, want_rc);
+	down();
+}
+
+START_TEST(test_race_offline_cancel_sync)
+{
+	offline_handover_wait(dw_cancel_work_sync, "bh.cancel.wait_running", 0);
+}
+END_TEST
+
+START_TEST(test_race_offline_flush)
+{
+	offline_handover_wait(dw_flush_work, "bh.flush.wait", 1);
+}
+END_TEST
+
+/* Queue @b on lane @lcore from another thread (a racing producer). */
+struct producer {
+	struct dw_work *work;
+	struct dw_delayed_work *dwork; /* set: arm it for delay_us instead */
+	uint64_t delay_us;
+	struct dw_wq *wq;
+	int lcore;
+	bool ok;
+};
+
+static void *
+produce_main(void *arg)
+{
+	struct producer *p = arg;
+
+	if (p->dwork != NULL)
+		p->ok = dw_queue_delayed_work_on(p->lcore, p->wq, p->dwork, p->delay_us);
+	else
+		p->ok = dw_queue_work_on(p->lcore, p->wq, p->work);
+	return NULL;
+}
+
+/*
+ * Defect 3: a producer loads the flush color, a flush flips it and returns,
+ * then the producer counts its item under the old color. A flush called
+ * after the queueing returned must still wait for the item.
+ */
+START_TEST(test_race_flush_color)
+{
+	struct bitem b = { 0 };
+	struct producer p = { .work = &b.work, .lcore = (int)rte_get_main_lcore() };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	up(false);
+	p.wq = dw_system_bh_wq;
+	dw_work_init(&b.work, bitem_fn);
+	ck_assert_int_eq(dw_pause_arm("bh.take_color.loaded", 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, produce_main, &p), 0);
+	ck_assert_int_eq(dw_pause_wait("bh.take_color.loaded", 10000), 0);
+	ck_assert_int_eq(dw_flush_wq(dw_system_bh_wq), 0); /* overlaps the queueing */
+	ck_assert_int_eq(dw_pause_release("bh.take_color.loaded"), 0);
+	pthread_join(t, NULL);
+	ck_assert(p.ok);
+	ck_assert_int_eq(dw_flush_wq(dw_system_bh_wq), 0);
+	ck_assert_msg(runs_of(&b) == 1, "dw_flush_wq() returned before an item queued earlier ran");
+	down();
+}
+END_TEST
+
+/*
+ * Defect 4: a producer picks lane 1, lane 1 goes offline (moving nothing),
+ * then the producer pushes (or arms its timer) on the dead lane. The item
+ * must reach the trustee: it runs there and a flush returns.
+ */
+static void
+offline_vs_producer(bool delayed)
+{
+	const char *point = delayed ? "bh.arm.picked" : "bh.queue.picked";
+	unsigned int main_lc = rte_get_main_lcore();
+	struct bitem b = { 0 };
+	struct producer p = { .work = &b.work, .delay_us = 1000 };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	up(false);
+	p.wq = dw_system_bh_wq;
+	p.lcore = (int)worker_lcore;
+	dw_work_init(&b.work, bitem_fn);
+	if (delayed) {
+		dw_delayed_work_init(&b.dw, bdelayed_fn);
+		p.dwork = &b.dw;
+	}
+	ck_assert_int_eq(dw_pause_arm(point, 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, produce_main, &p), 0);
+	ck_assert_int_eq(dw_pause_wait(point, 10000), 0);
+	ck_assert_int_eq(dw_bh_lane_offline(worker_lcore, main_lc), 0);
+	ck_assert_int_eq(dw_pause_release(point), 0);
+	pthread_join(t, NULL);
+	ck_assert(p.ok);
+	if (delayed) {
+		ck_assert_msg(dw_bh_lane_next_timer(main_lc) != UINT64_MAX,
+			      "the timer armed during the hand-over is not on the trustee");
+		ck_assert(DW_TEST_WAIT((dw_bh_lane_run(10, 0), runs_of(&b) == 1), 10000));
+		ck_assert_int_eq(dw_flush_delayed_work(&b.dw), 0);
+	} else {
+		ck_assert_msg(dw_bh_lane_pending(main_lc),
+			      "the item queued during the hand-over is not on the trustee");
+		ck_assert_uint_eq(dw_bh_lane_run(10, 0), 1);
+		ck_assert_uint_eq(runs_of(&b), 1);
+		ck_assert_int_eq(dw_flush_work(&b.work), 0);
+	}
+	ck_assert_uint_eq(b.lcore, main_lc);
+	down();
+}
+
+START_TEST(test_race_offline_queue)
+{
+	offline_vs_producer(false);
+}
+END_TEST
+
+START_TEST(test_race_offline_arm)
+{
+	offline_vs_producer(true);
+}
+END_TEST
+
+/* --- BH items waiting on BH items (defect 2): -EDEADLK or progress, never a hang --- */
+
+struct waiter_item {
+	struct dw_work work;
+	struct dw_work *target; /* flush or cancel_sync this */
+	struct dw_wq *flush_wq; /* or flush this queue */
+	int (*call)(struct dw_work *w);
+	int rc;
+	uint32_t runs; /* atomic */
+};
+
+static void
+waiter_item_fn(struct dw_work *w)
+{
+	struct waiter_item *x = container_of(w, struct waiter_item, work);
+
+	x->rc = x->flush_wq != NULL ? dw_flush_wq(x->flush_wq) : x->call(x->target);
+	__atomic_add_fetch(&x->runs, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Fails the test (from its own thread) if anyone parks at @point before *@stop. */
+struct watch {
+	const char *point;
+	bool stop; /* atomic */
+};
+
+static void *
+watch_main(void *arg)
+{
+	struct watch *wa = arg;
+
+	DW_TEST_WAIT(dw_pause_parked(wa->point) || __atomic_load_n(&wa->stop, __ATOMIC_SEQ_CST),
+		     10000 * dw_test_time_scale());
+	ck_assert_msg(!dw_pause_parked(wa->point), "a BH item waits at %s for its own lane",
+		      wa->point);
+	return NULL;
+}
+
+/*
+ * An item flushes (or cancel_syncs) an item queued behind it on its own
+ * lane. Flush: -EDEADLK, the other item runs afterwards. Cancel_sync: the
+ * caller owns its lane, so it takes the other item off (returns 1): it never
+ * runs. Before the fix both spun for ever (the watch thread fails the test
+ * as soon as the item waits).
+ */
+static void
+own_lane_wait(int (*call)(struct dw_work *w), const char *point)
+{
+	struct waiter_item x = { .call = call }, y = { 0 };
+	struct watch wa = { .point = point };
+	struct dw_wq_conf c = { .size = sizeof(c), .flags = DW_WQ_BH };
+	bool flush = call == dw_flush_work;
+	struct dw_wq *other;
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	up(false);
+	dw_work_init(&x.work, waiter_item_fn);
+	dw_work_init(&y.work, waiter_item_fn);
+	y.flush_wq = other = dw_wq_create("bh_other", &c);
+	ck_assert_ptr_nonnull(other);
+	x.target = &y.work;
+	ck_assert_int_eq(dw_pause_arm(point, 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, watch_main, &wa), 0);
+	ck_assert(dw_queue_work(dw_system_bh_wq, &x.work));
+	ck_assert(dw_queue_work(dw_system_bh_wq, &y.work));
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), flush ? 2 : 1);
+	__atomic_store_n(&wa.stop, true, __ATOMIC_SEQ_CST);
+	pthread_join(t, NULL);
+	dw_pause_reset();
+	ck_assert_int_eq(x.rc, flush ? -EDEADLK : 1);
+	ck_assert_uint_eq(__atomic_load_n(&y.runs, __ATOMIC_SEQ_CST), flush ? 1 : 0);
+	/* y, run from a BH item, flushed another BH queue: refused as well. */
+	if (flush)
+		ck_assert_int_eq(y.rc, -EDEADLK);
+	ck_assert(!dw_work_busy(&y.work));
+	ck_assert(!dw_bh_lane_pending(rte_get_main_lcore()));
+	/* The taken-off item is idle and queues again. */
+	ck_assert(dw_queue_work(dw_system_bh_wq, &y.work));
+	ck_assert_int_eq(dw_flush_work(&y.work), 1);
+	ck_assert_int_eq(dw_wq_destroy(other), 0);
+	down();
+}
+
+START_TEST(test_bh_flush_own_lane)
+{
+	own_lane_wait(dw_flush_work, "bh.flush.wait");
+}
+END_TEST
+
+START_TEST(test_bh_cancel_sync_own_lane)
+{
+	own_lane_wait(dw_cancel_work_sync, "bh.cancel.wait_pending");
+}
+END_TEST
+
+/*
+ * Two lanes whose items flush each other's queued items: x on lane 1 waits
+ * for y on lane 0 (parked at bh.flush.wait), then z on lane 0 flushes w,
+ * queued behind x on lane 1. z must get -EDEADLK; then y runs and x returns.
+ * Before the fix z spun for ever (the test timed out).
+ */
+START_TEST(test_bh_flush_cycle)
+{
+	struct waiter_item x = { .call = dw_flush_work }, z = { .call = dw_flush_work };
+	struct bitem y = { 0 }, w = { 0 };
+
+	dw_test_need_pause_points();
+	up(true);
+	dw_work_init(&x.work, waiter_item_fn);
+	dw_work_init(&y.work, bitem_fn);
+	dw_work_init(&z.work, waiter_item_fn);
+	dw_work_init(&w.work, bitem_fn);
+	x.target = &y.work;
+	z.target = &w.work;
+	ck_assert(dw_queue_work(dw_system_bh_wq, &z.work)); /* lane 0: z, then y */
+	ck_assert(dw_queue_work(dw_system_bh_wq, &y.work));
+	ck_assert_int_eq(dw_pause_arm("bh.flush.wait", 0), 0);
+	ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &x.work));
+	ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &w.work));
+	ck_assert_int_eq(dw_pause_wait("bh.flush.wait", 10000), 0); /* x waits for y */
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 2);		    /* z, then y */
+	ck_assert_int_eq(z.rc, -EDEADLK);
+	ck_assert_int_eq(dw_pause_release("bh.flush.wait"), 0);
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&x.runs, __ATOMIC_SEQ_CST) == 1, 10000));
+	ck_assert_int_eq(x.rc, 1);
+	ck_assert_uint_eq(runs_of(&y), 1);
+	ck_assert_int_ge(dw_flush_work(&w.work), 0); /* w ran after x on lane 1 */
+	ck_assert_uint_eq(runs_of(&w), 1);
+	down();
+}
+END_TEST
+
+/* --- dw_disable_work() on BH queues --- */
+
+START_TEST(test_bh_disable)
+{
+	struct bitem b = { 0 };
+	struct dw_bh_lane_stats st;
+
+	up(false);
+	dw_work_init(&b.work, bitem_fn);
+	ck_assert(dw_queue_work(dw_system_bh_wq, &b.work));
+	ck_assert(dw_disable_work(&b.work));		     /* queued: tombstoned where it sits */
+	ck_assert(!dw_disable_work(&b.work));		     /* nests; nothing pending now */
+	ck_assert(!dw_queue_work(dw_system_bh_wq, &b.work)); /* no revive while disabled */
+	ck_assert_int_eq(rte_errno, ECANCELED);
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 0);
+	ck_assert_int_eq(dw_bh_lane_stats_get(rte_get_main_lcore(), &st), 0);
+	ck_assert_uint_eq(st.dropped, 1);
+	ck_assert(!dw_enable_work(&b.work));
+	ck_assert(!dw_queue_work(dw_system_bh_wq, &b.work));
+	ck_assert(dw_enable_work(&b.work));
+	ck_assert(dw_queue_work(dw_system_bh_wq, &b.work));
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 1);
+	ck_assert_uint_eq(runs_of(&b), 1);
+	/* Delayed BH work: the timer is disarmed. */
+	dw_delayed_work_init(&b.dw, bdelayed_fn);
+	ck_assert(dw_queue_delayed_work(dw_system_bh_wq, &b.dw, 1000));
+	ck_assert(dw_disable_delayed_work(&b.dw));
+	ck_assert(dw_bh_lane_next_timer(rte_get_main_lcore()) == UINT64_MAX);
+	ck_assert_int_eq(dw_mod_delayed_work(dw_system_bh_wq, &b.dw, 0), -ECANCELED);
+	ck_assert(dw_enable_delayed_work(&b.dw));
+	down();
+}
+END_TEST
+
+static int
+disable_sync_call(struct dw_work *w)
+{
+	return dw_disable_work_sync(w);
+}
+
+/* dw_disable_work_sync() from another thread waits for the running BH item. */
+START_TEST(test_bh_disable_sync_waits)
+{
+	struct holder h = { .point = "bh.cancel.wait_running" };
+	struct waiter a = { .h = &h, .call = disable_sync_call };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	up(false);
+	dw_work_init(&h.work, hold_fn);
+	ck_assert(dw_queue_work(dw_system_bh_wq, &h.work));
+	ck_assert_int_eq(dw_pause_arm(h.point, 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, waiter_main, &a), 0);
+	ck_assert_uint_eq(dw_bh_lane_run(10, 0), 1);
+	dw_pause_release(h.point);
+	pthread_join(t, NULL);
+	ck_assert_msg(!h.overlap, "dw_disable_work_sync() returned while the item ran");
+	ck_assert_int_eq(a.rc, 0);
+	ck_assert(!dw_queue_work(dw_system_bh_wq, &h.work));
+	ck_assert(dw_enable_work(&h.work));
+	down();
+}
+END_TEST
+
 int
 main(int argc, char **argv)
 {
 	Suite *s = suite_create("bh");
 	TCase *tc = tcase_create("bh");
+	TCase *races = tcase_create("races"); /* CK_RUN_CASE=races runs only these */
 
 	if (argc > 1 && argv[1][0] == 's') { /* "stress": the stress suite's entry */
 		tcase_add_test(tc, test_stress_accounting);
@@ -569,7 +958,18 @@ main(int argc, char **argv)
 		tcase_add_test(tc, test_fini_runs_what_is_left);
 		tcase_add_test(tc, test_bad_input);
 		tcase_add_test(tc, test_work_telemetry);
+		tcase_add_test(races, test_race_offline_cancel_sync);
+		tcase_add_test(races, test_race_offline_flush);
+		tcase_add_test(races, test_race_flush_color);
+		tcase_add_test(races, test_race_offline_queue);
+		tcase_add_test(races, test_race_offline_arm);
+		tcase_add_test(races, test_bh_flush_own_lane);
+		tcase_add_test(races, test_bh_cancel_sync_own_lane);
+		tcase_add_test(races, test_bh_flush_cycle);
+		tcase_add_test(tc, test_bh_disable);
+		tcase_add_test(races, test_bh_disable_sync_waits);
 	}
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, races);
 	return dw_test_run(s);
 }

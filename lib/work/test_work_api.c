@@ -12,6 +12,7 @@
 
 #include <rte_errno.h>
 
+#include "dw_debug.h"
 #include "dw_test.h"
 #include "dw_work.h"
 
@@ -293,22 +294,35 @@ START_TEST(test_cancel_sync_self_requeue)
 }
 END_TEST
 
+/*
+ * An ORDERED queue whose first item (@blocker) blocks on @sem, and @it queued
+ * behind it: @it stays pending until the test posts @sem.
+ */
+static struct dw_wq *
+queue_behind_blocker(const char *name, struct item *blocker, struct item *it, sem_t *sem)
+{
+	struct dw_wq_conf c = { .size = sizeof(c), .flags = DW_WQ_ORDERED };
+	struct dw_wq *wq = dw_wq_create(name, &c);
+
+	ck_assert_ptr_nonnull(wq);
+	sem_init(sem, 0, 0);
+	blocker->block = sem;
+	dw_work_init(&blocker->work, item_fn);
+	dw_work_init(&it->work, item_fn);
+	ck_assert(dw_queue_work(wq, &blocker->work));
+	ck_assert(dw_queue_work(wq, &it->work)); /* stuck behind the blocker */
+	return wq;
+}
+
 START_TEST(test_cancel_pending)
 {
 	struct item blocker = { 0 }, it = { 0 };
-	struct dw_wq_conf c = { .size = sizeof(c), .flags = DW_WQ_ORDERED };
 	struct dw_wq_stats st;
 	struct dw_wq *wq;
 	sem_t sem;
 
 	lib_up(NULL);
-	wq = dw_wq_create("cancelq", &c);
-	sem_init(&sem, 0, 0);
-	blocker.block = &sem;
-	dw_work_init(&blocker.work, item_fn);
-	dw_work_init(&it.work, item_fn);
-	ck_assert(dw_queue_work(wq, &blocker.work));
-	ck_assert(dw_queue_work(wq, &it.work)); /* stuck behind the blocker */
+	wq = queue_behind_blocker("cancelq", &blocker, &it, &sem);
 	ck_assert(dw_cancel_work(&it.work));
 	ck_assert(!dw_work_pending(&it.work));
 	ck_assert(!dw_cancel_work(&it.work));
@@ -628,11 +642,344 @@ START_TEST(test_topology_nodes)
 }
 END_TEST
 
+/*
+ * --- race tests: pause points (dw_debug.h) park one thread at the racing
+ * line while the test drives the other; each failed before its fix ---
+ */
+
+/*
+ * A thread parked at @first (armed and waited for by the caller) holds the
+ * racing window open. Run @fn on a second thread: it either parks at @second
+ * (it waits for the first, as it must) or sets *@done (it did not). Then let
+ * both go and join the second. True if it parked.
+ */
+static bool
+race_second(void *(*fn)(void *), void *arg, bool *done, const char *first, const char *second)
+{
+	pthread_t t;
+	bool parked;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, fn, arg), 0);
+	ck_assert(DW_TEST_WAIT(dw_pause_parked(second) || __atomic_load_n(done, __ATOMIC_SEQ_CST),
+			       10000));
+	parked = dw_pause_parked(second);
+	dw_pause_release(first);
+	dw_pause_release(second);
+	pthread_join(t, NULL);
+	return parked;
+}
+
+/* A call made on another thread; what it saw when it returned. */
+struct racer {
+	struct item *it;
+	int rc;
+	uint32_t runs_at_return;
+	bool done; /* atomic */
+};
+
+static void *
+flush_delayed_main(void *arg)
+{
+	struct racer *r = arg;
+
+	r->rc = dw_flush_delayed_work(&r->it->dwork);
+	r->runs_at_return = runs(r->it);
+	__atomic_store_n(&r->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Defect 5: the timer thread took a first-time delayed item off its heap and
+ * has not queued it yet (no pool recorded). dw_flush_delayed_work() must
+ * wait for it and return after it ran.
+ */
+START_TEST(test_race_flush_delayed_in_transit)
+{
+	struct item it = { 0 };
+	struct racer r = { .it = &it };
+
+	dw_test_need_pause_points();
+	lib_up(NULL);
+	dw_delayed_work_init(&it.dwork, delayed_fn);
+	ck_assert_int_eq(dw_pause_arm("timer.fire.taken", 0), 0);
+	ck_assert_int_eq(dw_pause_arm("work.flush.in_transit", 0), 0);
+	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 1000));
+	ck_assert_int_eq(dw_pause_wait("timer.fire.taken", 10000), 0);
+	/* The flusher either waits for the item in transit (parks) or returns. */
+	race_second(flush_delayed_main, &r, &r.done, "timer.fire.taken", "work.flush.in_transit");
+	ck_assert_msg(r.runs_at_return == 1,
+		      "dw_flush_delayed_work() returned %d before the item in transit ran", r.rc);
+	ck_assert_int_eq(r.rc, 1);
+	lib_down();
+}
+END_TEST
+
+struct queuer {
+	struct dw_wq *wq;
+	struct dw_work *work;
+	bool ok;
+	int err;
+};
+
+static void *
+queue_main(void *arg)
+{
+	struct queuer *q = arg;
+
+	q->ok = dw_queue_work(q->wq, q->work);
+	q->err = rte_errno;
+	return NULL;
+}
+
+struct destroyer {
+	struct dw_wq *wq;
+	int rc;
+	bool done; /* atomic */
+};
+
+static void *
+destroy_main(void *arg)
+{
+	struct destroyer *d = arg;
+
+	d->rc = dw_wq_destroy(d->wq);
+	__atomic_store_n(&d->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Defect 6: a queuer passed the checks of dw_queue_work() and then
+ * dw_wq_destroy() ran. The queueing must either be drained (run) or fail
+ * with ESHUTDOWN, never crash or leave the item on a freed queue.
+ */
+START_TEST(test_race_queue_vs_destroy)
+{
+	struct item it = { 0 };
+	struct queuer q = { .work = &it.work };
+	struct destroyer d = { 0 };
+	pthread_t tq;
+
+	dw_test_need_pause_points();
+	lib_up(NULL);
+	q.wq = d.wq = dw_wq_create("racy", NULL);
+	ck_assert_ptr_nonnull(q.wq);
+	dw_work_init(&it.work, item_fn);
+	ck_assert_int_eq(dw_pause_arm("work.queue.entered", 0), 0);
+	ck_assert_int_eq(dw_pause_arm("work.drain.wait_queuers", 0), 0);
+	ck_assert_int_eq(pthread_create(&tq, NULL, queue_main, &q), 0);
+	ck_assert_int_eq(dw_pause_wait("work.queue.entered", 10000), 0);
+	/* The destroyer waits for the queuer (parks) or finishes without it. */
+	race_second(destroy_main, &d, &d.done, "work.queue.entered", "work.drain.wait_queuers");
+	pthread_join(tq, NULL);
+	ck_assert_int_eq(d.rc, 0);
+	if (q.ok) {
+		ck_assert_uint_eq(runs(&it), 1); /* drained */
+	} else {
+		ck_assert_int_eq(q.err, ESHUTDOWN);
+		ck_assert_uint_eq(runs(&it), 0);
+	}
+	ck_assert(!dw_work_busy(&it.work));
+	lib_down();
+}
+END_TEST
+
+struct stats_reader {
+	int rc;
+	struct dw_pool_stats st;
+};
+
+static void *
+pool_stats_main(void *arg)
+{
+	struct stats_reader *r = arg;
+
+	r->rc = dw_pool_stats_get(0, &r->st);
+	return NULL;
+}
+
+struct finisher {
+	int rc;
+	bool done; /* atomic */
+};
+
+static void *
+fini_main(void *arg)
+{
+	struct finisher *f = arg;
+
+	f->rc = dw_work_lib_fini();
+	__atomic_store_n(&f->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Suspected 10 (lib/work part), confirmed: dw_pool_stats_get() (telemetry)
+ * passed its 'initialised' check, then dw_work_lib_fini() freed the pools
+ * it was about to read. Fini must wait for a reader inside.
+ */
+START_TEST(test_race_pool_stats_vs_fini)
+{
+	struct stats_reader r = { 0 };
+	struct finisher f = { 0 };
+	pthread_t t;
+
+	dw_test_need_pause_points();
+	lib_up(NULL);
+	ck_assert_int_eq(dw_pause_arm("work.pool_stats.entered", 0), 0);
+	ck_assert_int_eq(dw_pause_arm("work.pools_fini.wait_readers", 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, pool_stats_main, &r), 0);
+	ck_assert_int_eq(dw_pause_wait("work.pool_stats.entered", 10000), 0);
+	ck_assert_msg(race_second(fini_main, &f, &f.done, "work.pool_stats.entered",
+				  "work.pools_fini.wait_readers"),
+		      "dw_work_lib_fini() freed the pools while dw_pool_stats_get() read one");
+	pthread_join(t, NULL);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_int_eq(f.rc, 0);
+	ck_assert_int_eq(dw_pool_stats_get(0, &r.st), -ESHUTDOWN);
+}
+END_TEST
+
+/* --- dw_disable_work() / dw_enable_work() (the kernel's semantics) --- */
+
+START_TEST(test_disable_nests)
+{
+	struct item it = { 0 };
+	struct dw_wq_stats st;
+
+	lib_up(NULL);
+	dw_work_init(&it.work, item_fn);
+	ck_assert(!dw_disable_work(&it.work)); /* idle: nothing was pending */
+	ck_assert_int_eq(rte_errno, 0);
+	ck_assert(!dw_queue_work(dw_system_wq, &it.work));
+	ck_assert_int_eq(rte_errno, ECANCELED);
+	ck_assert(!dw_work_pending(&it.work));
+	ck_assert(!dw_disable_work(&it.work)); /* nests: count 2 */
+	ck_assert(!dw_enable_work(&it.work));  /* count 1: still disabled */
+	ck_assert_int_eq(rte_errno, 0);
+	ck_assert(!dw_queue_work_on(0, dw_system_wq, &it.work));
+	ck_assert(dw_enable_work(&it.work));  /* count 0 */
+	ck_assert(!dw_enable_work(&it.work)); /* not disabled: refused */
+	ck_assert_int_eq(rte_errno, EINVAL);
+	ck_assert(dw_queue_work(dw_system_wq, &it.work));
+	ck_assert_int_eq(dw_flush_work(&it.work), 1);
+	ck_assert_uint_eq(runs(&it), 1);
+	/* Refused queueings count nothing: one queued, one completed. */
+	ck_assert_int_eq(dw_wq_stats_get(dw_system_wq, &st), 0);
+	ck_assert_uint_eq(st.cancelled, 0);
+	ck_assert(!dw_disable_work(NULL));
+	ck_assert_int_eq(rte_errno, EINVAL);
+	ck_assert_int_eq(dw_disable_work_sync(NULL), -EINVAL);
+	lib_down();
+}
+END_TEST
+
+START_TEST(test_disable_cancels_pending)
+{
+	struct item blocker = { 0 }, it = { 0 };
+	struct dw_wq_stats st;
+	struct dw_wq *wq;
+	sem_t sem;
+
+	lib_up(NULL);
+	wq = queue_behind_blocker("disableq", &blocker, &it, &sem);
+	ck_assert(dw_disable_work(&it.work)); /* was pending: taken off */
+	ck_assert(!dw_work_pending(&it.work));
+	ck_assert(!dw_queue_work(wq, &it.work));
+	sem_post(&sem);
+	ck_assert_int_eq(dw_flush_wq(wq), 0);
+	ck_assert_uint_eq(runs(&it), 0);
+	ck_assert_int_eq(dw_wq_stats_get(wq, &st), 0);
+	ck_assert_uint_eq(st.cancelled, 1);
+	ck_assert_uint_eq(st.queued, st.completed + st.cancelled);
+	ck_assert(dw_enable_work(&it.work));
+	ck_assert(dw_queue_work(wq, &it.work));
+	ck_assert_int_eq(dw_flush_wq(wq), 0);
+	ck_assert_uint_eq(runs(&it), 1);
+	ck_assert_int_eq(dw_wq_destroy(wq), 0);
+	sem_destroy(&sem);
+	lib_down();
+}
+END_TEST
+
+struct disabler {
+	struct item *it;
+	int rc;
+	bool done; /* atomic */
+};
+
+static void *
+disable_sync_main(void *arg)
+{
+	struct disabler *d = arg;
+
+	d->rc = dw_disable_work_sync(&d->it->work);
+	__atomic_store_n(&d->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* _sync waits for the running instance: the disabler parks while it runs. */
+START_TEST(test_disable_sync_waits)
+{
+	struct item it = { 0 };
+	struct disabler d = { .it = &it };
+	pthread_t t;
+	sem_t sem;
+
+	dw_test_need_pause_points();
+	lib_up(NULL);
+	sem_init(&sem, 0, 0);
+	it.block = &sem;
+	dw_work_init(&it.work, item_fn);
+	ck_assert(dw_queue_work(dw_system_wq, &it.work));
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&it.inside, __ATOMIC_SEQ_CST) == 1, 10000));
+	ck_assert_int_eq(dw_pause_arm("work.cancel.wait_running", 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, disable_sync_main, &d), 0);
+	ck_assert_int_eq(dw_pause_wait("work.cancel.wait_running", 10000), 0);
+	ck_assert_int_eq(dw_pause_release("work.cancel.wait_running"), 0);
+	ck_assert(!__atomic_load_n(&d.done, __ATOMIC_SEQ_CST)); /* still running: it waits */
+	sem_post(&sem);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(d.rc, 0);
+	ck_assert_uint_eq(runs(&it), 1);
+	ck_assert(!dw_work_busy(&it.work));
+	ck_assert(!dw_queue_work(dw_system_wq, &it.work));
+	ck_assert(dw_enable_work(&it.work));
+	sem_destroy(&sem);
+	lib_down();
+}
+END_TEST
+
+START_TEST(test_disable_delayed)
+{
+	struct item it = { 0 };
+
+	lib_up(NULL);
+	dw_delayed_work_init(&it.dwork, delayed_fn);
+	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 10000000));
+	ck_assert(dw_disable_delayed_work(&it.dwork)); /* timer armed: disarmed */
+	ck_assert(!dw_work_pending(&it.dwork.work));
+	ck_assert(!dw_queue_delayed_work(dw_system_wq, &it.dwork, 1000));
+	ck_assert_int_eq(rte_errno, ECANCELED);
+	ck_assert_int_eq(dw_mod_delayed_work(dw_system_wq, &it.dwork, 1000), -ECANCELED);
+	ck_assert_int_eq(dw_disable_delayed_work_sync(&it.dwork), 0); /* nests */
+	ck_assert(!dw_enable_delayed_work(&it.dwork));
+	ck_assert(dw_enable_delayed_work(&it.dwork));
+	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 1000));
+	ck_assert_int_ge(dw_flush_delayed_work(&it.dwork), 0);
+	ck_assert(DW_TEST_WAIT(runs(&it) == 1, 10000));
+	ck_assert_int_eq(dw_disable_delayed_work_sync(&it.dwork), 0);
+	ck_assert(dw_enable_delayed_work(&it.dwork));
+	lib_down();
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("work_api");
 	TCase *tc = tcase_create("api");
+	TCase *races = tcase_create("races"); /* CK_RUN_CASE=races runs only these */
+	TCase *disable = tcase_create("disable");
 
 	tcase_add_test(tc, test_pending_semantics);
 	tcase_add_test(tc, test_non_reentrant);
@@ -646,6 +993,15 @@ main(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_watchdog);
 	tcase_add_test(tc, test_topology_nodes);
+	tcase_add_test(races, test_race_flush_delayed_in_transit);
+	tcase_add_test(races, test_race_queue_vs_destroy);
+	tcase_add_test(races, test_race_pool_stats_vs_fini);
+	tcase_add_test(disable, test_disable_nests);
+	tcase_add_test(disable, test_disable_cancels_pending);
+	tcase_add_test(disable, test_disable_sync_waits);
+	tcase_add_test(disable, test_disable_delayed);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, races);
+	suite_add_tcase(s, disable);
 	return dw_test_run(s);
 }

@@ -11,6 +11,7 @@
 #include <rte_cycles.h>
 
 #include "dw_common.h"
+#include "dw_debug.h"
 #include "work_private.h"
 
 static struct {
@@ -145,6 +146,8 @@ timer_take(struct dw_wq *wq, struct dw_delayed_work ***out, bool only_expired)
 			continue;
 		}
 		heap_remove(dw);
+		/* Until it is queued, a drain of its queue must wait for it. */
+		wq_queuer_enter(dw->timer_wq);
 		list[n++] = dw;
 	}
 	pthread_mutex_unlock(&tm.lock);
@@ -155,10 +158,16 @@ timer_take(struct dw_wq *wq, struct dw_delayed_work ***out, bool only_expired)
 static unsigned int
 timer_fire_list(struct dw_delayed_work **list, unsigned int n)
 {
+	struct dw_wq *wq;
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		work_queue_held(list[i]->timer_wq, &list[i]->work, list[i]->cpu, false);
+	for (i = 0; i < n; i++) {
+		/* Off the heap (TIMER clear), not queued yet: the item is in transit. */
+		DW_PAUSE_POINT("timer.fire.taken");
+		wq = list[i]->timer_wq; /* once queued, the item may be re-armed */
+		work_queue_held(wq, &list[i]->work, list[i]->cpu, false);
+		wq_queuer_exit(wq);
+	}
 	free(list);
 	return n;
 }
@@ -237,6 +246,8 @@ timer_fini(void)
 	n = timer_take(NULL, &list, false);
 	if (n > 0)
 		WORK_LOG(ERR, "%u timers armed at shutdown were dropped", n);
+	while (n > 0)
+		wq_queuer_exit(list[--n]->timer_wq);
 	free(list);
 	free(tm.heap);
 	tm.heap = NULL;

@@ -16,6 +16,7 @@
 #include "dw_common.h"
 #include "common_private.h"
 #include "dw_trace.h"
+#include "dw_debug.h"
 #include "work_private.h"
 
 RTE_LOG_REGISTER(dw_work_logtype, dw.work, INFO);
@@ -107,11 +108,11 @@ wq_valid(const struct dw_wq *wq, const char *caller)
 		WORK_LOG(ERR, "%s: NULL workqueue", caller);
 		return false;
 	}
-	if (wq->magic == WQ_DEAD) {
+	if (wq_magic(wq) == WQ_DEAD) {
 		WORK_LOG(ERR, "%s: workqueue %s was destroyed", caller, wq->name);
 		return false;
 	}
-	if (wq->magic != WQ_MAGIC) {
+	if (wq_magic(wq) != WQ_MAGIC) {
 		WORK_LOG(ERR, "%s: %p is not a workqueue", caller, wq);
 		return false;
 	}
@@ -253,30 +254,57 @@ locked:
 }
 
 /* queue_prepare() results besides false. */
-#define QUEUE_GO 1	/* PENDING is ours: queue it */
+#define QUEUE_GO 1	/* PENDING is ours: queue it, then wq_queuer_exit() */
 #define QUEUE_REVIVED 2 /* a cancelled BH item was taken back where it sits */
 
-/* Common checks, then test-and-set PENDING. */
+void
+wq_queuer_enter(struct dw_wq *wq)
+{
+	/* Seq-cst: pairs with wq_drain()/wq_destroy() (flag store, then count load). */
+	__atomic_fetch_add(&wq->nr_queuers, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+wq_queuer_exit(struct dw_wq *wq)
+{
+	__atomic_fetch_sub(&wq->nr_queuers, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Counted in as a queuer: is @wq closed to us? Checked after counting in, so
+ * drain/destroy either see us or we see their flag (both seq-cst).
+ */
+static bool
+wq_refuses(struct dw_wq *wq, const char *caller)
+{
+	uint32_t magic = wq_magic(wq);
+
+	if (magic == WQ_MAGIC &&
+	    !(__atomic_load_n(&wq->draining, __ATOMIC_SEQ_CST) && !in_own_item(wq)))
+		return false;
+	WORK_LOG(ERR, "%s: workqueue %s is %s", caller, wq->name,
+		 magic == WQ_MAGIC ? "draining" : "destroyed");
+	return true;
+}
+
+/* Test-and-set PENDING, counted in as a queuer (see queue_prepare()). */
 static int
-queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *caller)
+queue_claim(struct dw_wq *wq, struct dw_work *w, const char *caller)
 {
 	struct dw_wq *cur_wq;
 	uint32_t old;
 
-	if (!work_valid(w, caller) || !wq_valid(wq, caller))
-		return queue_fail(wq != NULL && wq->magic == WQ_DEAD ? ESHUTDOWN : EINVAL);
-	if (target != DW_WORK_ANY &&
-	    ((wq->flags & DW_WQ_BH) ? !work_bh->lane_exists(target)
-				    : target < 0 || (unsigned int)target >= dw_topo_nr_nodes())) {
-		WORK_LOG(ERR, "%s: target %d out of range for %s", caller, target, wq->name);
-		return queue_fail(EINVAL);
-	}
-	if (__atomic_load_n(&wq->draining, __ATOMIC_ACQUIRE) && !in_own_item(wq)) {
-		WORK_LOG(ERR, "%s: workqueue %s is draining", caller, wq->name);
+	if (wq_refuses(wq, caller))
 		return queue_fail(ESHUTDOWN);
-	}
+	DW_PAUSE_POINT("work.queue.entered");
 retry:
-	old = __atomic_fetch_or(&w->state, WORK_PENDING, __ATOMIC_ACQ_REL);
+	/* Test-and-set PENDING, unless disabled (then the state stays as it is). */
+	old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+	do {
+		if (old & WORK_DISABLE_MASK)
+			return queue_fail(ECANCELED); /* the caller disabled it: no log */
+	} while (!__atomic_compare_exchange_n(&w->state, &old, old | WORK_PENDING, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
 	if (old & WORK_CANCELING) {
 		/* A cancel_sync is under way (BH ones wait for PENDING without holding it). */
 		if (!(old & WORK_PENDING))
@@ -307,14 +335,42 @@ retry:
 	return QUEUE_GO;
 }
 
+/*
+ * Common checks, then test-and-set PENDING. On QUEUE_GO the caller is
+ * counted in nr_queuers and must call wq_queuer_exit() once the item is
+ * linked (or armed); on anything else it is not.
+ */
+static int
+queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *caller)
+{
+	int rc;
+
+	if (!work_valid(w, caller) || !wq_valid(wq, caller))
+		return queue_fail(wq != NULL && wq_magic(wq) == WQ_DEAD ? ESHUTDOWN : EINVAL);
+	if (target != DW_WORK_ANY &&
+	    ((wq->flags & DW_WQ_BH) ? !work_bh->lane_exists(target)
+				    : target < 0 || (unsigned int)target >= dw_topo_nr_nodes())) {
+		WORK_LOG(ERR, "%s: target %d out of range for %s", caller, target, wq->name);
+		return queue_fail(EINVAL);
+	}
+	wq_queuer_enter(wq);
+	rc = queue_claim(wq, w, caller);
+	if (rc != QUEUE_GO)
+		wq_queuer_exit(wq);
+	return rc;
+}
+
 bool
 dw_queue_work_on(int target, struct dw_wq *wq, struct dw_work *work)
 {
 	int rc = queue_prepare(wq, work, target, __func__);
+	bool ok;
 
 	if (rc != QUEUE_GO)
 		return rc == QUEUE_REVIVED;
-	return work_queue_held(wq, work, target, true);
+	ok = work_queue_held(wq, work, target, true);
+	wq_queuer_exit(wq);
+	return ok;
 }
 
 bool
@@ -334,14 +390,17 @@ dw_queue_delayed_work_on(int target, struct dw_wq *wq, struct dw_delayed_work *d
 	rc = queue_prepare(wq, &dwork->work, target, __func__);
 	if (rc != QUEUE_GO)
 		return rc == QUEUE_REVIVED;
-	if (delay_us == 0)
-		return work_queue_held(wq, &dwork->work, target, true);
-	WORK_STORE(&dwork->work.wq, wq);
-	__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
-	if (wq->flags & DW_WQ_BH)
-		work_bh->arm(wq, dwork, target, delay_us);
-	else
-		timer_arm(dwork, wq, target, delay_us);
+	if (delay_us == 0) {
+		work_queue_held(wq, &dwork->work, target, true);
+	} else {
+		WORK_STORE(&dwork->work.wq, wq);
+		__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
+		if (wq->flags & DW_WQ_BH)
+			work_bh->arm(wq, dwork, target, delay_us);
+		else
+			timer_arm(dwork, wq, target, delay_us);
+	}
+	wq_queuer_exit(wq);
 	return true;
 }
 
@@ -429,18 +488,17 @@ grab_pending_wait(struct dw_work *w, bool is_dwork, bool count_cancel)
 	return rc;
 }
 
-int
-dw_mod_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t delay_us)
+static int
+mod_delayed(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t delay_us)
 {
-	struct dw_work *w = dwork != NULL ? &dwork->work : NULL;
+	struct dw_work *w = &dwork->work;
 	int was;
 
-	if (!work_valid(w, __func__) || !wq_valid(wq, __func__))
-		return wq != NULL && wq->magic == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
-	if (__atomic_load_n(&wq->draining, __ATOMIC_ACQUIRE) && !in_own_item(wq)) {
-		WORK_LOG(ERR, "workqueue %s is draining", wq->name);
+	if (wq_refuses(wq, __func__))
 		return -ESHUTDOWN;
-	}
+	/* A disable after this check cancels what we queue: it comes after us. */
+	if (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) & WORK_DISABLE_MASK)
+		return -ECANCELED;
 	if (WORK_LOAD(&w->wq) != NULL && WORK_LOAD(&w->wq) != wq && dw_work_busy(w)) {
 		WORK_LOG(ERR, "delayed work %p is busy on %s, not %s", w, WORK_LOAD(&w->wq)->name,
 			 wq->name);
@@ -467,6 +525,19 @@ dw_mod_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t de
 	return was;
 }
 
+int
+dw_mod_delayed_work(struct dw_wq *wq, struct dw_delayed_work *dwork, uint64_t delay_us)
+{
+	int rc;
+
+	if (!work_valid(dwork != NULL ? &dwork->work : NULL, __func__) || !wq_valid(wq, __func__))
+		return wq != NULL && wq_magic(wq) == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
+	wq_queuer_enter(wq);
+	rc = mod_delayed(wq, dwork, delay_us);
+	wq_queuer_exit(wq);
+	return rc;
+}
+
 /* PENDING, yet neither linked nor on a timer nor held by a canceller. */
 static bool
 work_in_transit(const struct dw_work *w)
@@ -482,7 +553,7 @@ dw_flush_work(struct dw_work *work)
 	struct dw_work *cur = dw_current_work();
 	struct dw_wq *wq;
 	struct pool *pool;
-	bool busy = false;
+	bool busy = false, waited = false;
 
 	if (!work_valid(work, __func__))
 		return -EINVAL;
@@ -500,30 +571,38 @@ dw_flush_work(struct dw_work *work)
 	}
 	if (wq->flags & DW_WQ_BH)
 		return work_bh->flush(work);
+	/*
+	 * No pool yet: never queued, unless a first queueing is under way (a
+	 * timer that fired and is queueing the item right now).
+	 */
 	pool = WORK_LOAD(&work->last_pool);
-	if (pool == NULL)
+	if (pool == NULL && !work_in_transit(work))
 		return 0;
 	dw_blocking_begin();
 	for (;;) {
-		pthread_mutex_lock(&pool->lock);
-		if (work_linked_on(work, pool) || pool_find_executing(pool, work) != NULL) {
-			busy = true;
-			pool_flush_wait(pool, work, work->queued_gen);
-		} else if (WORK_LOAD(&work->last_pool) != pool) {
-			/* Queued on another pool meanwhile: look there. */
+		if (pool != NULL) {
+			pthread_mutex_lock(&pool->lock);
+			if (work_linked_on(work, pool) || pool_find_executing(pool, work) != NULL) {
+				busy = true;
+				pool_flush_wait(pool, work, work->queued_gen);
+			} else if (WORK_LOAD(&work->last_pool) != pool) {
+				/* Queued on another pool meanwhile: look there. */
+				pthread_mutex_unlock(&pool->lock);
+				pool = WORK_LOAD(&work->last_pool);
+				continue;
+			}
 			pthread_mutex_unlock(&pool->lock);
-			pool = WORK_LOAD(&work->last_pool);
-			continue;
 		}
-		pthread_mutex_unlock(&pool->lock);
 		if (busy || !work_in_transit(work))
 			break;
 		/* PENDING but on no list and no timer: a queueing is under way. */
+		DW_PAUSE_POINT("work.flush.in_transit");
+		waited = true;
 		sched_yield();
 		pool = WORK_LOAD(&work->last_pool);
 	}
 	dw_blocking_end();
-	return busy;
+	return busy || waited;
 }
 
 int
@@ -539,11 +618,18 @@ dw_flush_delayed_work(struct dw_delayed_work *dwork)
 	wq = WORK_LOAD(&w->wq);
 	if (wq != NULL && (wq->flags & DW_WQ_BH))
 		return work_bh->flush_delayed(dwork);
-	/* Fire an armed timer now: we hold PENDING after a successful disarm. */
-	if (timer_disarm(dwork)) {
-		wq = WORK_LOAD(&w->wq);
-		work_queue_held(wq, w, dwork->cpu, false);
-		fired = true;
+	/*
+	 * Fire an armed timer now: we hold PENDING after a successful disarm.
+	 * Counted in as a queuer, so a destroy does not free the queue under us;
+	 * a destroyed queue fired its timers when it drained.
+	 */
+	if (wq != NULL) {
+		wq_queuer_enter(wq);
+		if (wq_magic(wq) == WQ_MAGIC && timer_disarm(dwork)) {
+			work_queue_held(WORK_LOAD(&w->wq), w, dwork->cpu, false);
+			fired = true;
+		}
+		wq_queuer_exit(wq);
 	}
 	rc = dw_flush_work(w);
 	return rc < 0 ? rc : (rc || fired);
@@ -560,8 +646,13 @@ wait_running(struct dw_work *w)
 		return;
 	pthread_mutex_lock(&pool->lock);
 	wk = pool_find_executing(pool, w);
-	if (wk != NULL)
-		pool_flush_wait(pool, w, wk->current_gen);
+	if (wk != NULL) {
+		pthread_mutex_unlock(&pool->lock);
+		DW_PAUSE_POINT("work.cancel.wait_running"); /* never under a dwork lock */
+		pthread_mutex_lock(&pool->lock);
+		if ((wk = pool_find_executing(pool, w)) != NULL)
+			pool_flush_wait(pool, w, wk->current_gen);
+	}
 	pthread_mutex_unlock(&pool->lock);
 }
 
@@ -641,6 +732,121 @@ dw_cancel_delayed_work(struct dw_delayed_work *dwork)
 	return cancel(dwork != NULL ? &dwork->work : NULL, true);
 }
 
+/* --- disable / enable --- */
+
+/* Add one to the disable count; false (logged) if it would overflow. */
+static bool
+disable_get(struct dw_work *w)
+{
+	uint32_t old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+
+	do {
+		if ((old & WORK_DISABLE_MASK) == WORK_DISABLE_MASK) {
+			WORK_LOG(ERR, "work %p disabled %u times already", w,
+				 WORK_DISABLE_MASK >> WORK_DISABLE_SHIFT);
+			return false;
+		}
+		/* Seq-cst: a queuer's compare-and-swap either sees the count or comes first. */
+	} while (!__atomic_compare_exchange_n(&w->state, &old, old + WORK_DISABLE_ONE, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	return true;
+}
+
+/* Take one off the disable count: 1 if it is now 0, 0 if not, -EINVAL if it was 0. */
+static int
+disable_put(struct dw_work *w)
+{
+	uint32_t old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+
+	do {
+		if (!(old & WORK_DISABLE_MASK))
+			return -EINVAL;
+	} while (!__atomic_compare_exchange_n(&w->state, &old, old - WORK_DISABLE_ONE, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	return ((old - WORK_DISABLE_ONE) & WORK_DISABLE_MASK) == 0;
+}
+
+static bool
+disable(struct dw_work *w, bool is_dwork)
+{
+	if (!work_valid(w, __func__) || !disable_get(w)) {
+		rte_errno = w == NULL || w->magic != WORK_MAGIC ? EINVAL : ERANGE;
+		return false;
+	}
+	rte_errno = 0;
+	return cancel(w, is_dwork);
+}
+
+static int
+disable_sync(struct dw_work *w, bool is_dwork)
+{
+	int rc;
+
+	if (!work_valid(w, __func__))
+		return -EINVAL;
+	if (!disable_get(w))
+		return -ERANGE;
+	rc = cancel_sync(w, is_dwork);
+	if (rc < 0)
+		disable_put(w); /* it failed: leave the count as it was */
+	return rc;
+}
+
+static bool
+enable(struct dw_work *w)
+{
+	int rc;
+
+	if (!work_valid(w, __func__)) {
+		rte_errno = EINVAL;
+		return false;
+	}
+	rc = disable_put(w);
+	if (rc < 0) {
+		WORK_LOG(ERR, "work %p enabled more often than disabled", w);
+		rte_errno = EINVAL;
+		return false;
+	}
+	rte_errno = 0;
+	return rc == 1;
+}
+
+bool
+dw_disable_work(struct dw_work *work)
+{
+	return disable(work, false);
+}
+
+int
+dw_disable_work_sync(struct dw_work *work)
+{
+	return disable_sync(work, false);
+}
+
+bool
+dw_enable_work(struct dw_work *work)
+{
+	return enable(work);
+}
+
+bool
+dw_disable_delayed_work(struct dw_delayed_work *dwork)
+{
+	return disable(dwork != NULL ? &dwork->work : NULL, true);
+}
+
+int
+dw_disable_delayed_work_sync(struct dw_delayed_work *dwork)
+{
+	return disable_sync(dwork != NULL ? &dwork->work : NULL, true);
+}
+
+bool
+dw_enable_delayed_work(struct dw_delayed_work *dwork)
+{
+	return enable(dwork != NULL ? &dwork->work : NULL);
+}
+
 /* --- workqueues --- */
 
 static void
@@ -659,6 +865,25 @@ wq_unlock_pools(struct dw_wq *wq)
 
 	for (i = wq->nr_pwqs; i > 0; i--)
 		pthread_mutex_unlock(&wq->pwq_list[i - 1]->pool->lock);
+}
+
+/*
+ * Waiting for a whole queue never ends from one of its own items, nor from
+ * any BH item when the queue is a BH one: its items may sit behind the
+ * caller on the caller's own lane. @what: "flushes", "drains", "destroys".
+ */
+static bool
+wq_wait_deadlocks(const struct dw_wq *wq, const char *what)
+{
+	if (in_own_item(wq)) {
+		WORK_LOG(ERR, "an item of %s %s its own queue: would deadlock", wq->name, what);
+		return true;
+	}
+	if ((wq->flags & DW_WQ_BH) && bh_current_work() != NULL) {
+		WORK_LOG(ERR, "a BH item %s BH workqueue %s: would deadlock", what, wq->name);
+		return true;
+	}
+	return false;
 }
 
 static int
@@ -700,11 +925,9 @@ int
 dw_flush_wq(struct dw_wq *wq)
 {
 	if (!wq_valid(wq, __func__))
-		return wq != NULL && wq->magic == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
-	if (in_own_item(wq)) {
-		WORK_LOG(ERR, "an item of %s flushes its own queue: would deadlock", wq->name);
+		return wq != NULL && wq_magic(wq) == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
+	if (wq_wait_deadlocks(wq, "flushes"))
 		return -EDEADLK;
-	}
 	return wq_flush(wq);
 }
 
@@ -715,33 +938,58 @@ wq_in_flight(struct dw_wq *wq)
 	       __atomic_load_n(&wq->in_flight[1], __ATOMIC_ACQUIRE);
 }
 
+/* Wait until no queueing of @wq is between its checks and its link. */
 static void
-wq_drain(struct dw_wq *wq)
+wq_wait_queuers(struct dw_wq *wq)
+{
+	/* Seq-cst: pairs with wq_queuer_enter() (see queue_claim()). */
+	while (__atomic_load_n(&wq->nr_queuers, __ATOMIC_SEQ_CST) != 0) {
+		DW_PAUSE_POINT("work.drain.wait_queuers");
+		if (wq->flags & DW_WQ_BH)
+			bh_help(); /* never block an lcore's lane */
+		else
+			sched_yield();
+	}
+}
+
+/*
+ * Flush until empty. With @destroy, `draining` stays set: only the queue's
+ * own items could still queue, and once it is empty there are none.
+ */
+static void
+wq_drain(struct dw_wq *wq, bool destroy)
 {
 	unsigned int (*fire)(struct dw_wq *) =
 	    (wq->flags & DW_WQ_BH) ? work_bh->fire_wq : timer_fire_wq;
 
-	__atomic_store_n(&wq->draining, true, __ATOMIC_RELEASE);
-	/* Armed timers fire now; items may queue (and arm) more while we flush. */
+	__atomic_store_n(&wq->draining, true, __ATOMIC_SEQ_CST);
+	/*
+	 * Armed timers fire now; items may queue (and arm) more while we flush.
+	 * A queuer that came in before `draining` was set is waited for: its
+	 * item is in flight (and flushed) by the time it counts itself out.
+	 */
 	for (;;) {
 		fire(wq);
+		wq_wait_queuers(wq);
 		wq_flush(wq);
-		if (wq_in_flight(wq) == 0 && fire(wq) == 0)
-			break;
+		if (fire(wq) == 0) {
+			wq_wait_queuers(wq);
+			if (wq_in_flight(wq) == 0)
+				break;
+		}
 	}
-	__atomic_store_n(&wq->draining, false, __ATOMIC_RELEASE);
+	if (!destroy)
+		__atomic_store_n(&wq->draining, false, __ATOMIC_RELEASE);
 }
 
 int
 dw_drain_wq(struct dw_wq *wq)
 {
 	if (!wq_valid(wq, __func__))
-		return wq != NULL && wq->magic == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
-	if (in_own_item(wq)) {
-		WORK_LOG(ERR, "an item of %s drains its own queue: would deadlock", wq->name);
+		return wq != NULL && wq_magic(wq) == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
+	if (wq_wait_deadlocks(wq, "drains"))
 		return -EDEADLK;
-	}
-	wq_drain(wq);
+	wq_drain(wq, false);
 	return 0;
 }
 
@@ -774,7 +1022,8 @@ dw_wq_lookup(const char *name)
 const char *
 dw_wq_name(const struct dw_wq *wq)
 {
-	return wq != NULL && (wq->magic == WQ_MAGIC || wq->magic == WQ_DEAD) ? wq->name : NULL;
+	return wq != NULL && (wq_magic(wq) == WQ_MAGIC || wq_magic(wq) == WQ_DEAD) ? wq->name
+										   : NULL;
 }
 
 static int
@@ -930,9 +1179,11 @@ wq_destroy(struct dw_wq *wq)
 {
 	unsigned int i;
 
-	wq_drain(wq);
+	wq_drain(wq, true);
 	/* Refuse newcomers from now on; items of this queue are all done. */
-	wq->magic = WQ_DEAD;
+	__atomic_store_n(&wq->magic, WQ_DEAD, __ATOMIC_SEQ_CST);
+	/* Whoever counted in before saw the queue alive: let them finish. */
+	wq_wait_queuers(wq);
 	if (wq->rescuer != NULL)
 		rescuer_stop(wq);
 	/* Barrier: a worker finishing our last item released its pool lock. */
@@ -959,15 +1210,13 @@ int
 dw_wq_destroy(struct dw_wq *wq)
 {
 	if (!wq_valid(wq, __func__))
-		return wq != NULL && wq->magic == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
+		return wq != NULL && wq_magic(wq) == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
 	if (wq->system) {
 		WORK_LOG(ERR, "%s is a system workqueue", wq->name);
 		return -EPERM;
 	}
-	if (in_own_item(wq)) {
-		WORK_LOG(ERR, "an item of %s destroys its own queue: would deadlock", wq->name);
+	if (wq_wait_deadlocks(wq, "destroys"))
 		return -EDEADLK;
-	}
 	return wq_destroy(wq);
 }
 
@@ -975,7 +1224,7 @@ int
 dw_wq_stats_get(const struct dw_wq *wq, struct dw_wq_stats *st)
 {
 	if (!wq_valid(wq, __func__) || st == NULL)
-		return wq != NULL && wq->magic == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
+		return wq != NULL && wq_magic(wq) == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
 	st->queued = __atomic_load_n(&wq->n_queued, __ATOMIC_RELAXED);
 	st->started = __atomic_load_n(&wq->n_started, __ATOMIC_RELAXED);
 	st->completed = __atomic_load_n(&wq->n_completed, __ATOMIC_RELAXED);
@@ -1117,7 +1366,8 @@ dw_work_lib_fini(void)
 	dw_system_wq = dw_system_highpri_wq = dw_system_unbound_wq = NULL;
 	if (work_bh != NULL)
 		bh_fini();
-	__atomic_store_n(&work_lib.initialised, false, __ATOMIC_RELEASE);
+	/* Seq-cst: pairs with dw_pool_stats_get() (see pools_fini()). */
+	__atomic_store_n(&work_lib.initialised, false, __ATOMIC_SEQ_CST);
 	pools_fini();
 	timer_fini();
 	pthread_mutex_lock(&work_lib.lock);

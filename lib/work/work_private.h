@@ -40,6 +40,10 @@ extern int dw_work_logtype;
 #define WORK_BH_LINKED RTE_BIT32(3) /* BH: physically on a lane (stack or local list) */
 #define WORK_BH_COLOR RTE_BIT32(5)  /* BH: flush color of the linked instance */
 #define WORK_BH_DEAD RTE_BIT32(4)   /* BH: cancelled where it sits; the lane drops it */
+/* Disable count (dw_disable_work()): while non-zero, queueing fails. */
+#define WORK_DISABLE_SHIFT 16
+#define WORK_DISABLE_ONE (1u << WORK_DISABLE_SHIFT)
+#define WORK_DISABLE_MASK (0xffffu << WORK_DISABLE_SHIFT)
 
 /* Relaxed accessors for dw_work fields read outside the lock that writes them. */
 #define WORK_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -170,6 +174,9 @@ struct dw_wq {
 	pthread_mutex_t lock;  /* pairs with cond for in_flight waits */
 	pthread_cond_t cond;
 	bool draining; /* atomic: only the queue's own items may queue */
+	/* Atomic: queue calls (and timers firing into the queue) between their
+	 * checks and the link; drain and destroy wait for it to drop to 0. */
+	uint32_t nr_queuers;
 	/* Counters, atomic. */
 	uint64_t n_queued, n_started, n_completed, n_cancelled, n_cpu_ns, n_rescued, n_maydays;
 	uint32_t n_pending, n_running;
@@ -227,6 +234,20 @@ bool work_valid(const struct dw_work *w, const char *caller);
 bool wq_valid(const struct dw_wq *wq, const char *caller);
 /* Queue an item whose PENDING bit the caller holds. count: add to n_queued. */
 bool work_queue_held(struct dw_wq *wq, struct dw_work *w, int target, bool count);
+/*
+ * Bracket a queueing that may race with dw_wq_destroy(): enter counts it in
+ * nr_queuers (seq-cst, then the caller checks magic/draining), exit counts it
+ * out. Drain and destroy set their flag, then wait for the count to be 0.
+ */
+void wq_queuer_enter(struct dw_wq *wq);
+void wq_queuer_exit(struct dw_wq *wq);
+
+/* dw_wq_destroy() turns a live queue into a husk while others may look. */
+static inline uint32_t
+wq_magic(const struct dw_wq *wq)
+{
+	return __atomic_load_n(&wq->magic, __ATOMIC_SEQ_CST);
+}
 void work_color_done(struct dw_wq *wq, uint32_t color);
 
 /* --- pools (pool.c) --- */
@@ -262,9 +283,6 @@ void timer_arm(struct dw_delayed_work *dw, struct dw_wq *wq, int target, uint64_
 bool timer_disarm(struct dw_delayed_work *dw);
 /* Fire now every armed timer of @wq; returns how many. */
 unsigned int timer_fire_wq(struct dw_wq *wq);
-
-/* "normal", "highpri" or "unbound". */
-const char *work_pool_kind_name(unsigned int id);
 
 /* --- telemetry (work_telemetry.c) --- */
 void work_telemetry_register(void);

@@ -104,7 +104,11 @@ tel_pool_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "id", id);
 	rte_tel_data_add_dict_int(d, "node", st.node);
-	rte_tel_data_add_dict_string(d, "kind", work_pool_kind_name((unsigned int)id));
+	/* From the copy: the pool itself may be gone once the stats call returned. */
+	rte_tel_data_add_dict_string(d, "kind",
+				     st.unbound	  ? "unbound"
+				     : st.highpri ? "highpri"
+						  : "normal");
 	rte_tel_data_add_dict_u64(d, "concurrency", st.concurrency);
 	rte_tel_data_add_dict_u64(d, "workers", st.nr_workers);
 	rte_tel_data_add_dict_u64(d, "idle", st.nr_idle);

@@ -108,8 +108,8 @@ struct ethdev_port {
 	bool configured;
 	struct dw_wq *wq; /* Driver work goes here (conf.ctrl_wq or system wq). */
 	struct ethdev_rxq rxq[DW_NETDEV_MAX_QUEUES];
-	/* Driver work: queued from DPDK's interrupt thread, run on wq. */
-	struct dw_work reset_work;
+	/* Driver work: queued from DPDK's interrupt thread, run on wq. Resets go
+	 * through lib/netdev (dw_netdev_reset_request()), which calls ethdev_reset(). */
 	struct dw_work lsc_work;
 	struct dw_delayed_work link_watch;
 	/* Link state last reported to subscribers; under the control lock. */
@@ -149,8 +149,9 @@ ethdev_event_cb(uint16_t eth_port, enum rte_eth_event_type type, void *arg, void
 			ETHDEV_LOG(ERR, "port %u: cannot queue link work", p->dw_port);
 		break;
 	case RTE_ETH_EVENT_INTR_RESET:
-		if (wq == NULL || (!dw_queue_work(wq, &p->reset_work) && rte_errno != 0))
-			ETHDEV_LOG(ERR, "port %u: cannot queue reset work", p->dw_port);
+		/* lib/netdev quiesces the lcores before ethdev_reset() touches the device. */
+		if (dw_netdev_reset_request(p->nd) < 0)
+			ETHDEV_LOG(ERR, "port %u: cannot request a reset", p->dw_port);
 		break;
 	case RTE_ETH_EVENT_INTR_RMV:
 		dw_netdev_event_raise(p->nd, DW_NETDEV_EV_RMV);
@@ -337,7 +338,9 @@ static bool
 ethdev_fp_publish(struct ethdev_port *p)
 {
 	const struct rte_eth_fp_ops *fpo = &rte_eth_fp_ops[p->eth_port];
-	const struct dw_netdev_fp *cur = &dw_netdev_fp[p->dw_port];
+	/* Acquire: pairs with the release in dw_netdev_fp_set() (another work item's). */
+	const struct dw_netdev_fp *cur =
+	    __atomic_load_n(&dw_netdev_fps[p->dw_port], __ATOMIC_ACQUIRE);
 
 	if (cur->rx_burst == fpo->rx_pkt_burst && cur->rxq == fpo->rxq.data &&
 	    cur->tx_burst == fpo->tx_pkt_burst && cur->txq == fpo->txq.data)
@@ -367,8 +370,9 @@ ethdev_start_locked(struct ethdev_port *p, bool *fds_changed)
 	}
 	if (ret < 0)
 		return ret;
-	ethdev_fp_publish(p);
+	/* Fds first: an lcore that sees the new path arms with the new fds. */
 	*fds_changed = ethdev_rxq_refresh(p, true);
+	ethdev_fp_publish(p);
 	return 0;
 }
 
@@ -422,25 +426,21 @@ ethdev_stop(struct dw_netdev *nd)
 }
 
 /*
- * Reset requested by the device (RTE_ETH_EVENT_INTR_RESET): reset it, set it
- * up again with the last configuration and restart it if it was started.
- * Serialized with configure/start/stop/close by the control lock; skipped
- * when the port is closing (close cancels this work synchronously).
+ * ops->reset, from lib/netdev's reset work (the device raised
+ * RTE_ETH_EVENT_INTR_RESET, or dw_netdev_reset()): the dummy fast path is
+ * published and no lcore is inside a burst or an arm of this port. Reset the
+ * device, set it up again with the last configuration and restart it if it
+ * was started. Control lock held.
  */
-static void
-ethdev_reset_work(struct dw_work *work)
+static int
+ethdev_reset(struct dw_netdev *nd, bool restart)
 {
-	struct ethdev_port *p = container_of(work, struct ethdev_port, reset_work);
-	bool was_started, changed = false;
-	uint32_t ev = DW_NETDEV_EV_RESET;
+	struct ethdev_port *p = dw_netdev_priv(nd);
+	bool changed = false;
 	int ret;
 
-	if (dw_netdev_ctrl_lock(p->nd) < 0)
-		return;
-	was_started = dw_netdev_started(p->nd);
-	ETHDEV_LOG(INFO, "port %u: reset requested (%s)", p->dw_port,
-		   was_started ? "started" : "stopped");
-	dw_netdev_fp_clear(p->nd);
+	/* Not _sync: the watch takes the lock we hold; it finds the port as we leave it. */
+	dw_cancel_delayed_work(&p->link_watch);
 	ethdev_rxq_forget(p);
 	ret = rte_eth_dev_reset(p->eth_port);
 	if (ret == -ENOTSUP) {
@@ -451,32 +451,28 @@ ethdev_reset_work(struct dw_work *work)
 	}
 	if (ret < 0) {
 		ETHDEV_LOG(ERR, "port %u: reset failed: %s", p->dw_port, strerror(-ret));
-		goto unlock;
+		return ret;
 	}
 	if (p->configured) {
 		ret = ethdev_setup(p, &p->conf);
 		if (ret < 0) {
 			ETHDEV_LOG(ERR, "port %u: setup after reset failed: %s", p->dw_port,
 				   strerror(-ret));
-			goto unlock;
+			return ret;
 		}
 	}
-	if (was_started) {
+	if (restart) {
 		ret = ethdev_start_locked(p, &changed);
 		if (ret < 0) {
 			ETHDEV_LOG(ERR, "port %u: restart after reset failed: %s", p->dw_port,
 				   strerror(-ret));
-			goto unlock;
+			return ret;
 		}
 		ethdev_link_watch_start(p);
 	}
-	dw_netdev_reset_count(p->nd);
 	if (changed)
-		ev |= DW_NETDEV_EV_RXQ_FD;
-	dw_netdev_event_raise(p->nd, ev);
-	ETHDEV_LOG(INFO, "port %u: reset done", p->dw_port);
-unlock:
-	dw_netdev_ctrl_unlock(p->nd);
+		dw_netdev_event_raise(nd, DW_NETDEV_EV_RXQ_FD);
+	return 0;
 }
 
 /*
@@ -551,8 +547,7 @@ ethdev_link_watch_work(struct dw_work *work)
 	/* Stopped: stop() could not wait for us under the lock; end here. */
 	if (dw_netdev_started(p->nd)) {
 		/* A PMD may swap its burst functions after start (some do in
-		 * their own error recovery): follow it. Each pointer store is
-		 * atomic and both old and new functions stay valid code. */
+		 * their own error recovery): follow it, as one new table. */
 		if (ethdev_fp_publish(p))
 			ETHDEV_LOG(INFO, "port %u: PMD changed its burst functions", p->dw_port);
 		ev = ethdev_link_check(p, false);
@@ -578,7 +573,6 @@ ethdev_close(struct dw_netdev *nd)
 						       ethdev_event_cb, p) == -EAGAIN)
 			usleep(1000);
 	}
-	dw_cancel_work_sync(&p->reset_work);
 	dw_cancel_work_sync(&p->lsc_work);
 	dw_cancel_delayed_work_sync(&p->link_watch);
 	__atomic_store_n(&ethdev_ports[p->dw_port], NULL, __ATOMIC_RELAXED);
@@ -773,6 +767,7 @@ static const struct dw_netdev_ops ethdev_ops = {
 	.stats_reset = ethdev_stats_reset,
 	.xstats_get = ethdev_xstats_get,
 	.info_get = ethdev_info_get,
+	.reset = ethdev_reset,
 };
 
 /* Find (or hot-plug: *plugged set) the ethdev of @p devargs. */
@@ -822,7 +817,6 @@ ethdev_probe(struct dw_netdev *nd, const char *devargs)
 	p->dw_port = dw_netdev_port_id(nd);
 	for (q = 0; q < DW_NETDEV_MAX_QUEUES; q++)
 		p->rxq[q].fd = -1;
-	dw_work_init(&p->reset_work, ethdev_reset_work);
 	dw_work_init(&p->lsc_work, ethdev_lsc_work);
 	dw_delayed_work_init(&p->link_watch, ethdev_link_watch_work);
 	ret = ethdev_attach(devargs, &p->eth_port, &plugged);

@@ -8,6 +8,7 @@
  * the virtio side connects (link-up), announced by DW_NETDEV_EV_RXQ_FD.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +22,9 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "dw_bh.h"
 #include "dw_ethdev.h"
+#include "dw_napi.h"
 #include "dw_netdev.h"
 #include "dw_test.h"
 #include "dw_work.h"
@@ -299,6 +302,193 @@ START_TEST(test_virtio_user_vhost)
 }
 END_TEST
 
+/*
+ * Reconnect (issue 9, suspected defect 9): a virtio-user peer that dies and a
+ * new one that connects while the vhost side's napi lcore is parked in
+ * interrupt mode with a proven interrupt (no sleep bound). The suspicion was
+ * that the new peer's kick fd, under the old number, would not be in the
+ * lcore's epoll set (no DW_NETDEV_EV_RXQ_FD: the number did not change) and
+ * the lcore would sleep for good. The test asserts the lcore is woken by an
+ * rx interrupt after the reconnect; with DPDK 22.11 it is, with the same fd
+ * number and no re-registration (the run prints both), so the suspicion is
+ * refuted there.
+ */
+static uint64_t rc_rx; /* atomic: packets the parent's lcore received */
+
+static void
+rc_handler(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	RTE_SET_USED(port);
+	RTE_SET_USED(q);
+	RTE_SET_USED(arg);
+	__atomic_fetch_add(&rc_rx, n, __ATOMIC_RELAXED);
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* Child: waits for 'g', connects a virtio-user port, says 'c', sends on 's', dies on 'x'. */
+static void
+virtio_peer(const char *sock, int to_parent, int from_parent)
+{
+	struct rte_mbuf *pkts[BURST];
+	char vdev[256], c;
+	uint16_t port, i, n;
+	struct rte_mempool *mp;
+
+	if (read(from_parent, &c, 1) != 1 || c != 'g')
+		_exit(2);
+	if (dw_test_eal_init(NULL) < 0 || dw_work_lib_init(NULL) < 0)
+		_exit(3);
+	mp = make_pool();
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=1", sock);
+	port = open_port(vdev, mp);
+	if (write(to_parent, "c", 1) != 1)
+		_exit(4);
+	while (read(from_parent, &c, 1) == 1 && c == 's') {
+		n = NB_PKTS / 2;
+		if (rte_pktmbuf_alloc_bulk(mp, pkts, n) != 0)
+			_exit(5);
+		for (i = 0; i < n; i++)
+			memset(rte_pktmbuf_append(pkts[i], 60), 0xab, 60);
+		i = dw_netdev_tx_burst(port, 0, pkts, n);
+		rte_pktmbuf_free_bulk(pkts + i, n - i);
+	}
+	/* 'x': die without closing, as a crashed or restarted guest would. */
+	_exit(0);
+}
+
+struct peer {
+	pid_t pid;
+	int to, from; /* pipes: parent -> child, child -> parent */
+};
+
+static void
+peer_fork(struct peer *p, const char *sock)
+{
+	int down[2], up[2];
+
+	ck_assert_int_eq(pipe(down), 0);
+	ck_assert_int_eq(pipe(up), 0);
+	p->pid = fork();
+	ck_assert_int_ge(p->pid, 0);
+	if (p->pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		virtio_peer(sock, up[1], down[0]);
+	}
+	close(down[0]);
+	close(up[1]);
+	p->to = down[1];
+	p->from = up[0];
+}
+
+static bool
+lcore_parked(unsigned int lcore)
+{
+	struct dw_lcore_stats st;
+
+	return dw_lcore_stats_get(lcore, &st) == 0 && st.parked;
+}
+
+static uint64_t
+rx_wakes(unsigned int lcore)
+{
+	struct dw_lcore_stats st;
+
+	return dw_lcore_stats_get(lcore, &st) == 0 ? st.wakeups[DW_NAPI_WAKE_RX] : 0;
+}
+
+/* Peer @p p connects; once the lcore is parked it sends: the lcore must wake by rx interrupt. */
+static void
+peer_round(struct peer *p, uint16_t port, unsigned int worker, uint64_t want_rx)
+{
+	uint64_t wakes;
+	char c;
+
+	ck_assert_int_eq(write(p->to, "g", 1), 1);
+	ck_assert_int_eq(read(p->from, &c, 1), 1);
+	ck_assert_int_eq(c, 'c');
+	ck_assert(DW_TEST_WAIT(link_is_up(port), 10000));
+	/* Parked after the link-up's fd refresh has been handled (not a stale park). */
+	dw_test_sleep_us(300000);
+	ck_assert(DW_TEST_WAIT(lcore_parked(worker), 5000));
+	wakes = rx_wakes(worker);
+	ck_assert_int_eq(write(p->to, "s", 1), 1);
+	ck_assert_msg(DW_TEST_WAIT(__atomic_load_n(&rc_rx, __ATOMIC_RELAXED) >= want_rx, 5000),
+		      "parked lcore not woken after the peer (re)connected: rx %" PRIu64
+		      " of %" PRIu64,
+		      __atomic_load_n(&rc_rx, __ATOMIC_RELAXED), want_rx);
+	ck_assert_msg(rx_wakes(worker) > wakes, "received, but not woken by an rx interrupt");
+}
+
+START_TEST(test_vhost_reconnect)
+{
+	struct dw_lcore_conf lc = { .size = sizeof(lc),
+				    .mode = DW_NAPI_MODE_INTERRUPT,
+				    .trustee = -1 };
+	struct dw_napi_source *src;
+	struct peer p1, p2;
+	char sock[64], vdev[256];
+	unsigned int worker;
+	struct dw_lcore_stats st;
+	uint64_t upd1;
+	int status, fd1;
+	uint16_t port;
+
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(sock, sizeof(sock), "/tmp/dwvr%d.sock", (int)getpid());
+	unlink(sock);
+	/* Children first: none inherits an EAL. */
+	peer_fork(&p1, sock);
+	peer_fork(&p2, sock);
+	ck_assert_int_ge(dw_test_eal_init(NULL), 0);
+	ck_assert_int_eq(dw_work_lib_init(NULL), 0);
+	ck_assert_int_eq(dw_bh_init(), 0);
+	worker = rte_get_next_lcore(-1, 1, 0);
+	ck_assert_uint_lt(worker, RTE_MAX_LCORE);
+	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=1", sock);
+	port = open_port(vdev, make_pool());
+
+	/* First peer: the rx fd exists once it is connected; the source proves it. */
+	ck_assert_int_eq(write(p1.to, "g", 1), 1);
+	ck_assert_int_eq(read(p1.from, &(char){ 0 }, 1), 1);
+	ck_assert(DW_TEST_WAIT(link_is_up(port) && dw_netdev_rx_intr_fd(port, 0) >= 0, 10000));
+	src = dw_napi_source_from_rxq(port, 0, "vhost:rx0", 0, rc_handler, NULL, dw_system_wq);
+	ck_assert_ptr_nonnull(src);
+	ck_assert_int_eq(dw_napi_source_register(worker, src), 0);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lc), 0);
+	ck_assert(DW_TEST_WAIT(lcore_parked(worker), 5000));
+	ck_assert_int_eq(write(p1.to, "s", 1), 1);
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&rc_rx, __ATOMIC_RELAXED) >= NB_PKTS / 2, 5000));
+	ck_assert_int_eq(write(p1.to, "s", 1), 1); /* a second wake, by now a proven interrupt */
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&rc_rx, __ATOMIC_RELAXED) >= NB_PKTS, 5000));
+	fd1 = dw_netdev_rx_intr_fd(port, 0);
+	ck_assert_int_eq(dw_lcore_stats_get(worker, &st), 0);
+	upd1 = st.fd_updates;
+	ck_assert_int_eq(write(p1.to, "x", 1), 1);
+	ck_assert_int_eq(waitpid(p1.pid, &status, 0), p1.pid);
+	ck_assert(DW_TEST_WAIT(!link_is_up(port), 10000));
+
+	/* Second peer: new kick fds, maybe under the old numbers. */
+	peer_round(&p2, port, worker, NB_PKTS + NB_PKTS / 2);
+	ck_assert_int_eq(dw_lcore_stats_get(worker, &st), 0);
+	printf("vhost reconnect: rx %" PRIu64 ", rx-intr wakeups %" PRIu64
+	       ", fd %d then %d, lcore fd updates %" PRIu64 " then %" PRIu64 "\n",
+	       __atomic_load_n(&rc_rx, __ATOMIC_RELAXED), rx_wakes(worker), fd1,
+	       dw_netdev_rx_intr_fd(port, 0), upd1, st.fd_updates);
+	ck_assert_int_eq(write(p2.to, "x", 1), 1);
+	ck_assert_int_eq(waitpid(p2.pid, &status, 0), p2.pid);
+
+	ck_assert_int_eq(dw_lcore_stop(worker), 0);
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	ck_assert_int_eq(dw_napi_source_unregister(src), 0);
+	ck_assert_int_eq(dw_napi_source_free(src), 0);
+	ck_assert_int_eq(dw_netdev_close(port), 0);
+	ck_assert_int_eq(dw_work_lib_fini(), 0);
+	unlink(sock);
+	rte_eal_cleanup();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -306,6 +496,7 @@ main(void)
 	TCase *tc = tcase_create("ethdev_vhost");
 
 	tcase_add_test(tc, test_virtio_user_vhost);
+	tcase_add_test(tc, test_vhost_reconnect);
 	suite_add_tcase(s, tc);
 	return dw_test_run(s);
 }
