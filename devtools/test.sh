@@ -4,8 +4,9 @@
 #   build/       every suite but vm (unit, cm, stress, integration)
 #   build-asan/  the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   build-tsan/  the concurrency suites (tagged tsan) under ThreadSanitizer
-# plus clang-format, a stand-alone compile of every public header, the export
-# check of libdwork.so (devtools/check-exports.sh) and a quick
+# plus clang-format, a stand-alone compile of every public header, a Context:
+# line on every public call (devtools/check-context.py), the export check of
+# libdwork.so (devtools/check-exports.sh) and a quick
 # dw-bench smoke run (devtools/bench.sh --quick: exits 0 and writes its CSV).
 # Integration tests create network namespaces and tap devices: run as root.
 # Ends with one line "N passed, N failed".
@@ -58,6 +59,9 @@ fi
 
 note "public headers compile on their own"
 if devtools/check-headers.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+note "every public call documents its Context:"
+if devtools/check-context.py; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 note "plain build"
 if setup build; then

@@ -163,7 +163,10 @@ void dw_netdev_reader_quiescent(void);
  * reader. Context: the reader, between bursts; does not sleep.
  */
 void dw_netdev_reader_offline(void);
-/** See dw_netdev_reader_offline(). */
+/**
+ * See dw_netdev_reader_offline().
+ * Context: the reader, between bursts; does not sleep.
+ */
 void dw_netdev_reader_online(void);
 /** @} */
 

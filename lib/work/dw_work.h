@@ -380,13 +380,22 @@ int dw_disable_work_sync(struct dw_work *work);
  */
 bool dw_enable_work(struct dw_work *work);
 
-/** dw_disable_work() for delayed work: also disarms the timer. Same returns and context. */
+/**
+ * dw_disable_work() for delayed work: also disarms the timer. Same returns.
+ * Context: as dw_disable_work().
+ */
 bool dw_disable_delayed_work(struct dw_delayed_work *dwork);
 
-/** dw_disable_work_sync() for delayed work: also disarms the timer. Same returns and context. */
+/**
+ * dw_disable_work_sync() for delayed work: also disarms the timer. Same returns.
+ * Context: as dw_disable_work_sync().
+ */
 int dw_disable_delayed_work_sync(struct dw_delayed_work *dwork);
 
-/** dw_enable_work() for delayed work. Same returns and context. */
+/**
+ * dw_enable_work() for delayed work. Same returns.
+ * Context: as dw_enable_work().
+ */
 bool dw_enable_delayed_work(struct dw_delayed_work *dwork);
 /** @} */
 

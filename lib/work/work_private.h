@@ -10,6 +10,9 @@
  * Lock order: wq->flush_mutex -> pool->lock (by pool id) -> timer lock,
  * flush bucket locks, wq->lock, mgr.lock. Work functions never run under
  * any of them.
+ *
+ * Field tags (struct dw_wq, struct work_lib): the legend in
+ * lib/common/common_private.h.
  */
 
 #include <pthread.h>
@@ -161,51 +164,55 @@ struct rescuer {
 };
 
 struct dw_wq {
-	uint32_t magic;
-	char name[DW_CFG_WQ_NAME_LEN];
-	uint32_t flags;
-	uint32_t max_active;
-	bool system;
-	/* Pool queue per node (ORDERED: every slot points at the same pwq). */
+	uint32_t magic; /* A: WQ_MAGIC once created, WQ_DEAD for the husk (seq_cst, wq_magic()) */
+	char name[DW_CFG_WQ_NAME_LEN]; /* I */
+	uint32_t flags;		       /* I */
+	uint32_t max_active;	       /* I */
+	bool system;		       /* I */
+	/* I: pool queue per node (ORDERED: every slot points at the same pwq). */
 	struct pwq *pwqs[DW_TOPO_MAX_NODES];
-	unsigned int nr_pwqs;
-	struct pwq *pwq_list[DW_TOPO_MAX_NODES]; /* distinct pwqs, by pool id */
-	struct rescuer *rescuer;
-	/* Flushing: flush_mutex serialises flushers; work_color changes under
-	 * every pwq pool lock, so it is stable for a queuer holding one. */
-	pthread_mutex_t flush_mutex;
+	unsigned int nr_pwqs;			 /* I */
+	struct pwq *pwq_list[DW_TOPO_MAX_NODES]; /* I: distinct pwqs, by pool id */
+	struct rescuer *rescuer;		 /* I: started at create, stopped at destroy */
+	/* Flushing: flush_mutex serialises flushers. */
+	pthread_mutex_t flush_mutex; /* I */
+	/*
+	 * S: flush_mutex plus every pwq's pool->lock to change it, one pool
+	 * lock to read it (pool queues); A for BH queues (seq_cst flip, pairs
+	 * with bh_take_color()).
+	 */
 	uint32_t work_color;
-	uint64_t in_flight[2]; /* atomic: items of each color not finished */
-	pthread_mutex_t lock;  /* pairs with cond for in_flight waits */
-	pthread_cond_t cond;
-	bool draining; /* atomic: only the queue's own items may queue */
-	/* Atomic: queue calls (and timers firing into the queue) between their
+	uint64_t in_flight[2]; /* A: items of each color not finished */
+	pthread_mutex_t lock;  /* I: pairs with cond for in_flight waits */
+	pthread_cond_t cond;   /* I */
+	bool draining;	       /* A (seq_cst): only the queue's own items may queue */
+	/* A: queue calls (and timers firing into the queue) between their
 	 * checks and the link; drain and destroy wait for it to drop to 0. */
 	uint32_t nr_queuers;
-	/* Counters, atomic. */
+	/* A (relaxed): counters. */
 	uint64_t n_queued, n_started, n_completed, n_cancelled, n_cpu_ns, n_rescued, n_maydays;
 	uint32_t n_pending, n_running;
-	/* BH queues: owned by bh.c. */
-	void *bh;
-	TAILQ_ENTRY(dw_wq) entry; /* on work_lib.wqs or the graveyard, under work_lib.lock */
+	void *bh;		  /* I: BH queues' lanes, owned by bh.c (set at create) */
+	TAILQ_ENTRY(dw_wq) entry; /* S: work_lib.lock; on work_lib.wqs or the graveyard */
 };
 
 TAILQ_HEAD(wq_list, dw_wq);
 
-/* Library-wide state. */
+/* Library-wide state; L is work_lib.lock. */
 struct work_lib {
-	bool initialised;     /* atomic */
-	pthread_mutex_t lock; /* protects wqs, graveyard */
-	struct wq_list wqs;
-	struct wq_list graveyard;
+	bool initialised;	  /* A: release by init/fini, acquire by the calls */
+	pthread_mutex_t lock;	  /* I */
+	struct wq_list wqs;	  /* L */
+	struct wq_list graveyard; /* L: destroyed queues' husks, freed by fini */
+	/* I: set by dw_work_lib_init() before any thread starts, read-only until fini. */
 	struct dw_work_lib_conf conf;
-	unsigned int nr_pools;
-	struct pool *pools[MAX_POOLS];
-	uint32_t nr_threads;	      /* atomic: live worker threads (cap) */
-	pthread_mutex_t threads_lock; /* with threads_cond: wait for exits */
-	pthread_cond_t threads_cond;
-	uint32_t live_threads; /* under threads_lock: every thread we started */
-	bool fail_create;      /* test hook: worker creation fails */
+	unsigned int nr_pools;	       /* I (pools_init) */
+	struct pool *pools[MAX_POOLS]; /* I (pools_init) */
+	uint32_t nr_threads;	       /* A: live worker threads (cap) */
+	pthread_mutex_t threads_lock;  /* I: with threads_cond: wait for exits */
+	pthread_cond_t threads_cond;   /* I */
+	uint32_t live_threads;	       /* S: threads_lock; every thread we started */
+	bool fail_create;	       /* A (relaxed): test hook, worker creation fails */
 };
 
 extern struct work_lib work_lib;
