@@ -18,6 +18,9 @@
 # env: DW_VM_EAL_ARGS: more EAL arguments (space-separated), e.g. --iova-mode=pa
 #   for a sanitizer build, whose hugepage addresses exceed the vIOMMU's
 #   39-bit DMA mask in IOVA-as-VA mode
+# env: DW_VM_CMDS: prompt commands, ';'-separated (e.g. "port reset 0; show ports"):
+#   dw-testpmd then runs with -i -a (forwarding starts at once) and gets them on
+#   stdin once forwarding has started; the stop is still SIGINT
 
 set -u
 bin=${1:?usage: guest-dwtestpmd.sh DW_TESTPMD STOP_FILE [FWD_MODE [MAX_SEC [args]]]}
@@ -49,10 +52,21 @@ irq_lines() {
 # socket: nothing reads it here.
 log=$(mktemp /tmp/dw-testpmd.XXXXXX)
 read -r -a eal_extra <<< "${DW_VM_EAL_ARGS:-}"
+cmds=${DW_VM_CMDS:-}
+prompt=()
+fifo=/dev/null
+if [ -n "$cmds" ]; then
+	prompt=(-i -a)
+	fifo=$(mktemp -u /tmp/dw-testpmd-cmds.XXXXXX)
+	mkfifo "$fifo"
+fi
 "$bin" --lcores 0@0,1@0 -n 1 "${allow[@]}" "${eal_extra[@]}" --log-level=lib.eal:notice --no-telemetry -- \
 	--port-topology=loop --forward-mode="$mode" --nb-cores=1 \
-	--rxq=1 --rxd=512 --txd=512 --total-num-mbufs=4096 "${ports[@]}" "$@" > "$log" 2>&1 &
+	--rxq=1 --rxd=512 --txd=512 --total-num-mbufs=4096 "${ports[@]}" "${prompt[@]}" "$@" \
+	< "$fifo" > "$log" 2>&1 &
 pid=$!
+# The prompt's stdin stays open (fd 3) until dw-testpmd is gone: EOF would end it.
+[ -z "$cmds" ] || exec 3> "$fifo"
 tail -n +1 -f --pid="$pid" "$log" &
 tail_pid=$!
 
@@ -64,6 +78,14 @@ while kill -0 "$pid" 2> /dev/null && [ ! -e "${DW_VM_HOST:-}$stop" ] &&
 		sleep 0.2
 		irq_lines irq-start
 		started=1
+		if [ -n "$cmds" ]; then
+			IFS=';' read -r -a cl <<< "$cmds"
+			for c in "${cl[@]}"; do
+				echo "guest-dwtestpmd: prompt: $c"
+				echo "$c" >&3
+				sleep 0.5
+			done
+		fi
 	fi
 	sleep 0.2
 	t=$((t + 1))
@@ -76,6 +98,10 @@ fi
 wait "$pid"
 rc=$?
 wait "$tail_pid" 2> /dev/null
+if [ -n "$cmds" ]; then
+	exec 3>&-
+	rm -f "$fifo"
+fi
 rm -f "$log"
 echo "guest-dwtestpmd: dw-testpmd exit status $rc"
 exit "$rc"

@@ -5,18 +5,20 @@
  *
  *   top half     "other" MSI-X vector: a lib/irq threaded handler; the primary
  *                reads and acknowledges ICR, the thread handler queues link work
- *   bottom half  link work (updates the link, raises DW_NETDEV_EV_LSC), reset
- *                work, and the watchdog (delayed work: link, counters, tx hang)
- *                on the port's ctrl workqueue, all under the port's ctrl lock
+ *   bottom half  link work (updates the link, raises DW_NETDEV_EV_LSC) and the
+ *                watchdog (delayed work: link, counters, tx hang) on the port's
+ *                ctrl workqueue, under the port's ctrl lock
+ *   reset        asked of lib/netdev (dw_netdev_reset_request()), which runs
+ *                it on the ctrl workqueue and calls e1000e_reset()
  *   rx           queue 0's vector eventfd is the napi source fd; arm unmasks
  *                (IMS) then re-checks the next descriptor's DD bit
  *
- * Quiescence: lib/netdev clears the fast-path table before stop, but a burst
- * already running keeps its queue pointer. Until lib/netdev's reset protocol
- * (RCU/QSBR) lands, each queue has its own gate (e1000e_hw.h): the lcore
- * marks the queue busy around every burst, arm and disarm, and gives up if
- * the queue is stopped; the control side sets stopped and waits for busy to
- * drop (e1000e_gate_close()).
+ * Quiescence is lib/netdev's (doc/guides/netdev.md, RCU/QSBR): before it
+ * calls stop, close or reset it publishes the dummy fast path and waits until
+ * no lcore is inside a burst, arm or disarm of the port; arm and disarm are
+ * reached only through dw_netdev_rx_intr_arm()/disarm(), which fail with -EIO
+ * while the dummy is published. So the fast path here has no checks of its
+ * own, and the control side touches the rings only from those ops.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,7 +46,6 @@ struct e1000e_port;
 
 /* Per-queue state shared by the lcore and the control side. */
 struct e1000e_q {
-	struct e1000e_gate gate;      /* Quiescence, see the file comment. */
 	struct e1000e_port *p;	      /* Set at configure, ro. */
 	volatile uint8_t *bar;	      /* Set at probe, ro. */
 	const struct rte_memzone *mz; /* Ring memory; configure/close. */
@@ -74,10 +75,10 @@ struct e1000e_port {
 	bool link_up;
 	uint32_t speed;
 	bool full_duplex;
-	struct dw_wq *wq;     /* conf.ctrl_wq or dw_system_wq. */
-	bool hang_injected;   /* Once per port. */
-	uint16_t last_tdh;    /* Watchdog's tx progress check. */
-	bool tx_pending_seen; /* Watchdog saw pending tx without progress once. */
+	struct dw_wq *wq;		 /* conf.ctrl_wq or dw_system_wq. */
+	const char *reset_why;		 /* Why the driver asked for the pending reset (log). */
+	bool hang_injected;		 /* Once per port. */
+	struct e1000e_tx_watch tx_watch; /* Watchdog's tx progress check. */
 	/* Hardware counters accumulated (they clear on read). */
 	uint64_t hw_ipackets, hw_opackets, hw_ibytes, hw_obytes, hw_imissed, hw_ierrors;
 	/* Events, relaxed atomics (xstats). */
@@ -86,7 +87,6 @@ struct e1000e_port {
 	struct e1000e_q rxq, txq;
 	void *rxqs[1], *txqs[1]; /* Fast-path tables given to lib/netdev. */
 	struct dw_work link_work;
-	struct dw_work reset_work;
 	struct dw_delayed_work watchdog;
 };
 
@@ -112,8 +112,6 @@ e1000e_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t nb = 0, i, last = UINT16_MAX;
 	uint64_t bytes = 0;
 
-	if (!e1000e_gate_enter(&q->gate))
-		return 0;
 	ring = q->mz->addr;
 	i = q->next;
 	while (nb < n) {
@@ -160,7 +158,6 @@ e1000e_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 		q->packets += nb;
 		q->bytes += bytes;
 	}
-	e1000e_gate_exit(&q->gate);
 	return nb;
 }
 
@@ -186,8 +183,6 @@ e1000e_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t nb, i;
 	uint64_t bytes = 0;
 
-	if (!e1000e_gate_enter(&q->gate))
-		return 0;
 	ring = q->mz->addr;
 	tx_clean(q);
 	i = q->next;
@@ -219,7 +214,6 @@ e1000e_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 		q->packets += nb;
 		q->bytes += bytes;
 	}
-	e1000e_gate_exit(&q->gate);
 	return nb;
 }
 
@@ -426,8 +420,7 @@ tx_setup(struct e1000e_port *p)
 	wr(p, E1000E_TXDCTL, E1000E_TXDCTL_INIT);
 	wr(p, E1000E_TARC0, rd(p, E1000E_TARC0) | E1000E_TARC_ENABLE);
 	wr(p, E1000E_TIPG, E1000E_TIPG_DEFAULT);
-	p->last_tdh = 0;
-	p->tx_pending_seen = false;
+	memset(&p->tx_watch, 0, sizeof(p->tx_watch));
 }
 
 /* Program the device and enable rx/tx; the rings are allocated. */
@@ -508,8 +501,6 @@ start_locked(struct e1000e_port *p)
 		hw_reset(p);
 		return ret;
 	}
-	e1000e_gate_open(&p->rxq.gate);
-	e1000e_gate_open(&p->txq.gate);
 	p->rxqs[0] = &p->rxq;
 	p->txqs[0] = &p->txq;
 	dw_netdev_fp_set(p->nd, e1000e_rx_burst, p->rxqs, e1000e_tx_burst, p->txqs);
@@ -525,52 +516,17 @@ start_locked(struct e1000e_port *p)
 	return 0;
 }
 
+/*
+ * Stop the device and give every mbuf back. lib/netdev has published the
+ * dummy fast path and waited for the readers (stop, close and reset all do
+ * that before calling the driver), so no lcore is in the rings.
+ */
 static void
 stop_locked(struct e1000e_port *p)
 {
-	dw_netdev_fp_clear(p->nd);
-	e1000e_gate_close(&p->rxq.gate);
-	e1000e_gate_close(&p->txq.gate);
 	hw_stats_fold(p);
 	hw_stop(p);
 	p->started = false;
-}
-
-/*
- * The device reset. Runs on the port's ctrl wq (reset work). It is the one
- * function to re-point at lib/netdev's reset call once that protocol lands:
- * it stops the fast path (quiesce), resets and restarts the device, and
- * raises DW_NETDEV_EV_RESET.
- */
-static void
-e1000e_reset_port(struct e1000e_port *p, const char *why)
-{
-	int ret;
-
-	if (dw_netdev_ctrl_lock(p->nd) < 0)
-		return; /* Closing. */
-	if (!p->started) {
-		dw_netdev_ctrl_unlock(p->nd);
-		return;
-	}
-	E1000E_LOG(WARNING, "port %u: resetting (%s)", p->port, why);
-	stop_locked(p);
-	ret = start_locked(p);
-	if (ret < 0)
-		E1000E_LOG(ERR, "port %u: restart after reset failed: %s (port stays stopped)",
-			   p->port, strerror(-ret));
-	dw_netdev_reset_count(p->nd);
-	dw_netdev_ctrl_unlock(p->nd);
-	if (ret == 0)
-		dw_netdev_event_raise(p->nd, DW_NETDEV_EV_RESET);
-}
-
-static void
-e1000e_reset_work(struct dw_work *w)
-{
-	struct e1000e_port *p = container_of(w, struct e1000e_port, reset_work);
-
-	e1000e_reset_port(p, "tx hang");
 }
 
 /* Link work: queued by the "other" vector's thread handler. */
@@ -621,31 +577,11 @@ e1000e_other_thread(int fd, void *arg)
 	return DW_IRQ_HANDLED;
 }
 
-/* Tx hang: descriptors pending, the head did not move for a whole period. */
-static bool
-tx_hung(struct e1000e_port *p)
-{
-	uint16_t tdh = (uint16_t)rd(p, E1000E_TDH);
-	uint16_t tdt = (uint16_t)rd(p, E1000E_TDT);
-	bool stuck = tdh != tdt && tdh == p->last_tdh && p->link_up;
-
-	p->last_tdh = tdh;
-	if (!stuck) {
-		p->tx_pending_seen = false;
-		return false;
-	}
-	if (!p->tx_pending_seen) {
-		p->tx_pending_seen = true; /* One more period before calling it hung. */
-		return false;
-	}
-	return true;
-}
-
 static void
 e1000e_watchdog(struct dw_work *w)
 {
 	struct e1000e_port *p = container_of(w, struct e1000e_port, watchdog.work);
-	bool changed = false, hung = false;
+	bool changed = false;
 
 	if (dw_netdev_ctrl_lock(p->nd) < 0)
 		return;
@@ -668,18 +604,25 @@ e1000e_watchdog(struct dw_work *w)
 		wr(p, E1000E_TCTL, rd(p, E1000E_TCTL) & ~E1000E_TCTL_EN);
 		p->hang_injected = true;
 	}
-	if (tx_hung(p)) {
-		hung = true;
+	/* A hang already reported waits for its reset: not counted twice. */
+	if (p->reset_why == NULL && e1000e_tx_hung(&p->tx_watch, (uint16_t)rd(p, E1000E_TDH),
+						   (uint16_t)rd(p, E1000E_TDT), p->link_up)) {
 		__atomic_fetch_add(&p->tx_hangs, 1, __ATOMIC_RELAXED);
 		E1000E_LOG(ERR, "port %u: tx hang detected (head %u stuck, tail %u)", p->port,
-			   p->last_tdh, (uint16_t)rd(p, E1000E_TDT));
+			   p->tx_watch.last_tdh, (uint16_t)rd(p, E1000E_TDT));
+		/*
+		 * Requested under the lock, which a close takes to mark the port
+		 * closing: the request is queued before that, and the close
+		 * cancels it unless the reset ran first (lib/netdev's close).
+		 */
+		p->reset_why = "tx hang";
+		if (dw_netdev_reset_request(p->nd) < 0)
+			p->reset_why = NULL; /* lib/netdev logged why. */
 	}
 	dw_queue_delayed_work(p->wq, &p->watchdog, (uint64_t)p->args.watchdog_ms * 1000);
 	dw_netdev_ctrl_unlock(p->nd);
 	if (changed)
 		dw_netdev_event_raise(p->nd, DW_NETDEV_EV_LSC);
-	if (hung)
-		dw_queue_work(p->wq, &p->reset_work);
 }
 
 /* lib/netdev ops. */
@@ -725,6 +668,34 @@ e1000e_stop(struct dw_netdev *nd)
 	return 0;
 }
 
+/*
+ * ops->reset, from lib/netdev's reset work (control lock held, dummy fast
+ * path published, readers synchronized): reset the device, give every mbuf
+ * back and, if @p restart, set it up again with the last configuration (rings
+ * refilled), publish the fast path and signal the rx eventfd.
+ */
+static int
+e1000e_reset(struct dw_netdev *nd, bool restart)
+{
+	struct e1000e_port *p = dw_netdev_priv(nd);
+	const char *why = p->reset_why != NULL ? p->reset_why : "requested";
+	int ret;
+
+	p->reset_why = NULL;
+	E1000E_LOG(WARNING, "port %u: resetting (%s)", p->port, why);
+	if (p->started)
+		stop_locked(p);
+	else
+		hw_reset(p); /* Stopped (or never configured): no ring holds an mbuf. */
+	if (!restart)
+		return 0;
+	ret = start_locked(p);
+	if (ret < 0)
+		E1000E_LOG(ERR, "port %u: restart after reset failed: %s (port stays stopped)",
+			   p->port, strerror(-ret));
+	return ret;
+}
+
 static void
 port_release(struct e1000e_port *p)
 {
@@ -752,7 +723,6 @@ e1000e_close(struct dw_netdev *nd)
 	p->irq_requested = false;
 	dw_cancel_delayed_work_sync(&p->watchdog);
 	dw_cancel_work_sync(&p->link_work);
-	dw_cancel_work_sync(&p->reset_work);
 	if (p->started)
 		stop_locked(p);
 	port_release(p);
@@ -778,8 +748,6 @@ e1000e_rx_intr_arm(struct dw_netdev *nd, uint16_t qid)
 
 	if (p->rx_fd < 0)
 		return -ENOTSUP;
-	if (!e1000e_gate_enter(&q->gate))
-		return 0; /* Stopped: the restart signals the fd. */
 	ring = q->mz->addr;
 	/* Clear a stale cause so that only what comes after fires, then unmask. */
 	wr(p, E1000E_ICR, E1000E_ICR_RXQ0);
@@ -791,7 +759,6 @@ e1000e_rx_intr_arm(struct dw_netdev *nd, uint16_t qid)
 	 */
 	if (ring[q->next].status & E1000E_RXD_STAT_DD)
 		ret = -EAGAIN;
-	e1000e_gate_exit(&q->gate);
 	return ret;
 }
 
@@ -802,10 +769,7 @@ e1000e_rx_intr_disarm(struct dw_netdev *nd, uint16_t qid)
 
 	if (p->rx_fd < 0)
 		return -ENOTSUP;
-	if (!e1000e_gate_enter(&p->rxq.gate))
-		return 0;
 	wr(p, E1000E_IMC, E1000E_ICR_RXQ0);
-	e1000e_gate_exit(&p->rxq.gate);
 	return 0;
 }
 
@@ -895,6 +859,7 @@ static const struct dw_netdev_ops e1000e_ops = {
 	.stats_reset = e1000e_stats_reset,
 	.xstats_get = e1000e_xstats_get,
 	.info_get = e1000e_info_get,
+	.reset = e1000e_reset,
 };
 
 /* MAC address: EEPROM words 0..2, else what the device loaded into RAL/RAH. */
@@ -985,7 +950,6 @@ e1000e_probe(struct dw_netdev *nd, const char *devargs)
 	p->port = dw_netdev_port_id(nd);
 	p->other_fd = p->rx_fd = -1;
 	dw_work_init(&p->link_work, e1000e_link_work);
-	dw_work_init(&p->reset_work, e1000e_reset_work);
 	dw_delayed_work_init(&p->watchdog, e1000e_watchdog);
 	ret = e1000e_args_parse(devargs, &p->args);
 	if (ret < 0)

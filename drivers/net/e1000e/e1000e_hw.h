@@ -11,15 +11,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <unistd.h>
 
 #include <rte_bitops.h>
 #include <rte_common.h>
 
-#include "dw_debug.h"
 #include "dw_log.h"
 #include "dw_pci.h"
-#include "dw_work.h"
 
 /* The driver's one log type, pmd.net.dw_e1000e. */
 extern int e1000e_logtype;
@@ -279,54 +276,31 @@ e1000e_status_speed(uint32_t status)
 }
 
 /*
- * Queue gate: keeps the control side (stop, reset) off a queue while an lcore
- * is inside a burst, arm or disarm of it, until lib/netdev's RCU/QSBR reset
- * protocol takes over. busy: written by the queue's lcore, read by control;
- * stopped: written by control, read by the lcore.
+ * Tx hang detection, one call per watchdog period with the head and tail read
+ * from the device: true once descriptors were pending (head != tail) with the
+ * link up and the head did not move for two periods in a row. The watchdog
+ * then asks lib/netdev for a reset. State zeroed at every (re)start.
  */
-struct e1000e_gate {
-	uint32_t busy;
-	uint32_t stopped;
+struct e1000e_tx_watch {
+	uint16_t last_tdh; /* Head at the previous period. */
+	bool stuck_once;   /* The previous period found it stuck already. */
 };
 
-/* Lcore side: true if the queue may be used (then call e1000e_gate_exit()). */
 static inline bool
-e1000e_gate_enter(struct e1000e_gate *g)
+e1000e_tx_hung(struct e1000e_tx_watch *w, uint16_t tdh, uint16_t tdt, bool link_up)
 {
-	/* seq_cst store then load, paired with e1000e_gate_close()'s seq_cst
-	 * store of stopped then load of busy: one of the two sides sees the other. */
-	__atomic_store_n(&g->busy, 1, __ATOMIC_SEQ_CST);
-	DW_PAUSE_POINT("e1000e.gate.enter");
-	if (likely(!__atomic_load_n(&g->stopped, __ATOMIC_SEQ_CST)))
-		return true;
-	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
-	return false;
-}
+	bool stuck = tdh != tdt && tdh == w->last_tdh && link_up;
 
-static inline void
-e1000e_gate_exit(struct e1000e_gate *g)
-{
-	/* Release: the burst's ring updates before control (acquire below) touches the ring. */
-	__atomic_store_n(&g->busy, 0, __ATOMIC_RELEASE);
-}
-
-/* Control side: close the gate and wait until no lcore is inside. Sleeps. */
-static inline void
-e1000e_gate_close(struct e1000e_gate *g)
-{
-	__atomic_store_n(&g->stopped, 1, __ATOMIC_SEQ_CST);
-	dw_blocking_begin();
-	while (__atomic_load_n(&g->busy, __ATOMIC_ACQUIRE)) {
-		DW_PAUSE_POINT("e1000e.gate.wait");
-		usleep(10);
+	w->last_tdh = tdh;
+	if (!stuck) {
+		w->stuck_once = false;
+		return false;
 	}
-	dw_blocking_end();
-}
-
-static inline void
-e1000e_gate_open(struct e1000e_gate *g)
-{
-	__atomic_store_n(&g->stopped, 0, __ATOMIC_RELEASE);
+	if (!w->stuck_once) {
+		w->stuck_once = true; /* One more period before calling it hung. */
+		return false;
+	}
+	return true;
 }
 
 /* Devargs: "e1000e:ADDR[,key=value...]". */

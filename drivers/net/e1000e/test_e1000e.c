@@ -4,11 +4,10 @@
  * arithmetic, the IVAR/IMS/EIAC/ITR/MDIC encodings checked against the
  * datasheet's bit layout, devargs parsing, and opening a port whose PCI
  * address does not exist (one clear error, no crash). The device itself is
- * driven in the vm suite. Also the queue gate between lcores and a reset,
- * with pause points (deterministic).
+ * driven in the vm suite, and a reset's quiescence is lib/netdev's (tested
+ * in lib/netdev/test_netdev_rcu.c). Also the watchdog's tx hang check.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,102 +176,48 @@ START_TEST(open_no_such_device)
 END_TEST
 
 /*
- * The queue gate (e1000e_hw.h), which keeps a reset off a queue an lcore is
- * using. Deterministic: pause points hold each side at its racing line.
+ * The watchdog's tx hang check, which decides when the driver asks lib/netdev
+ * for a reset: pending descriptors, link up, the head still for two periods.
  */
-static struct e1000e_gate gate;
-static int lcore_result = -1;
-static volatile int lcore_go; /* Test -> lcore thread: leave the burst. */
-static volatile int closed;   /* Close thread: e1000e_gate_close() returned. */
-
-static void *
-close_thread(void *arg)
+START_TEST(tx_hang_check)
 {
-	e1000e_gate_close(&gate);
-	__atomic_store_n(&closed, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
+	/* One row a watchdog period: head, tail, link up, hung? */
+	static const struct {
+		uint16_t tdh, tdt;
+		bool link, hung;
+	} p[] = {
+		/* Idle ring (head == tail): never hung. */
+		{ 0, 0, true, false },
+		{ 0, 0, true, false },
+		{ 0, 0, true, false },
+		/* Pending and moving: never hung. */
+		{ 4, 40, true, false },
+		{ 9, 40, true, false },
+		{ 20, 40, true, false },
+		/* Stuck: the first period still is not a hang, the second is. */
+		{ 20, 40, true, false },
+		{ 20, 40, true, true },
+		/* Progress clears it; stuck again needs two periods again. */
+		{ 21, 40, true, false },
+		{ 21, 40, true, false },
+		{ 21, 40, true, true },
+		/* Link down: pending tx waits for the link, not a hang... */
+		{ 7, 9, false, false },
+		{ 7, 9, false, false },
+		{ 7, 9, false, false },
+		/* ...and one period down in between starts the count again. */
+		{ 7, 9, true, false },
+		{ 7, 9, false, false },
+		{ 7, 9, true, false },
+		{ 7, 9, true, true },
+	};
+	struct e1000e_tx_watch w = { 0 };
+	unsigned int i;
 
-/* An lcore inside a burst: enter, wait for the test, exit. */
-static void *
-burst_thread(void *arg)
-{
-	bool in = e1000e_gate_enter(&gate);
-
-	__atomic_store_n(&lcore_result, in, __ATOMIC_RELEASE);
-	if (in) {
-		while (!__atomic_load_n(&lcore_go, __ATOMIC_ACQUIRE))
-			dw_test_sleep_us(100);
-		e1000e_gate_exit(&gate);
-	}
-	return NULL;
-}
-
-static void
-gate_setup(void)
-{
-	memset(&gate, 0, sizeof(gate));
-	lcore_result = -1;
-	lcore_go = 0;
-	closed = 0;
-}
-
-/* A close that comes while an lcore is inside waits for it to leave. */
-START_TEST(gate_close_waits_for_burst)
-{
-	pthread_t l, c;
-
-	dw_test_need_pause_points();
-	gate_setup();
-	ck_assert_int_eq(pthread_create(&l, NULL, burst_thread, NULL), 0);
-	ck_assert(DW_TEST_WAIT(__atomic_load_n(&lcore_result, __ATOMIC_ACQUIRE) == 1, 5000));
-	ck_assert_int_eq(dw_pause_arm("e1000e.gate.wait", 0), 0);
-	ck_assert_int_eq(pthread_create(&c, NULL, close_thread, NULL), 0);
-	/* The closer saw the lcore inside and is waiting: it must not be done. */
-	ck_assert_int_eq(dw_pause_wait("e1000e.gate.wait", 5000), 0);
-	ck_assert_int_eq(__atomic_load_n(&closed, __ATOMIC_ACQUIRE), 0);
-	ck_assert_int_eq(dw_pause_release("e1000e.gate.wait"), 0);
-	ck_assert_int_eq(__atomic_load_n(&closed, __ATOMIC_ACQUIRE), 0);
-	__atomic_store_n(&lcore_go, 1, __ATOMIC_RELEASE);
-	pthread_join(l, NULL);
-	pthread_join(c, NULL);
-	ck_assert_int_eq(closed, 1);
-	/* Closed: a later burst stays out; reopened: it gets in. */
-	ck_assert(!e1000e_gate_enter(&gate));
-	e1000e_gate_open(&gate);
-	ck_assert(e1000e_gate_enter(&gate));
-	e1000e_gate_exit(&gate);
-}
-END_TEST
-
-/*
- * The Dekker interleaving: the lcore announced itself (busy) but has not yet
- * read stopped when the close comes. The close must wait, and the lcore must
- * then see stopped and stay out.
- */
-START_TEST(gate_close_vs_enter)
-{
-	pthread_t l, c;
-
-	dw_test_need_pause_points();
-	gate_setup();
-	ck_assert_int_eq(dw_pause_arm("e1000e.gate.enter", 0), 0);
-	ck_assert_int_eq(pthread_create(&l, NULL, burst_thread, NULL), 0);
-	ck_assert_int_eq(dw_pause_wait("e1000e.gate.enter", 5000), 0);
-	ck_assert_int_eq(dw_pause_arm("e1000e.gate.wait", 0), 0);
-	ck_assert_int_eq(pthread_create(&c, NULL, close_thread, NULL), 0);
-	ck_assert_int_eq(dw_pause_wait("e1000e.gate.wait", 5000), 0);
-	ck_assert_int_eq(__atomic_load_n(&closed, __ATOMIC_ACQUIRE), 0);
-	ck_assert_int_eq(dw_pause_release("e1000e.gate.wait"), 0);
-	ck_assert_int_eq(dw_pause_release("e1000e.gate.enter"), 0);
-	ck_assert(DW_TEST_WAIT(__atomic_load_n(&lcore_result, __ATOMIC_ACQUIRE) != -1, 5000));
-	/* A broken gate let the lcore in: let it leave so that the test fails, not hangs. */
-	__atomic_store_n(&lcore_go, 1, __ATOMIC_RELEASE);
-	pthread_join(l, NULL);
-	pthread_join(c, NULL);
-	ck_assert_int_eq(lcore_result, 0); /* Saw stopped: stayed out of the queue. */
-	ck_assert_int_eq(closed, 1);
-	ck_assert_uint_eq(gate.busy, 0);
+	for (i = 0; i < RTE_DIM(p); i++)
+		ck_assert_msg(e1000e_tx_hung(&w, p[i].tdh, p[i].tdt, p[i].link) == p[i].hung,
+			      "period %u (head %u tail %u link %d): hung should be %d", i, p[i].tdh,
+			      p[i].tdt, p[i].link, p[i].hung);
 }
 END_TEST
 
@@ -280,7 +225,7 @@ static Suite *
 e1000e_suite(void)
 {
 	Suite *s = suite_create("e1000e");
-	TCase *tc = tcase_create("host"), *tg;
+	TCase *tc = tcase_create("host");
 
 	tcase_add_test(tc, ring_size);
 	tcase_add_test(tc, ring_arith);
@@ -292,11 +237,8 @@ e1000e_suite(void)
 	tcase_add_test(tc, args_bad);
 	tcase_add_test(tc, args_log_names_the_problem);
 	tcase_add_test(tc, open_no_such_device);
+	tcase_add_test(tc, tx_hang_check);
 	suite_add_tcase(s, tc);
-	tg = tcase_create("gate");
-	tcase_add_test(tg, gate_close_waits_for_burst);
-	tcase_add_test(tg, gate_close_vs_enter);
-	suite_add_tcase(s, tg);
 	return s;
 }
 
