@@ -122,13 +122,25 @@ struct dw_pci_dev *dw_pci_open(const char *addr, const struct dw_pci_conf *conf)
  */
 int dw_pci_close(struct dw_pci_dev *dev);
 
-/** The device's address, as given to dw_pci_open() and normalized. */
+/**
+ * The device's address, as given to dw_pci_open() and normalized.
+ * Context: any thread (fixed at open); does not sleep.
+ */
 const struct dw_pci_addr *dw_pci_dev_addr(const struct dw_pci_dev *dev);
-/** "dddd:bb:dd.f" of @p dev (lives as long as @p dev). */
+/**
+ * "dddd:bb:dd.f" of @p dev (lives as long as @p dev).
+ * Context: any thread (fixed at open); does not sleep.
+ */
 const char *dw_pci_dev_name(const struct dw_pci_dev *dev);
-/** Vendor id of @p dev. */
+/**
+ * Vendor id of @p dev.
+ * Context: any thread (fixed at open); does not sleep.
+ */
 uint16_t dw_pci_vendor_id(const struct dw_pci_dev *dev);
-/** Device id of @p dev. */
+/**
+ * Device id of @p dev.
+ * Context: any thread (fixed at open); does not sleep.
+ */
 uint16_t dw_pci_device_id(const struct dw_pci_dev *dev);
 
 /**
