@@ -12,7 +12,7 @@
  *
  *  1. EAL's interrupt thread runs ethdev_event_cb(). It must not block (every
  *     other device's events wait behind it), so it only queues work: LSC ->
- *     lsc_work, RESET -> reset_work, RMV -> dw_netdev_event_raise(), which
+ *     lsc_work, RESET -> dw_netdev_reset_request(), RMV -> dw_netdev_event_raise(), which
  *     queues the subscribers' items. Queueing is a test-and-set, so a burst
  *     of events collapses into one run that still starts after the last one.
  *
