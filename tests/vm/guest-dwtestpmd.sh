@@ -23,6 +23,16 @@ shift $(($# < 4 ? $# : 4))
 [ -n "${DW_VM_NICS:-}" ] || { echo "guest-dwtestpmd: no NICs (DW_VM_NICS)" >&2; exit 1; }
 allow=()
 for bdf in $DW_VM_NICS; do allow+=(-a "$bdf"); done
+# DW_VM_PORT_PREFIX (e.g. dwvirtio:): open the NICs with a native driver,
+# --port=PREFIXBDF, and keep EAL's PMDs off them (-b).
+native=()
+if [ -n "${DW_VM_PORT_PREFIX:-}" ]; then
+	allow=()
+	for bdf in $DW_VM_NICS; do
+		allow+=(-b "$bdf")
+		native+=("--port=$DW_VM_PORT_PREFIX$bdf")
+	done
+fi
 
 irq_lines() {
 	grep -E 'vfio' /proc/interrupts | sed "s/^/guest-dwtestpmd: $1: /" ||
@@ -35,7 +45,7 @@ irq_lines() {
 log=$(mktemp /tmp/dw-testpmd.XXXXXX)
 "$bin" --lcores 0@0,1@0 -n 1 "${allow[@]}" --log-level=lib.eal:notice --no-telemetry -- \
 	--port-topology=loop --forward-mode="$mode" --nb-cores=1 \
-	--rxq=1 --rxd=512 --txd=512 --total-num-mbufs=4096 "$@" > "$log" 2>&1 &
+	--rxq=1 --rxd=512 --txd=512 --total-num-mbufs=4096 "${native[@]}" "$@" > "$log" 2>&1 &
 pid=$!
 tail -n +1 -f --pid="$pid" "$log" &
 tail_pid=$!

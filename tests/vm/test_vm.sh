@@ -16,7 +16,8 @@
 # Needs the Debian packages in deps.txt and an apt source for the guest
 # kernel (tested as root); exits 77 when a tool is missing.
 # env:   DW_VM_FRAMES (2000), DW_VM_RATE (1000 frames/s), DW_VM_MIN_PCT (90),
-#        DW_VM_CASE_TIMEOUT (240 s per case), DW_VM_UDP_BASE (random),
+#        DW_VM_CASE_TIMEOUT (240 s per case), DW_VM_MIN_WAKE_PCT (50: native
+#        cases want more rx-intr wakeups than this share of the frames), DW_VM_UDP_BASE (random),
 #        DW_VM_DW_TESTPMD (dw-testpmd binary; default: the first of
 #        build/app/dw-testpmd/dw-testpmd and build-*/app/dw-testpmd/dw-testpmd)
 # Ends with one line "N passed, N failed"; exits 0 only if nothing failed.
@@ -28,6 +29,7 @@ frames=${DW_VM_FRAMES:-2000}
 rate=${DW_VM_RATE:-1000}
 min_pct=${DW_VM_MIN_PCT:-90}
 min_pct=${min_pct%.*}
+wake_pct=${DW_VM_MIN_WAKE_PCT:-50}
 case_timeout=${DW_VM_CASE_TIMEOUT:-240}
 base=${DW_VM_UDP_BASE:-$((40000 + 2 * (RANDOM % 4000)))}
 cases=("$@")
@@ -67,6 +69,7 @@ case_conf() {
 	e1000e-rxintr) echo "e1000e rxintr msix-rx" ;;
 	virtio-dw) echo "virtio dw:io msix-rx" ;;
 	vmxnet3-dw) echo "vmxnet3 dw:macswap msix-rx" ;;
+	virtio-native-intr) echo "virtio native:io msix-rx" ;;
 	*) return 1 ;;
 	esac
 }
@@ -114,6 +117,22 @@ check_dw() {
 		grep -q '^guest-dwtestpmd: dw-testpmd exit status 0' "$out"
 }
 
+# The native driver's promises on top of check_dw: the port is dwvirtio's,
+# most frames wake the lcore through the rx vector (> 0.5 rx-intr wakeups a
+# frame: no polling by timeout) and the lcore never woke by timeout (it sleeps
+# without a bound: idle before, between and after the frames).
+check_native() {
+	local name=$1 out=$2 rx wk to
+	rx=$(sed -n 's/^Port 0 (.*): rx \([0-9]*\) .*/\1/p' "$out" | tail -n 1)
+	wk=$(sed -n 's/^  wakeups: rx-intr \([0-9]*\) .*/\1/p' "$out" | tail -n 1)
+	to=$(sed -n 's/^  wakeups: .* timeout \([0-9]*\).*/\1/p' "$out" | tail -n 1)
+	check "$name" "port opened by the native driver (dwvirtio:)" \
+		grep -q '^Port 0 (dwvirtio:' "$out"
+	check "$name" "rx-intr wakeups > $wake_pct% of frames (${wk:-none} for ${rx:-none})" \
+		[ $((100 * ${wk:-0})) -gt $((wake_pct * ${rx:-0})) ]
+	check "$name" "no timeout wakeups (${to:-none})" [ "${to:-1}" -eq 0 ]
+}
+
 run_case() {
 	local name=$1 nic mode irq port stop out peer_out vm_pid peer_pid vm_rc peer_rc rx t0
 	local guest_cmd nic_args rx_port n need=$(((frames * min_pct + 99) / 100))
@@ -140,6 +159,15 @@ run_case() {
 		}
 		echo "== $name: $nic behind vfio-pci, dw-testpmd ${mode#dw:} forwarding in interrupt mode, udp $port"
 		guest_cmd=(bash "$here/guest-dwtestpmd.sh" "$dw_testpmd" "$stop" "${mode#dw:}"
+			"$case_timeout" --rx-mode=interrupt)
+	elif [ "${mode%%:*}" = native ]; then
+		[ -n "$dw_testpmd" ] || {
+			echo "== $name: no dw-testpmd binary (build it, or set DW_VM_DW_TESTPMD)"
+			return 1
+		}
+		echo "== $name: $nic behind vfio-pci, dw-testpmd ${mode#native:} forwarding in interrupt mode on the native driver (drivers/net/virtio), udp $port"
+		nic_args+=(--env DW_VM_PORT_PREFIX=dwvirtio:)
+		guest_cmd=(bash "$here/guest-dwtestpmd.sh" "$dw_testpmd" "$stop" "${mode#native:}"
 			"$case_timeout" --rx-mode=interrupt)
 	elif [ ${#nic_args[@]} -eq 4 ]; then
 		echo "== $name: $nic behind vfio-pci, dpdk-testpmd $mode forwarding NIC 0 -> NIC 1, udp $port -> $((port + 3))"
@@ -186,6 +214,9 @@ run_case() {
 			grep -Eq '^rxintr_check: /proc/interrupts: *[0-9]+: +[1-9][0-9]* .*vfio-msix\[1\]' "$out"
 	elif [ "${mode%%:*}" = dw ]; then
 		check_dw "$name" "$out" "$need"
+	elif [ "${mode%%:*}" = native ]; then
+		check_dw "$name" "$out" "$need"
+		check_native "$name" "$out"
 	else
 		rx=$(awk '/Accumulated forward statistics/ { acc = 1 }
 			acc && /RX-packets:/ { print $2; exit }' "$out")
