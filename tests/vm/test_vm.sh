@@ -70,6 +70,7 @@ case_conf() {
 	virtio-dw) echo "virtio dw:io msix-rx" ;;
 	vmxnet3-dw) echo "vmxnet3 dw:macswap msix-rx" ;;
 	virtio-native-intr) echo "virtio native:io msix-rx" ;;
+	virtio-native-ctrl) echo "virtio native:io msix-rx" ;;
 	*) return 1 ;;
 	esac
 }
@@ -128,14 +129,36 @@ check_native() {
 	to=$(sed -n 's/^  wakeups: .* timeout \([0-9]*\).*/\1/p' "$out" | tail -n 1)
 	check "$name" "port opened by the native driver (dwvirtio:)" \
 		grep -q '^Port 0 (dwvirtio:' "$out"
-	check "$name" "rx-intr wakeups > $wake_pct% of frames (${wk:-none} for ${rx:-none})" \
-		[ $((100 * ${wk:-0})) -gt $((wake_pct * ${rx:-0})) ]
+	[ "$name" = virtio-native-ctrl ] ||
+		check "$name" "rx-intr wakeups > $wake_pct% of frames (${wk:-none} for ${rx:-none})" \
+			[ $((100 * ${wk:-0})) -gt $((wake_pct * ${rx:-0})) ]
 	check "$name" "no timeout wakeups (${to:-none})" [ "${to:-1}" -eq 0 ]
+	[ "$name" = virtio-native-ctrl ] || return 0
+	# Control commands: each answered (the reply carries its latency), none
+	# failed, and their completions came as interrupts on the control
+	# queue's vector (the last one, vfio-msix[2]): nobody polled for them.
+	local ok irq0 irq1
+	grep -E '^(guest-dwtestpmd: cmd: |Port 0: .*(done|failed))' "$out" | sed 's/^/  guest: /'
+	ok=$(grep -cE '^Port 0: .* done \(control command' "$out")
+	irq0=$(sed -n 's/^guest-dwtestpmd: irq-start: *[0-9]*: *\([0-9]*\) .*vfio-msix\[2\].*/\1/p' "$out")
+	irq1=$(sed -n 's/^guest-dwtestpmd: irq-stop: *[0-9]*: *\([0-9]*\) .*vfio-msix\[2\].*/\1/p' "$out")
+	check "$name" "every control command answered ($ok of $native_nb_cmds)" \
+		[ "$ok" -eq "$native_nb_cmds" ]
+	check "$name" "no control command failed" \
+		bash -c "! grep -q '^Port 0: .* failed' '$out'"
+	check "$name" "control vector vfio-msix[2] took the completions (${irq0:-none} -> ${irq1:-none})" \
+		[ $((${irq1:-0} - ${irq0:-0})) -ge "$native_nb_cmds" ]
 }
+# virtio-native-ctrl: what the prompt gets while the frames flow.
+native_cmds='set promisc 0 off;set promisc 0 on;set allmulti 0 on;set allmulti 0 off'
+native_nb_cmds=4
 
 run_case() {
 	local name=$1 nic mode irq port stop out peer_out vm_pid peer_pid vm_rc peer_rc rx t0
-	local guest_cmd nic_args rx_port n need=$(((frames * min_pct + 99) / 100))
+	local guest_cmd nic_args rx_port n n_frames=$frames
+	# Control commands while forwarding: traffic long enough to span them.
+	[ "$name" != virtio-native-ctrl ] || n_frames=$((frames * 3))
+	local need=$(((n_frames * min_pct + 99) / 100))
 	read -r nic mode irq < <(case_conf "$name") || {
 		echo "unknown case $name"
 		return 1
@@ -167,6 +190,7 @@ run_case() {
 		}
 		echo "== $name: $nic behind vfio-pci, dw-testpmd ${mode#native:} forwarding in interrupt mode on the native driver (drivers/net/virtio), udp $port"
 		nic_args+=(--env DW_VM_PORT_PREFIX=dwvirtio:)
+		[ "$name" != virtio-native-ctrl ] || nic_args+=(--env "DW_VM_CMDS=$native_cmds")
 		guest_cmd=(bash "$here/guest-dwtestpmd.sh" "$dw_testpmd" "$stop" "${mode#native:}"
 			"$case_timeout" --rx-mode=interrupt)
 	elif [ ${#nic_args[@]} -eq 4 ]; then
@@ -183,7 +207,7 @@ run_case() {
 		--log "$work/$name.console" --cwd / -- "${guest_cmd[@]}" > "$out" 2>&1 &
 	vm_pid=$!
 	python3 "$here/udp_peer.py" --qemu-port "$port" --rx-port "$rx_port" --wait-ready "$case_timeout" \
-		--count "$frames" --rate "$rate" --min-pct "$min_pct" --drain 3 \
+		--count "$n_frames" --rate "$rate" --min-pct "$min_pct" --drain 3 \
 		--touch "$stop" > "$peer_out" 2>&1 &
 	peer_pid=$!
 	# A guest that dies early must not leave the peer probing until its
@@ -204,7 +228,7 @@ run_case() {
 	cat "$peer_out"
 	grep -E '^run-in-vm: (prepare|guest)' "$out"
 	check "$name" "guest exit status 0 (got $vm_rc)" [ "$vm_rc" -eq 0 ]
-	check "$name" ">= $min_pct% of $frames frames back on the host" [ "$peer_rc" -eq 0 ]
+	check "$name" ">= $min_pct% of $n_frames frames back on the host" [ "$peer_rc" -eq 0 ]
 	if [ "$mode" = rxintr ]; then
 		grep '^rxintr_check: rx=' "$out" | sed 's/^/  guest: /'
 		rx=$(sed -n 's/^rxintr_check: rx=\([0-9]*\) .*/\1/p' "$out")
