@@ -515,11 +515,25 @@ START_TEST(rx_burst_fake_device)
 }
 END_TEST
 
+/* The fake device sends @p n packets: their heads go to the used ring. */
+static void
+dev_tx_use(struct virtio_vq *vq, uint16_t *dev_avail, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint16_t u = vq->used->idx;
+
+		vq->used->ring[u & vq->mask].id = vq->avail->ring[(*dev_avail)++ & vq->mask];
+		__atomic_store_n(&vq->used->idx, (uint16_t)(u + 1), __ATOMIC_RELEASE);
+	}
+}
+
 START_TEST(tx_burst_fake_device)
 {
 	struct virtio_txq *txq;
 	struct virtio_vq *vq;
-	struct rte_mbuf *pkts[40];
+	struct rte_mbuf *pkts[80];
 	uint16_t i, sent, dev_avail = 0;
 	unsigned int avail0;
 
@@ -534,13 +548,31 @@ START_TEST(tx_burst_fake_device)
 	txq->hdrs_iova = 0x900000;
 	ck_assert_int_eq(rte_pktmbuf_alloc_bulk(test_mp, pkts, RTE_DIM(pkts)), 0);
 	for (i = 0; i < RTE_DIM(pkts); i++)
-		rte_pktmbuf_append(pkts[i], 64);
-	/* Two descriptors a packet (header + frame): 32 fit in 64. */
-	sent = virtio_tx_burst(txq, pkts, RTE_DIM(pkts));
-	ck_assert_uint_eq(sent, 32);
-	ck_assert_uint_eq(txq->vq.avail->idx, 32);
+		memset(rte_pktmbuf_append(pkts[i], 64), 0x55, 64);
+	/* Plain mbufs: the header is pushed into the headroom, one descriptor
+	 * a packet, so 64 fit in 64. */
+	sent = virtio_tx_burst(txq, pkts, 70);
+	ck_assert_uint_eq(sent, 64);
+	ck_assert_uint_eq(txq->vq.avail->idx, 64);
 	for (i = 0; i < sent; i++) {
-		uint16_t head = txq->vq.avail->ring[i];
+		struct vring_desc *d = &txq->vq.desc[txq->vq.avail->ring[i]];
+		const uint8_t *h = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+
+		ck_assert_uint_eq(d->len, VIRTIO_NET_HDR_LEN + 64);
+		ck_assert_uint_eq(d->addr, rte_mbuf_data_iova(pkts[i]));
+		ck_assert_uint_eq(d->flags, 0);
+		ck_assert_uint_eq(h[0] | h[VIRTIO_NET_HDR_LEN - 1], 0);
+		ck_assert_uint_eq(h[VIRTIO_NET_HDR_LEN], 0x55);
+	}
+	/* The device sends 20; the next burst takes their slots back. Shared
+	 * mbufs (refcnt 2) must not be written: header slot + frame, 2 each. */
+	dev_tx_use(&txq->vq, &dev_avail, 20);
+	for (i = 64; i < 80; i++)
+		rte_mbuf_refcnt_update(pkts[i], 1);
+	sent = virtio_tx_burst(txq, pkts + 64, 16);
+	ck_assert_uint_eq(sent, 10);
+	for (i = 0; i < sent; i++) {
+		uint16_t head = txq->vq.avail->ring[(64 + i) & 63];
 		struct vring_desc *d = &txq->vq.desc[head];
 
 		ck_assert_uint_eq(d->len, VIRTIO_NET_HDR_LEN);
@@ -549,17 +581,17 @@ START_TEST(tx_burst_fake_device)
 		ck_assert_uint_eq(txq->hdrs[head * VIRTIO_TX_HDR_SLOT], 0);
 		ck_assert_uint_eq(txq->vq.desc[d->next].len, 64);
 		ck_assert_uint_eq(txq->vq.desc[d->next].flags, 0);
+		ck_assert_uint_eq(rte_pktmbuf_data_len(pkts[64 + i]), 64);
 	}
-	/* The device sends 20 of them; the next burst takes their slots back. */
-	for (i = 0; i < 20; i++) {
-		uint16_t u = txq->vq.used->idx;
-
-		txq->vq.used->ring[u & 63].id = txq->vq.avail->ring[dev_avail++ & 63];
-		__atomic_store_n(&txq->vq.used->idx, (uint16_t)(u + 1), __ATOMIC_RELEASE);
-	}
-	sent = virtio_tx_burst(txq, pkts + 32, 8);
-	ck_assert_uint_eq(sent, 8);
-	ck_assert_uint_eq(txq->vq.nfree, 64 - 2 * 20);
+	ck_assert_uint_eq(txq->vq.nfree, 0);
+	/* Everything sent: reclaim walks both chain shapes back. */
+	dev_tx_use(&txq->vq, &dev_avail, 64 - 20 + 10);
+	ck_assert_uint_eq(virtio_tx_burst(txq, pkts, 0), 0);
+	ck_assert_uint_eq(txq->vq.nfree, 64);
+	for (i = 64; i < 80; i++)
+		rte_pktmbuf_free(pkts[i]); /* our extra references */
+	for (i = 74; i < 80; i++)
+		rte_pktmbuf_free(pkts[i]); /* the 6 unsent */
 	virtio_tx_release(txq);
 	ck_assert_uint_eq(rte_mempool_avail_count(test_mp), avail0);
 	free(txq->sw);

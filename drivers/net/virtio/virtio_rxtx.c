@@ -221,22 +221,35 @@ virtio_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 	for (k = 0; k < n; k++) {
 		struct rte_mbuf *m = pkts[k], *s;
 		uint16_t head = vq->free_head, d = head;
+		/* The header goes in the packet's own headroom when we may write
+		 * there: one descriptor less per packet (twice the packets in
+		 * flight on a 256-entry ring). Else a header slot is chained. */
+		bool push = rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m) &&
+			    rte_pktmbuf_headroom(m) >= VIRTIO_NET_HDR_LEN;
+		uint16_t need = (uint16_t)(m->nb_segs + !push);
 
-		if (vq->nfree < (uint32_t)m->nb_segs + 1)
+		if (vq->nfree < need)
 			break;
-		/* No offloads: an all-zero header (num_buffers is rx only). */
-		memset(txq->hdrs + (size_t)head * VIRTIO_TX_HDR_SLOT, 0, VIRTIO_NET_HDR_LEN);
-		vq->desc[d].addr = txq->hdrs_iova + (uint64_t)head * VIRTIO_TX_HDR_SLOT;
-		vq->desc[d].len = VIRTIO_NET_HDR_LEN;
-		vq->desc[d].flags = VRING_DESC_F_NEXT;
+		if (push) {
+			memset(rte_pktmbuf_prepend(m, VIRTIO_NET_HDR_LEN), 0, VIRTIO_NET_HDR_LEN);
+			bytes -= VIRTIO_NET_HDR_LEN; /* pkt_len below counts it */
+		} else {
+			/* No offloads: an all-zero header (num_buffers is rx only). */
+			memset(txq->hdrs + (size_t)head * VIRTIO_TX_HDR_SLOT, 0,
+			       VIRTIO_NET_HDR_LEN);
+			vq->desc[d].addr = txq->hdrs_iova + (uint64_t)head * VIRTIO_TX_HDR_SLOT;
+			vq->desc[d].len = VIRTIO_NET_HDR_LEN;
+			vq->desc[d].flags = VRING_DESC_F_NEXT;
+		}
 		for (s = m; s != NULL; s = s->next) {
-			d = vq->desc[d].next;
+			if (s != m || !push)
+				d = vq->desc[d].next;
 			vq->desc[d].addr = rte_mbuf_data_iova(s);
 			vq->desc[d].len = s->data_len;
 			vq->desc[d].flags = s->next != NULL ? VRING_DESC_F_NEXT : 0;
 		}
 		vq->free_head = vq->desc[d].next;
-		vq->nfree = (uint16_t)(vq->nfree - m->nb_segs - 1);
+		vq->nfree = (uint16_t)(vq->nfree - need);
 		txq->sw[head] = m;
 		vq->avail->ring[vq->avail_idx & vq->mask] = head;
 		vq->avail_idx++;
