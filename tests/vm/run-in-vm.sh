@@ -37,6 +37,8 @@ options:
   --pmds LIST        DPDK plugins to keep (default: "$default_pmds")
   --log FILE         full console log (default: CACHE/last-console.log)
   --env VAR=VALUE    set VAR in CMD's environment (repeatable)
+  --monitor PATH     QEMU's human monitor on a unix socket at PATH (e.g.
+                     "set_link n0 off": NIC i's netdev is n<i>)
   -v, --verbose      copy the whole guest console to stderr as it runs
   -h, --help         this text
 
@@ -73,6 +75,7 @@ pmds=$default_pmds
 log=
 verbose=0
 envs=()
+monitor=
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -87,6 +90,7 @@ while [ $# -gt 0 ]; do
 	--pmds) pmds=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
+	--monitor) monitor=$2; shift 2 ;;
 	-v|--verbose) verbose=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	--) shift; break ;;
@@ -196,6 +200,7 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none
 	-append "console=ttyS0 intel_iommu=on iommu=pt panic=-1 quiet loglevel=4 hugepagesz=2M hugepages=$hugepages"
 	-chardev stdio,id=con0,signal=off -serial chardev:con0
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
+[ -z "$monitor" ] || qemu+=(-monitor "unix:$monitor,server=on,wait=off")
 for i in "${!nics[@]}"; do
 	mac=$(printf '52:54:00:d0:00:%02x' $((i + 1)))
 	case $net in

@@ -71,6 +71,7 @@ case_conf() {
 	vmxnet3-dw) echo "vmxnet3 dw:macswap msix-rx" ;;
 	virtio-native-intr) echo "virtio native:io msix-rx" ;;
 	virtio-native-ctrl) echo "virtio native:io msix-rx" ;;
+	virtio-native-link) echo "virtio native:io msix-rx" ;;
 	*) return 1 ;;
 	esac
 }
@@ -129,7 +130,7 @@ check_native() {
 	to=$(sed -n 's/^  wakeups: .* timeout \([0-9]*\).*/\1/p' "$out" | tail -n 1)
 	check "$name" "port opened by the native driver (dwvirtio:)" \
 		grep -q '^Port 0 (dwvirtio:' "$out"
-	[ "$name" = virtio-native-ctrl ] ||
+	[ "$name" != virtio-native-intr ] ||
 		check "$name" "rx-intr wakeups > $wake_pct% of frames (${wk:-none} for ${rx:-none})" \
 			[ $((100 * ${wk:-0})) -gt $((wake_pct * ${rx:-0})) ]
 	check "$name" "no timeout wakeups (${to:-none})" [ "${to:-1}" -eq 0 ]
@@ -149,6 +150,39 @@ check_native() {
 	check "$name" "control vector vfio-msix[2] took the completions (${irq0:-none} -> ${irq1:-none})" \
 		[ $((${irq1:-0} - ${irq0:-0})) -ge "$native_nb_cmds" ]
 }
+# virtio-native-link: 2 s into forwarding, QEMU's monitor takes the link
+# down for 0.5 s ("set_link n0 off", then on): the device raises a config
+# interrupt each time, whose threaded handler queues the link work.
+link_toggle() {
+	local out=$1 mon=$2 i
+	for ((i = 0; i < 10 * case_timeout; i++)); do
+		grep -q '^Forwarding engine' "$out" 2> /dev/null && break
+		sleep 0.1
+	done
+	sleep 2
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+for cmd in (b"set_link n0 off\n", b"set_link n0 on\n"):
+    s.sendall(cmd)
+    time.sleep(0.5)
+print("test_vm: link toggled through the QEMU monitor", flush=True)
+' "$mon"
+}
+
+check_link() {
+	local name=$1 out=$2 irq0 irq1
+	grep -E '^(test_vm: link|.*port 0 .*: link (up|down))' "$out" | sed 's/^/  guest: /'
+	irq0=$(sed -n 's/^guest-dwtestpmd: irq-start: *[0-9]*: *\([0-9]*\) .*vfio-msix\[0\].*/\1/p' "$out")
+	irq1=$(sed -n 's/^guest-dwtestpmd: irq-stop: *[0-9]*: *\([0-9]*\) .*vfio-msix\[0\].*/\1/p' "$out")
+	check "$name" "LSC event: link down reported" grep -qE 'port 0 .*: link down' "$out"
+	check "$name" "LSC event: link up again reported after it" \
+		bash -c "sed -n '/port 0 .*: link down/,\$p' '$out' | grep -qE 'port 0 .*: link up'"
+	check "$name" "config vector vfio-msix[0] rose by >= 2 (${irq0:-none} -> ${irq1:-none})" \
+		[ $((${irq1:-0} - ${irq0:-0})) -ge 2 ]
+}
+
 # virtio-native-ctrl: what the prompt gets while the frames flow.
 native_cmds='set promisc 0 off;set promisc 0 on;set allmulti 0 on;set allmulti 0 off'
 native_nb_cmds=4
@@ -158,6 +192,7 @@ run_case() {
 	local guest_cmd nic_args rx_port n n_frames=$frames
 	# Control commands while forwarding: traffic long enough to span them.
 	[ "$name" != virtio-native-ctrl ] || n_frames=$((frames * 3))
+	[ "$name" != virtio-native-link ] || n_frames=$((frames * 4))
 	local need=$(((n_frames * min_pct + 99) / 100))
 	read -r nic mode irq < <(case_conf "$name") || {
 		echo "unknown case $name"
@@ -191,6 +226,7 @@ run_case() {
 		echo "== $name: $nic behind vfio-pci, dw-testpmd ${mode#native:} forwarding in interrupt mode on the native driver (drivers/net/virtio), udp $port"
 		nic_args+=(--env DW_VM_PORT_PREFIX=dwvirtio:)
 		[ "$name" != virtio-native-ctrl ] || nic_args+=(--env "DW_VM_CMDS=$native_cmds")
+		[ "$name" != virtio-native-link ] || nic_args+=(--monitor "$work/$name.mon")
 		guest_cmd=(bash "$here/guest-dwtestpmd.sh" "$dw_testpmd" "$stop" "${mode#native:}"
 			"$case_timeout" --rx-mode=interrupt)
 	elif [ ${#nic_args[@]} -eq 4 ]; then
@@ -210,6 +246,7 @@ run_case() {
 		--count "$n_frames" --rate "$rate" --min-pct "$min_pct" --drain 3 \
 		--touch "$stop" > "$peer_out" 2>&1 &
 	peer_pid=$!
+	[ "$name" != virtio-native-link ] || link_toggle "$out" "$work/$name.mon" &
 	# A guest that dies early must not leave the peer probing until its
 	# own timeout.
 	while kill -0 "$peer_pid" 2> /dev/null && kill -0 "$vm_pid" 2> /dev/null; do
@@ -241,6 +278,7 @@ run_case() {
 	elif [ "${mode%%:*}" = native ]; then
 		check_dw "$name" "$out" "$need"
 		check_native "$name" "$out"
+		[ "$name" != virtio-native-link ] || check_link "$name" "$out"
 	else
 		rx=$(awk '/Accumulated forward statistics/ { acc = 1 }
 			acc && /RX-packets:/ { print $2; exit }' "$out")
