@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "dw_debug.h"
+#include "dw_netdev.h"
 #include "dw_pci.h"
 #include "dw_test.h"
 #include "dw_virtio.h"
@@ -602,6 +603,24 @@ START_TEST(tx_burst_fake_device)
 }
 END_TEST
 
+/* Bad devargs through dw_netdev_open(): a negative errno, no port, no crash. */
+START_TEST(open_bad_input)
+{
+	eal_setup();
+	ck_assert_int_eq(dw_netdev_open("dwvirtio:"), -EINVAL);
+	ck_assert_int_eq(dw_netdev_open("dwvirtio:zz:00.0"), -EINVAL);
+	ck_assert_int_eq(dw_netdev_open("dwvirtio:0000:00:10.0,rxq=2"), -EINVAL);
+	/* A well-formed address with no device behind it (bus ff is unused). */
+	ck_assert_int_eq(dw_netdev_open("dwvirtio:0000:ff:1f.7"), -ENODEV);
+	ck_assert_int_eq(dw_netdev_lookup("dwvirtio:0000:ff:1f.7"), -ENODEV);
+	/* The public control calls on a port that is not a dwvirtio port. */
+	ck_assert_int_eq(dw_virtio_promisc_set(3, true), -ENODEV);
+	ck_assert_int_eq(dw_virtio_queue_pairs_set(DW_NETDEV_MAX_PORTS, 1), -ENODEV);
+	ck_assert_int_eq(dw_virtio_mac_table_set(0, NULL, 17), -EINVAL);
+	ck_assert_int_eq(dw_virtio_ctrl_stats_get(0, NULL), -EINVAL);
+}
+END_TEST
+
 static Suite *
 virtio_suite(void)
 {
@@ -619,6 +638,7 @@ virtio_suite(void)
 	tcase_add_test(tc, arm_recheck_race);
 	tcase_add_test(tc, rx_burst_fake_device);
 	tcase_add_test(tc, tx_burst_fake_device);
+	tcase_add_test(tc, open_bad_input);
 	suite_add_tcase(s, tc);
 	return s;
 }
