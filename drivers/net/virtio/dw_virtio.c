@@ -784,6 +784,22 @@ dw_virtio_queue_pairs_set(uint16_t port, uint16_t pairs)
 }
 
 int
+dw_virtio_reset(uint16_t port)
+{
+	struct virtio_port *p = virtio_port_lock(port);
+	struct dw_wq *wq;
+
+	if (p == NULL)
+		return -ENODEV;
+	wq = p->wq != NULL ? p->wq : dw_system_wq;
+	dw_netdev_ctrl_unlock(p->nd);
+	/* The port cannot close under us: close is the caller's (control) job. */
+	dw_queue_work(wq, &p->reset_work);
+	dw_flush_work(&p->reset_work);
+	return 0;
+}
+
+int
 dw_virtio_ctrl_stats_get(uint16_t port, struct dw_virtio_ctrl_stats *st)
 {
 	struct virtio_port *p;
