@@ -43,8 +43,6 @@ RTE_LOG_REGISTER(dw_virtio_logtype, pmd.net.dw_virtio, INFO);
 #define VIRTIO_DEV_NET_MODERN 0x1041
 #define VIRTIO_DFL_RING 256
 #define VIRTIO_MAX_FRAME 1514
-/* Control queue: the header, up to this much data, the ack. */
-#define VIRTIO_CTRL_DATA_MAX 256
 #define VIRTIO_CTRL_RING 64
 #define VIRTIO_MAC_TABLE_MAX 16
 
@@ -57,14 +55,6 @@ RTE_LOG_REGISTER(dw_virtio_logtype, pmd.net.dw_virtio, INFO);
 #define VIRTIO_NET_CTRL_MQ 4
 #define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET 0
 #define VIRTIO_NET_OK 0
-
-/* What the control queue's buffer block holds. */
-struct virtio_ctrl_buf {
-	uint8_t hdr[2]; /* class, command */
-	uint8_t ack;
-	uint8_t pad[5];
-	uint8_t data[VIRTIO_CTRL_DATA_MAX];
-};
 
 /* One control command, handed to ctrl_work. */
 struct virtio_ctrl_req {
@@ -559,6 +549,63 @@ virtio_cfg_thread(int fd, void *arg)
 	return DW_IRQ_HANDLED;
 }
 
+void
+virtio_cvq_post(struct virtio_vq *vq, uint64_t buf_iova, uint16_t len)
+{
+	uint16_t old = vq->avail_idx;
+
+	/* One command at a time: descriptors 0 (header), 1 (data), 2 (ack). */
+	vq->desc[0] = (struct vring_desc){ .addr = buf_iova + offsetof(struct virtio_ctrl_buf, hdr),
+					   .len = 2,
+					   .flags = VRING_DESC_F_NEXT,
+					   .next = len > 0 ? 1 : 2 };
+	vq->desc[1] =
+	    (struct vring_desc){ .addr = buf_iova + offsetof(struct virtio_ctrl_buf, data),
+				 .len = len,
+				 .flags = VRING_DESC_F_NEXT,
+				 .next = 2 };
+	vq->desc[2] = (struct vring_desc){ .addr = buf_iova + offsetof(struct virtio_ctrl_buf, ack),
+					   .len = 1,
+					   .flags = VRING_DESC_F_WRITE };
+	vq->avail->ring[vq->avail_idx & vq->mask] = 0;
+	vq->avail_idx++;
+	/* The answer's interrupt: armed before the device can see the command. */
+	virtio_vq_intr_arm(vq);
+	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+	virtio_vq_kick(vq, old);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+virtio_cvq_wait(struct virtio_vq *vq, int fd, unsigned int timeout_ms)
+{
+	uint64_t deadline = mono_ms() + timeout_ms, now, cnt;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	while (__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE) == vq->last_used) {
+		now = mono_ms();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		/* Sleep until the completion interrupt; the used index decides. */
+		dw_blocking_begin();
+		poll(&pfd, 1, (int)(deadline - now));
+		dw_blocking_end();
+		if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+			return -EIO;
+	}
+	vq->last_used++;
+	virtio_vq_intr_disarm(vq);
+	return 0;
+}
+
 /*
  * Runs on a pool worker: post the command, sleep on the control vector
  * until the device has used it or the timeout passes. ctrl_mutex is held by
@@ -571,66 +618,28 @@ virtio_ctrl_work(struct dw_work *w)
 	struct virtio_ctrl_req *req = p->req;
 	struct virtio_vq *vq = &p->cvq;
 	struct virtio_ctrl_buf *b = p->cbuf;
-	uint64_t t0 = rte_get_timer_cycles(), hz = rte_get_timer_hz(), ns;
-	uint64_t deadline = t0 + hz * p->ctrl_timeout_ms / 1000;
-	uint16_t old = vq->avail_idx, d = 0;
-	struct pollfd pfd = { .fd = p->cvq_fd, .events = POLLIN };
-	uint64_t cnt;
+	uint64_t t0 = rte_get_timer_cycles(), ns;
+	int ret;
 
 	b->hdr[0] = req->cls;
 	b->hdr[1] = req->cmd;
 	b->ack = 0xff;
 	memcpy(b->data, req->data, req->len);
-	/* One command at a time: descriptors 0 (header), 1 (data), 2 (ack). */
-	vq->desc[0] = (struct vring_desc){
-		.addr = p->cbuf_iova, .len = 2, .flags = VRING_DESC_F_NEXT, .next = 1
-	};
-	if (req->len > 0) {
-		vq->desc[1] = (struct vring_desc){ .addr = p->cbuf_iova +
-							   offsetof(struct virtio_ctrl_buf, data),
-						   .len = req->len,
-						   .flags = VRING_DESC_F_NEXT,
-						   .next = 2 };
-	} else {
-		vq->desc[0].next = 2;
+	virtio_cvq_post(vq, p->cbuf_iova, req->len);
+	ret = virtio_cvq_wait(vq, p->cvq_fd, p->ctrl_timeout_ms);
+	if (ret < 0) {
+		VIRTIO_LOG(ERR,
+			   "port %u: control command %u.%u: %s in %u ms; control queue unusable "
+			   "until the port restarts",
+			   p->port_id, req->cls, req->cmd,
+			   ret == -ETIMEDOUT ? "no answer from the device" : "eventfd failed",
+			   p->ctrl_timeout_ms);
+		p->cvq_ready = false;
+		p->cstats.timeouts++;
+		req->ret = ret;
+		return;
 	}
-	vq->desc[2] =
-	    (struct vring_desc){ .addr = p->cbuf_iova + offsetof(struct virtio_ctrl_buf, ack),
-				 .len = 1,
-				 .flags = VRING_DESC_F_WRITE };
-	vq->avail->ring[vq->avail_idx & vq->mask] = d;
-	vq->avail_idx++;
-	/* Interrupt for this answer: arm before the device can see the command. */
-	virtio_vq_intr_arm(vq);
-	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
-	virtio_vq_kick(vq, old);
-	for (;;) {
-		uint64_t now = rte_get_timer_cycles();
-		int ms;
-
-		if (__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE) != vq->last_used)
-			break;
-		if (now >= deadline) {
-			VIRTIO_LOG(ERR,
-				   "port %u: control command %u.%u: no answer from the device in "
-				   "%u ms; control queue unusable until the port restarts",
-				   p->port_id, req->cls, req->cmd, p->ctrl_timeout_ms);
-			p->cvq_ready = false;
-			p->cstats.timeouts++;
-			req->ret = -ETIMEDOUT;
-			return;
-		}
-		ms = (int)((deadline - now) * 1000 / hz) + 1;
-		dw_blocking_begin();
-		poll(&pfd, 1, ms);
-		dw_blocking_end();
-		if (read(p->cvq_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-			VIRTIO_LOG(DEBUG, "port %u: control eventfd: %s", p->port_id,
-				   strerror(errno));
-	}
-	vq->last_used++;
-	virtio_vq_intr_disarm(vq);
-	ns = (rte_get_timer_cycles() - t0) * 1000000000ull / hz;
+	ns = (rte_get_timer_cycles() - t0) * 1000000000ull / rte_get_timer_hz();
 	p->cstats.last_ns = ns;
 	p->cstats.total_ns += ns;
 	p->cstats.max_ns = RTE_MAX(p->cstats.max_ns, ns);

@@ -8,8 +8,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -603,6 +607,88 @@ START_TEST(tx_burst_fake_device)
 }
 END_TEST
 
+/* CPU time of the calling thread, in ms. */
+static uint64_t
+thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct cvq_dev {
+	struct virtio_vq *vq;
+	int fd;
+	unsigned int delay_ms;
+};
+
+/* The device answers the command after delay_ms: used entry, then MSI-X. */
+static void *
+cvq_device(void *arg)
+{
+	struct cvq_dev *d = arg;
+	uint16_t u = d->vq->used->idx;
+	uint64_t one = 1;
+
+	dw_test_sleep_us(d->delay_ms * 1000);
+	d->vq->used->ring[u & d->vq->mask].id = d->vq->avail->ring[u & d->vq->mask];
+	d->vq->used->ring[u & d->vq->mask].len = 1;
+	__atomic_store_n(&d->vq->used->idx, (uint16_t)(u + 1), __ATOMIC_RELEASE);
+	ck_assert_int_eq(write(d->fd, &one, sizeof(one)), (ssize_t)sizeof(one));
+	return NULL;
+}
+
+/*
+ * Control commands sleep until the completion interrupt: the chain the
+ * device gets, an answer after 200 ms waited for in poll() (little CPU), and
+ * a device that never answers: -ETIMEDOUT after the timeout, again without
+ * spinning.
+ */
+START_TEST(ctrl_queue_sleeps)
+{
+	struct virtio_vq *vq = fake_vq(64, true);
+	struct cvq_dev dev = { .vq = vq, .delay_ms = 200 };
+	uint64_t t0, c0;
+	pthread_t t;
+
+	dev.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ck_assert_int_ge(dev.fd, 0);
+	virtio_cvq_post(vq, 0x5000, 1);
+	ck_assert_uint_eq(vq->avail->idx, 1);
+	ck_assert_uint_eq(vq->avail->ring[0], 0);
+	ck_assert_uint_eq(vq->desc[0].addr, 0x5000);
+	ck_assert_uint_eq(vq->desc[0].len, 2);
+	ck_assert_uint_eq(vq->desc[0].next, 1);
+	ck_assert_uint_eq(vq->desc[1].addr, 0x5000 + offsetof(struct virtio_ctrl_buf, data));
+	ck_assert_uint_eq(vq->desc[1].next, 2);
+	ck_assert_uint_eq(vq->desc[2].addr, 0x5000 + offsetof(struct virtio_ctrl_buf, ack));
+	ck_assert_uint_eq(vq->desc[2].flags, VRING_DESC_F_WRITE);
+	/* The answer's interrupt is armed. */
+	ck_assert_uint_eq(*vring_used_event(vq->avail, 64), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, cvq_device, &dev), 0);
+	t0 = dw_test_now_ms();
+	c0 = thread_cpu_ms();
+	ck_assert_int_eq(virtio_cvq_wait(vq, dev.fd, 10000), 0);
+	ck_assert_uint_ge(dw_test_now_ms() - t0, 150);
+	ck_assert_uint_lt(thread_cpu_ms() - c0, 50); /* slept, did not spin */
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_uint_eq(vq->last_used, 1);
+
+	/* A command without data: header straight to the ack. */
+	virtio_cvq_post(vq, 0x5000, 0);
+	ck_assert_uint_eq(vq->desc[0].next, 2);
+	t0 = dw_test_now_ms();
+	c0 = thread_cpu_ms();
+	ck_assert_int_eq(virtio_cvq_wait(vq, dev.fd, 300), -ETIMEDOUT);
+	ck_assert_uint_ge(dw_test_now_ms() - t0, 300);
+	ck_assert_uint_lt(dw_test_now_ms() - t0, 300 + 5000);
+	ck_assert_uint_lt(thread_cpu_ms() - c0, 50);
+	close(dev.fd);
+	free_vq(vq);
+}
+END_TEST
+
 /* Bad devargs through dw_netdev_open(): a negative errno, no port, no crash. */
 START_TEST(open_bad_input)
 {
@@ -639,6 +725,7 @@ virtio_suite(void)
 	tcase_add_test(tc, rx_burst_fake_device);
 	tcase_add_test(tc, tx_burst_fake_device);
 	tcase_add_test(tc, open_bad_input);
+	tcase_add_test(tc, ctrl_queue_sleeps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -67,6 +67,27 @@ struct virtio_txq {
 	uint64_t errors;	 /* [L] */
 } __rte_cache_aligned;
 
+/* Control queue: the header, up to this much data, the ack. */
+#define VIRTIO_CTRL_DATA_MAX 256
+
+/* What the control queue's buffer block holds (device-visible). */
+struct virtio_ctrl_buf {
+	uint8_t hdr[2]; /* class, command */
+	uint8_t ack;
+	uint8_t pad[5];
+	uint8_t data[VIRTIO_CTRL_DATA_MAX];
+};
+
+/*
+ * Control queue (dw_virtio.c): post one command (header, @p len data bytes
+ * if any, ack) from the buffer block at @p buf_iova, with the queue's
+ * interrupt armed; then sleep in poll() on the queue's vector eventfd @p fd
+ * until the device has used it: 0, or -ETIMEDOUT after @p timeout_ms, -EIO
+ * if the fd fails. One command in flight at a time.
+ */
+void virtio_cvq_post(struct virtio_vq *vq, uint64_t buf_iova, uint16_t len);
+int virtio_cvq_wait(struct virtio_vq *vq, int fd, unsigned int timeout_ms);
+
 /* Fast path (virtio_rxtx.c). */
 uint16_t virtio_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t virtio_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
