@@ -528,7 +528,7 @@ virtio_cfg_work(struct dw_work *w)
 		goto unlock;
 	}
 	up = virtio_link_read(p);
-	if (up != p->link_up) {
+	if (up != p->link_up && !(p->conf.flags & DW_NETDEV_F_NO_LSC)) {
 		VIRTIO_LOG(INFO, "port %u: link %s", p->port_id, up ? "up" : "down");
 		p->link_up = up;
 		ev = DW_NETDEV_EV_LSC;
@@ -934,7 +934,9 @@ virtio_info_get(struct dw_netdev *nd, struct dw_netdev_info *info)
 
 	info->max_rxq = RTE_MIN(p->max_pairs, DW_NETDEV_MAX_QUEUES);
 	info->max_txq = info->max_rxq;
-	info->lsc_intr = (p->dev_features & VIRTIO_BIT(VIRTIO_NET_F_STATUS)) != 0;
+	/* Link changes come with the config interrupt (no link watch needed). */
+	info->lsc_intr = (p->dev_features & VIRTIO_BIT(VIRTIO_NET_F_STATUS)) != 0 &&
+			 !(p->conf.flags & DW_NETDEV_F_NO_LSC);
 	for (q = 0; info->started && q < p->conf.nb_rxq && q < p->pairs; q++)
 		info->nb_rxq_intr += p->rxq[q].fd >= 0;
 	return 0;
