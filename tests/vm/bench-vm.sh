@@ -5,7 +5,8 @@
 # model, one guest boot in which guest-bench.sh runs dpdk-testpmd (poll),
 # dw-testpmd in poll mode and dw-testpmd in interrupt mode on the NIC bound
 # to vfio-pci, one after the other, each forwarding (io) back out of the same
-# port; for each of them and each phase (idle, then udp_peer.py streams at
+# port (for the virtio NIC also dw-testpmd on drivers/net/virtio, poll and
+# interrupt, progs dwn-*, with control-command latency); for each of them and each phase (idle, then udp_peer.py streams at
 # rising rates) the host prints one row:
 #
 #   nic prog phase offered_pps sent back pct back_kpps guest_idle% qemu_cpu%
@@ -52,7 +53,10 @@ for nic in "${nics[@]}"; do
 	out=$work/$nic.vm
 	# The guest waits for DIR/PROG.PHASE: one directory per boot.
 	mkdir -p "$work/$nic"
-	"$here/run-in-vm.sh" --nic "$nic" --udp-base "$base" --timeout 400 --log "$work/$nic.console" \
+	# virtio: dw-testpmd on drivers/net/virtio too (dwn-poll, dwn-interrupt).
+	native=()
+	[ "$nic" != virtio ] || native=(--env DW_VM_BENCH_NATIVE=dwvirtio:)
+	"$here/run-in-vm.sh" --nic "$nic" "${native[@]}" --udp-base "$base" --timeout 600 --log "$work/$nic.console" \
 		--cwd / -- bash "$here/guest-bench.sh" "$dwtp" "$work/$nic" "${phase_names[*]}" 30 > "$out" 2>&1 &
 	vm_pid=$!
 	qpid=

@@ -4,7 +4,8 @@
 # Runs inside the guest (bench-vm.sh boots it): on the NIC in DW_VM_NICS, one
 # after the other, dpdk-testpmd (poll), dw-testpmd --rx-mode=poll and
 # dw-testpmd --rx-mode=interrupt, each forwarding back out of the same port
-# (--port-topology=loop, io). For each program and each phase in PHASES it
+# (--port-topology=loop, io); with DW_VM_BENCH_NATIVE also dw-testpmd on the
+# native driver (dwn-poll, dwn-interrupt), before the ethdev ones. For each program and each phase in PHASES it
 # (stdout line-buffered with stdbuf, so that the log shows when it is ready) prints "@@PHASE PROG PHASE@@", waits until the host creates
 # DIR/PROG.PHASE (the host sends the phase's traffic in between), and prints
 # the vCPU's idle share over the phase from /proc/stat:
@@ -97,13 +98,41 @@ echo "bench: dpdk-poll exit $?"
 grep -E 'Accumulated|RX-packets|TX-packets' "$log" | sed 's/^/bench: dpdk-poll /'
 rm -f "$fifo"
 
-for mode in poll interrupt; do
+# DW_VM_BENCH_NATIVE (e.g. dwvirtio:): dw-testpmd on a native driver too
+# (progs dwn-poll, dwn-interrupt: EAL -b NIC, --port=PREFIXNIC). The native
+# runs take prompt commands on a fifo; after its phases dwn-interrupt sends
+# 20 promisc toggles and reports the control commands' latency.
+runs=(dw-poll dw-interrupt)
+[ -z "${DW_VM_BENCH_NATIVE:-}" ] || runs=(dwn-poll dwn-interrupt "${runs[@]}")
+for run in "${runs[@]}"; do
+	mode=${run#*-}
+	eal=("${common[@]}")
+	extra=()
+	stdin=/dev/null
+	if [ "${run%%-*}" = dwn ]; then
+		eal=(-b "$nic" -n 1 --log-level=lib.eal:notice)
+		extra=("--port=$DW_VM_BENCH_NATIVE$nic" -i --auto-start)
+		stdin=$(mktemp -u /tmp/dwtp-in.XXXXXX)
+		mkfifo "$stdin"
+	fi
 	: > "$log"
-	stdbuf -oL "$dwtp" --lcores 0@0,1@0 "${common[@]}" -- "${app[@]}" \
-		--rxq=1 --rx-mode="$mode" --stats-period=1 > "$log" 2>&1 &
+	stdbuf -oL "$dwtp" --lcores 0@0,1@0 "${eal[@]}" -- "${app[@]}" \
+		--rxq=1 --rx-mode="$mode" --stats-period=1 "${extra[@]}" < "$stdin" > "$log" 2>&1 &
 	pid=$!
+	[ "$stdin" = /dev/null ] || exec 3> "$stdin"
 	wait_line "$log" '^Forwarding engine' "$pid"
-	run_phases "dw-$mode"
+	run_phases "$run"
+	if [ "$run" = dwn-interrupt ]; then
+		for i in $(seq 1 10); do
+			echo "set promisc 0 off" >&3
+			sleep 0.2
+			echo "set promisc 0 on" >&3
+			sleep 0.2
+		done
+		sleep 0.5
+		grep -o 'control command [0-9.]* us' "$log" | awk '{ print $3 }' | sort -n |
+			awk -v p="$run" '{ v[NR] = $1 } END { if (NR) printf "bench: %s ctrl_us n=%d median=%.1f max=%.1f\n", p, NR, v[int((NR + 1) / 2)], v[NR] }'
+	fi
 	# napi's wake-latency histogram of the forwarding lcore, through EAL's
 	# telemetry socket: bucket i counts wakes that took [2^i, 2^(i+1)) ns.
 	python3 -c '
@@ -116,12 +145,13 @@ d = json.loads(s.recv(65536).decode())["/dwork/lcore/info"]
 h = d.get("wake_lat_log2_ns", [])
 print("bench: %s wake_lat_log2_ns %s" % (sys.argv[1], " ".join(
     "%d:%d" % (i, n) for i, n in enumerate(h) if n)))
-' "dw-$mode" 2>&1 | sed 's/^Traceback.*/bench: telemetry query failed/' | grep '^bench: '
+' "$run" 2>&1 | sed 's/^Traceback.*/bench: telemetry query failed/' | grep '^bench: '
 	kill -INT "$pid"
 	wait "$pid"
-	echo "bench: dw-$mode exit $?"
+	echo "bench: $run exit $?"
+	[ "$stdin" = /dev/null ] || { exec 3>&-; rm -f "$stdin"; }
 	grep -E '^(==== |Port 0 \(|  busy |  loops |  wakeups:|mbufs:)' "$log" |
-		sed "s/^/bench: dw-$mode /"
+		sed "s/^/bench: $run /"
 done
 rm -f "$log"
 exit 0
