@@ -200,6 +200,9 @@ run_case() {
 	local name=$1 nic mode irq port stop out peer_out vm_pid peer_pid vm_rc peer_rc rx t0
 	local guest_cmd nic_args rx_port n n_frames=$frames
 	# Control commands while forwarding: traffic long enough to span them.
+	# 3x for the intr case: traffic must outlast the guest noticing that
+	# forwarding started (irq-start), which takes seconds on a loaded host.
+	[ "$name" != virtio-native-intr ] || n_frames=$((frames * 3))
 	[ "$name" != virtio-native-ctrl ] || n_frames=$((frames * 5))
 	[ "$name" != virtio-native-link ] || n_frames=$((frames * 4))
 	# A trickle: single frames, random gaps of 0.1-50 ms (25 ms on average),
