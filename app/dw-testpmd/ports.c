@@ -15,7 +15,6 @@
 #include <rte_mbuf.h>
 
 #include "dw_ethdev.h"
-#include "dw_virtio.h"
 #include "ethdev_testhook.h"
 #include "testpmd.h"
 
@@ -278,17 +277,12 @@ tp_port_reset(unsigned int idx)
 {
 	struct tp_port *p = &tp.ports[idx];
 	uint64_t before = __atomic_load_n(&p->reset_events, __ATOMIC_ACQUIRE);
-	struct dw_netdev_info info;
 	unsigned int ms;
 	int rc;
 
 	if (!p->open)
 		return -ENODEV;
-	/* dwvirtio still resets on its own work; every other port via lib/netdev. */
-	if (dw_netdev_info_get(p->id, &info) == 0 && strcmp(info.driver, "dwvirtio") == 0)
-		rc = dw_virtio_reset(p->id);
-	else
-		rc = dw_netdev_reset(p->id);
+	rc = dw_netdev_reset(p->id);
 	if (rc < 0)
 		return rc;
 	for (ms = 0; ms < 5000; ms++) {

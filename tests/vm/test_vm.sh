@@ -256,7 +256,7 @@ check_virtio_native() {
 		[ "$ok" -eq "$native_nb_cmds" ]
 	check "$name" "no control command failed" \
 		bash -c "! grep -q '^Port 0: .* failed' '$out'"
-	check "$name" "port reset done (dwvirtio reset work) and forwarding restarted" \
+	check "$name" "port reset done (lib/netdev reset, dwvirtio ops->reset) and forwarding restarted" \
 		bash -c "grep -q 'Port 0: reset done' '$out' && grep -q 'port 0: device reset (started)' '$out'"
 	check "$name" "control vector vfio-msix[2] took the completions (${irq0:-none} -> ${irq1:-none})" \
 		[ $((${irq1:-0} - ${irq0:-0})) -ge "$native_nb_cmds" ]

@@ -7,8 +7,9 @@
  * publishes the fast path; stop resets the device.
  *
  * Slow work, as the kernel's drivers do it: the config vector is a lib/irq
- * threaded handler whose thread part queues cfg_work (link state, reset
- * request); reset_work resets and restarts the port; control commands are
+ * threaded handler whose thread part asks lib/netdev for a reset
+ * (DEVICE_NEEDS_RESET: ops->reset runs on its reset work) or queues cfg_work
+ * (link state); control commands are
  * work items that sleep on the control queue's vector until the device
  * answers. None of it runs on an lcore or on EAL's interrupt thread.
  */
@@ -90,7 +91,6 @@ struct virtio_port {
 	void *rxq_ptr[DW_NETDEV_MAX_QUEUES];
 	void *txq_ptr[DW_NETDEV_MAX_QUEUES];
 	struct dw_work cfg_work;
-	struct dw_work reset_work;
 	/* Control queue, under ctrl_mutex (taken after the control lock). */
 	pthread_mutex_t ctrl_mutex;
 	struct virtio_vq cvq;
@@ -464,69 +464,48 @@ virtio_stop(struct dw_netdev *nd)
 }
 
 /*
- * Reset the device and bring the port back as it was. The one function a
- * reset goes through (reset_work calls it): lib/netdev's quiescent-state
- * reset request is to call it once the lcores are out of the fast path.
- * Takes the control lock.
+ * ops->reset: lib/netdev's reset work calls it with the control lock held,
+ * the dummy fast path published and every reader out of this port's bursts
+ * and arms (doc/guides/netdev.md), whether the device asked for it
+ * (DEVICE_NEEDS_RESET, virtio_cfg_thread()) or an application did
+ * (dw_netdev_reset()). Device reset, rings and vectors set up again, rx
+ * rings refilled, the fast path published again. The vectors are new
+ * eventfds: subscribers re-read them on DW_NETDEV_EV_RXQ_FD.
  */
-void virtio_port_reset(struct virtio_port *p);
-void
-virtio_port_reset(struct virtio_port *p)
+static int
+virtio_reset(struct dw_netdev *nd, bool restart)
 {
-	bool was_started;
-	int ret = 0;
+	struct virtio_port *p = dw_netdev_priv(nd);
+	int ret;
 
-	if (dw_netdev_ctrl_lock(p->nd) < 0)
-		return;
-	was_started = dw_netdev_started(p->nd);
-	VIRTIO_LOG(INFO, "port %u: device reset (%s)", p->port_id,
-		   was_started ? "started" : "stopped");
-	/* Until lib/netdev's quiescent-state protocol lands, dummies first. */
-	dw_netdev_fp_clear(p->nd);
+	VIRTIO_LOG(INFO, "port %u: device reset (%s)", p->port_id, restart ? "started" : "stopped");
 	virtio_hw_stop(p);
-	if (was_started) {
-		ret = virtio_hw_start(p);
-		if (ret == 0) {
-			p->link_up = virtio_link_read(p);
-			virtio_fp_publish(p);
-		} else {
-			VIRTIO_LOG(ERR, "port %u: restart after reset failed: %s", p->port_id,
-				   strerror(-ret));
-		}
+	if (!restart)
+		return 0;
+	ret = virtio_hw_start(p);
+	if (ret < 0) {
+		VIRTIO_LOG(ERR, "port %u: restart after reset failed: %s", p->port_id,
+			   strerror(-ret));
+		return ret;
 	}
-	if (ret == 0)
-		dw_netdev_reset_count(p->nd);
-	dw_netdev_ctrl_unlock(p->nd);
-	if (ret == 0)
-		dw_netdev_event_raise(p->nd, DW_NETDEV_EV_RESET | DW_NETDEV_EV_RXQ_FD);
+	p->link_up = virtio_link_read(p);
+	virtio_fp_publish(p);
+	dw_netdev_event_raise(nd, DW_NETDEV_EV_RXQ_FD);
+	return 0;
 }
 
-static void
-virtio_reset_work(struct dw_work *w)
-{
-	virtio_port_reset(container_of(w, struct virtio_port, reset_work));
-}
-
-/* Config change: device status (reset request) and link state. */
+/* Config change: link state (a reset request is virtio_cfg_thread()'s). */
 static void
 virtio_cfg_work(struct dw_work *w)
 {
 	struct virtio_port *p = container_of(w, struct virtio_port, cfg_work);
 	uint32_t ev = 0;
-	uint8_t st;
 	bool up;
 
 	if (dw_netdev_ctrl_lock(p->nd) < 0)
 		return;
 	if (!p->hw_started)
 		goto unlock;
-	st = (uint8_t)virtio_rd(&p->regs, VIRTIO_REGION_COMMON, VIRTIO_COMMON_STATUS, 1);
-	if (st & VIRTIO_S_NEEDS_RESET) {
-		VIRTIO_LOG(WARNING, "port %u: device needs a reset (status 0x%02x)", p->port_id,
-			   st);
-		dw_queue_work(p->wq, &p->reset_work);
-		goto unlock;
-	}
 	up = virtio_link_read(p);
 	if (up != p->link_up && !(p->conf.flags & DW_NETDEV_F_NO_LSC)) {
 		VIRTIO_LOG(INFO, "port %u: link %s", p->port_id, up ? "up" : "down");
@@ -539,12 +518,30 @@ unlock:
 		dw_netdev_event_raise(p->nd, ev);
 }
 
-/* Thread handler of the config vector: may sleep, but only hands over. */
+/*
+ * Thread handler of the config vector: may sleep, but only hands over. It
+ * runs only while the device is started (virtio_hw_stop() frees it before
+ * the device reset), so the status read needs no control lock. A device
+ * that set DEVICE_NEEDS_RESET gets lib/netdev's reset (ops->reset on the
+ * ctrl wq, requests merged while one is pending); anything else is a link
+ * change for cfg_work.
+ */
 static enum dw_irq_return
 virtio_cfg_thread(int fd, void *arg)
 {
 	struct virtio_port *p = arg;
+	uint8_t st;
+	int ret;
 
+	st = (uint8_t)virtio_rd(&p->regs, VIRTIO_REGION_COMMON, VIRTIO_COMMON_STATUS, 1);
+	if (st & VIRTIO_S_NEEDS_RESET) {
+		VIRTIO_LOG(WARNING, "port %u: device needs a reset (status 0x%02x)", p->port_id,
+			   st);
+		ret = dw_netdev_reset_request(p->nd);
+		if (ret < 0)
+			VIRTIO_LOG(ERR, "port %u: reset request: %s", p->port_id, strerror(-ret));
+		return DW_IRQ_HANDLED;
+	}
 	dw_queue_work(p->wq, &p->cfg_work);
 	return DW_IRQ_HANDLED;
 }
@@ -793,22 +790,6 @@ dw_virtio_queue_pairs_set(uint16_t port, uint16_t pairs)
 }
 
 int
-dw_virtio_reset(uint16_t port)
-{
-	struct virtio_port *p = virtio_port_lock(port);
-	struct dw_wq *wq;
-
-	if (p == NULL)
-		return -ENODEV;
-	wq = p->wq != NULL ? p->wq : dw_system_wq;
-	dw_netdev_ctrl_unlock(p->nd);
-	/* The port cannot close under us: close is the caller's (control) job. */
-	dw_queue_work(wq, &p->reset_work);
-	dw_flush_work(&p->reset_work);
-	return 0;
-}
-
-int
 dw_virtio_ctrl_stats_get(uint16_t port, struct dw_virtio_ctrl_stats *st)
 {
 	struct virtio_port *p;
@@ -841,7 +822,6 @@ virtio_close(struct dw_netdev *nd)
 		p->cfg_irq = false;
 	}
 	dw_cancel_work_sync(&p->cfg_work);
-	dw_cancel_work_sync(&p->reset_work);
 	if (p->hw_started)
 		virtio_hw_stop(p);
 	ret = dw_pci_close(p->pci);
@@ -954,6 +934,7 @@ static const struct dw_netdev_ops virtio_ops = {
 	.stats_get = virtio_stats_get,
 	.stats_reset = virtio_stats_reset,
 	.info_get = virtio_info_get,
+	.reset = virtio_reset,
 };
 
 /* Map the BAR region of @p c; NULL (logged) if it does not fit. */
@@ -1059,7 +1040,6 @@ virtio_probe(struct dw_netdev *nd, const char *devargs)
 	p->ctrl_timeout_ms = DW_VIRTIO_CTRL_TIMEOUT_MS;
 	pthread_mutex_init(&p->ctrl_mutex, NULL);
 	dw_work_init(&p->cfg_work, virtio_cfg_work);
-	dw_work_init(&p->reset_work, virtio_reset_work);
 	dw_work_init(&p->ctrl_work, virtio_ctrl_work);
 	p->pci = dw_pci_open(addr, &pc);
 	if (p->pci == NULL) {

@@ -72,19 +72,6 @@ int dw_virtio_mac_table_set(uint16_t port, const struct rte_ether_addr *macs, un
  */
 int dw_virtio_queue_pairs_set(uint16_t port, uint16_t pairs);
 
-/**
- * Reset the device of @p port as a DEVICE_NEEDS_RESET request would: the
- * driver's reset work runs on the port's ctrl wq (device reset, the rings set
- * up again with the last configuration, restarted if it was started, then
- * DW_NETDEV_EV_RESET | DW_NETDEV_EV_RXQ_FD to subscribers); this waits for it.
- * No lcore may poll the port meanwhile (until lib/netdev's quiescent-state
- * reset lands).
- * @return 0; -ENODEV (not a dwvirtio port).
- * Context: control thread, not a work item of the port's ctrl wq, without the
- *   port's control lock; sleeps.
- */
-int dw_virtio_reset(uint16_t port);
-
 /** Control-command counters of a port. */
 struct dw_virtio_ctrl_stats {
 	uint64_t cmds;	   /**< Commands completed by the device. */
