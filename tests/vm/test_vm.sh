@@ -228,21 +228,27 @@ check_reset() {
 	check "$name" "subscriber got the reset event" grep -q 'reset by the driver, restarted' "$out"
 }
 
-# virtio-native-*: the native driver's promises on top of check_dw: the port is dwvirtio's,
-# most frames wake the lcore through the rx vector (> 0.5 rx-intr wakeups a
-# frame: no polling by timeout) and the lcore never woke by timeout (it sleeps
-# without a bound: idle before, between and after the frames).
+# virtio-native-*: the native driver's promises on top of check_dw: the port
+# is dwvirtio's, most frames wake the lcore through the rx vector (> 0.5
+# rx-intr wakeups a frame) and, once the interrupt has proved itself, the
+# lcore sleeps without a bound: napi bounds sleeps (100/s, DW_NAPI_DFL_PROBE_US)
+# only until a source's interrupt has fired once, i.e. between forwarding
+# start and the first frame (the host sends after irq-start: 2-3 s on a loaded
+# host), so allow 5 s of that window plus 5/s (a driver whose interrupt never
+# fires gives 100/s; the trickle case's 20 s would show it).
 check_virtio_native() {
-	local name=$1 out=$2 rx wk to
+	local name=$1 out=$2 rx wk to secs
 	rx=$(sed -n 's/^Port 0 (.*): rx \([0-9]*\) .*/\1/p' "$out" | tail -n 1)
 	wk=$(sed -n 's/^  wakeups: rx-intr \([0-9]*\) .*/\1/p' "$out" | tail -n 1)
 	to=$(sed -n 's/^  wakeups: .* timeout \([0-9]*\).*/\1/p' "$out" | tail -n 1)
+	secs=$(sed -n 's/^==== dw-testpmd summary: .*, \([0-9.]*\) s ====/\1/p' "$out" | tail -n 1)
 	check "$name" "port opened by the native driver (dwvirtio:)" \
 		grep -q '^Port 0 (dwvirtio:' "$out"
 	[ "$name" != virtio-native-intr ] && [ "$name" != virtio-native-trickle ] ||
 		check "$name" "rx-intr wakeups > $min_wake_pct% of frames (${wk:-none} for ${rx:-none})" \
 			[ $((100 * ${wk:-0})) -gt $((min_wake_pct * ${rx:-0})) ]
-	check "$name" "no timeout wakeups (${to:-none})" [ "${to:-1}" -eq 0 ]
+	check "$name" "timeout wakeups < 500 + 5/s (${to:-none} in ${secs:-none} s)" \
+		awk -v t="${to:-999999}" -v s="${secs:-0}" 'BEGIN { exit !(s > 0 && t < 500 + 5 * s) }'
 	[ "$name" = virtio-native-ctrl ] || return 0
 	# Control commands: each answered (the reply carries its latency), none
 	# failed, and their completions came as interrupts on the control
