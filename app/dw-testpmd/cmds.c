@@ -6,6 +6,7 @@
  * Handlers run on the main thread from tp_prompt_poll().
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <cmdline_rdline.h>
 #include <cmdline_socket.h>
 
+#include "dw_virtio.h"
 #include "testpmd.h"
 
 #define MAX_WORDS 8
@@ -104,6 +106,50 @@ do_show(char **w, unsigned int n)
 		    "Usage: show port stats | show lcores | show wq | show pools | show config\n");
 }
 
+/* Latency of the last control command of a dwvirtio port, for the reply. */
+static void
+print_ctrl_result(unsigned int i, const char *what, int rc)
+{
+	struct dw_virtio_ctrl_stats cs;
+
+	if (rc < 0)
+		printf("Port %u: %s failed: %s\n", i, what, strerror(-rc));
+	else if (dw_virtio_ctrl_stats_get(tp.ports[i].id, &cs) == 0)
+		printf("Port %u: %s done (control command %.1f us, max %.1f us over %" PRIu64 ")\n",
+		       i, what, (double)cs.last_ns / 1e3, (double)cs.max_ns / 1e3, cs.cmds);
+	else
+		printf("Port %u: %s done\n", i, what);
+}
+
+/*
+ * Receive filters through the device's control queue (dwvirtio ports: the
+ * command is sleeping work; forwarding goes on). "set promisc|allmulti N on|off".
+ */
+static void
+do_set_rx_filter(char **w)
+{
+	bool on = strcmp(w[2], "on") == 0;
+	int idx = port_arg(w[1]);
+	char what[32];
+	unsigned int i;
+
+	if (idx == -2)
+		return;
+	if (!on && strcmp(w[2], "off") != 0) {
+		printf("Usage: set %s all|N on|off\n", w[0]);
+		return;
+	}
+	snprintf(what, sizeof(what), "%s %s", w[0], w[2]);
+	for (i = 0; i < tp.nb_ports; i++) {
+		if (idx >= 0 && (unsigned int)idx != i)
+			continue;
+		print_ctrl_result(i, what,
+				  strcmp(w[0], "promisc") == 0
+				      ? dw_virtio_promisc_set(tp.ports[i].id, on)
+				      : dw_virtio_allmulti_set(tp.ports[i].id, on));
+	}
+}
+
 static void
 do_set(char **w, unsigned int n)
 {
@@ -136,8 +182,11 @@ do_set(char **w, unsigned int n)
 		if (was)
 			tp_fwd_start();
 		printf("Forwarding engine %s\n", tp_engine_name(e));
+	} else if (n == 3 && (strcmp(w[0], "promisc") == 0 || strcmp(w[0], "allmulti") == 0)) {
+		do_set_rx_filter(w);
 	} else {
-		printf("Usage: set rx-mode poll|interrupt|adaptive | set fwd ENGINE\n");
+		printf("Usage: set rx-mode poll|interrupt|adaptive | set fwd ENGINE | "
+		       "set promisc|allmulti all|N on|off\n");
 	}
 }
 
@@ -158,14 +207,42 @@ port_op(int (*op)(unsigned int), const char *what, int idx)
 	}
 }
 
+/* "port config N queue-pairs Q": dwvirtio's MQ command, while forwarding too. */
+static void
+do_port_config(char **w, unsigned int n)
+{
+	unsigned long q;
+	char *end, what[32];
+	int idx;
+
+	if (n != 4 || strcmp(w[2], "queue-pairs") != 0) {
+		printf("Usage: port config N queue-pairs Q\n");
+		return;
+	}
+	idx = port_arg(w[1]);
+	q = strtoul(w[3], &end, 10);
+	if (idx < 0 || *end != '\0' || q == 0 || q > UINT16_MAX) {
+		printf("port config takes one port and a queue-pair count >= 1\n");
+		return;
+	}
+	snprintf(what, sizeof(what), "queue-pairs %lu", q);
+	print_ctrl_result((unsigned int)idx, what,
+			  dw_virtio_queue_pairs_set(tp.ports[idx].id, (uint16_t)q));
+}
+
 static void
 do_port(char **w, unsigned int n)
 {
 	int idx;
 
+	if (n >= 1 && strcmp(w[0], "config") == 0) {
+		do_port_config(w, n);
+		return;
+	}
 	if (n != 2 || (strcmp(w[0], "stop") != 0 && strcmp(w[0], "start") != 0 &&
 		       strcmp(w[0], "reset") != 0 && strcmp(w[0], "remove") != 0)) {
-		printf("Usage: port stop|start|reset all|N | port remove N\n");
+		printf("Usage: port stop|start|reset all|N | port remove N | "
+		       "port config N queue-pairs Q\n");
 		return;
 	}
 	idx = port_arg(w[1]);
@@ -218,6 +295,8 @@ do_help(void)
 	       "  port stop|start all|N          (forwarding stopped)\n"
 	       "  port reset all|N               (forwarding may run)\n"
 	       "  port remove N                  simulate a hot-unplug (RMV event)\n"
+	       "  set promisc|allmulti all|N on|off   dwvirtio ports: control-queue command\n"
+	       "  port config N queue-pairs Q    dwvirtio ports: MQ pairs in use (1..started)\n"
 	       "  clear port stats               zero the counters\n"
 	       "  quit                           stop, close ports, exit\n");
 }

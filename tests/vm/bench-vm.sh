@@ -5,8 +5,9 @@
 # model, one guest boot in which guest-bench.sh runs dpdk-testpmd (poll),
 # dw-testpmd in poll mode and dw-testpmd in interrupt mode on the NIC bound
 # to vfio-pci, one after the other, each forwarding (io) back out of the same
-# port (for e1000e also dw-testpmd on dwork's native driver, poll and
-# interrupt); for each of them and each phase (idle, then udp_peer.py streams at
+# port (for e1000e and virtio also dw-testpmd on dwork's native driver, poll
+# and interrupt, with control-command latency on virtio); for each of them and
+# each phase (idle, then udp_peer.py streams at
 # rising rates) the host prints one row:
 #
 #   nic prog phase offered_pps sent back pct back_kpps guest_idle% qemu_cpu%
@@ -53,9 +54,13 @@ for nic in "${nics[@]}"; do
 	out=$work/$nic.vm
 	# The guest waits for DIR/PROG.PHASE: one directory per boot.
 	mkdir -p "$work/$nic"
-	# e1000e: also dwork's native driver, poll and interrupt (guest-bench.sh).
+	# e1000e, virtio: also dwork's native driver, poll and interrupt
+	# (guest-bench.sh's native-* runs).
 	native=()
-	[ "$nic" != e1000e ] || native=(--env DW_VM_NATIVE=e1000e)
+	case $nic in
+	e1000e) native=(--env DW_VM_NATIVE=e1000e) ;;
+	virtio) native=(--env DW_VM_NATIVE=dwvirtio) ;;
+	esac
 	"$here/run-in-vm.sh" --nic "$nic" "${native[@]}" --udp-base "$base" --timeout 600 --log "$work/$nic.console" \
 		--cwd / -- bash "$here/guest-bench.sh" "$dwtp" "$work/$nic" "${phase_names[*]}" 30 > "$out" 2>&1 &
 	vm_pid=$!

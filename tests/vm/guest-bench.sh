@@ -13,7 +13,7 @@
 # (port rx rate, lcore sleep share, wakeups per second by reason), and its
 # wake-latency histogram from telemetry before it stops.
 #
-# With DW_VM_NATIVE=DRIVER (bench-vm.sh sets it for e1000e), two more runs
+# With DW_VM_NATIVE=DRIVER (bench-vm.sh sets it for e1000e and dwvirtio), two more runs
 # follow: dw-testpmd on dwork's native driver (EAL's PCI bus kept off the
 # NIC with -b, --port=DRIVER:ADDR) in poll and in interrupt mode
 # ("native-poll", "native-interrupt").
@@ -102,22 +102,41 @@ echo "bench: dpdk-poll exit $?"
 grep -E 'Accumulated|RX-packets|TX-packets' "$log" | sed 's/^/bench: dpdk-poll /'
 rm -f "$fifo"
 
+# DW_VM_NATIVE (set by bench-vm.sh): dw-testpmd on the native driver too.
+# The native runs take prompt commands on a fifo; on dwvirtio, after its
+# phases native-interrupt sends 20 promisc toggles and reports the control
+# commands' latency.
 runs=(dw-poll dw-interrupt)
 [ -z "${DW_VM_NATIVE:-}" ] || runs+=(native-poll native-interrupt)
 for run in "${runs[@]}"; do
 	mode=${run#*-}
 	eal=("${common[@]}")
-	ports=()
+	extra=()
+	stdin=/dev/null
 	if [ "${run%%-*}" = native ]; then
 		eal=(-b "$nic" -n 1 --log-level=lib.eal:notice)
-		ports=(--port="$DW_VM_NATIVE:$nic")
+		extra=(--port="$DW_VM_NATIVE:$nic" -i --auto-start)
+		stdin=$(mktemp -u /tmp/dwtp-in.XXXXXX)
+		mkfifo "$stdin"
 	fi
 	: > "$log"
-	stdbuf -oL "$dwtp" --lcores 0@0,1@0 "${eal[@]}" -- "${app[@]}" "${ports[@]}" \
-		--rxq=1 --rx-mode="$mode" --stats-period=1 > "$log" 2>&1 &
+	stdbuf -oL "$dwtp" --lcores 0@0,1@0 "${eal[@]}" -- "${app[@]}" \
+		--rxq=1 --rx-mode="$mode" --stats-period=1 "${extra[@]}" < "$stdin" > "$log" 2>&1 &
 	pid=$!
+	[ "$stdin" = /dev/null ] || exec 3> "$stdin"
 	wait_line "$log" '^Forwarding engine' "$pid"
 	run_phases "$run"
+	if [ "$run" = native-interrupt ] && [ "${DW_VM_NATIVE%%,*}" = dwvirtio ]; then
+		for i in $(seq 1 10); do
+			echo "set promisc 0 off" >&3
+			sleep 0.2
+			echo "set promisc 0 on" >&3
+			sleep 0.2
+		done
+		sleep 0.5
+		grep -o 'control command [0-9.]* us' "$log" | awk '{ print $3 }' | sort -n |
+			awk -v p="$run" '{ v[NR] = $1 } END { if (NR) printf "bench: %s ctrl_us n=%d median=%.1f max=%.1f\n", p, NR, v[int((NR + 1) / 2)], v[NR] }'
+	fi
 	# napi's wake-latency histogram of the forwarding lcore, through EAL's
 	# telemetry socket: bucket i counts wakes that took [2^i, 2^(i+1)) ns.
 	python3 -c '
@@ -134,6 +153,7 @@ print("bench: %s wake_lat_log2_ns %s" % (sys.argv[1], " ".join(
 	kill -INT "$pid"
 	wait "$pid"
 	echo "bench: $run exit $?"
+	[ "$stdin" = /dev/null ] || { exec 3>&-; rm -f "$stdin"; }
 	grep -E '^(==== |Port 0 \(|  busy |  loops |  wakeups:|mbufs:|.*MSI-X|.*fall)' "$log" |
 		sed "s/^/bench: $run /"
 done

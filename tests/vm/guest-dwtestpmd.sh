@@ -14,13 +14,10 @@
 #   e.g. guest-dwtestpmd.sh build/app/dw-testpmd/dw-testpmd /tmp/stop io 120 --rx-mode=interrupt
 # env: DW_VM_NATIVE=DRIVER[,devargs]: open the NICs with dwork's native driver
 #   (--port=DRIVER:ADDR[,devargs]) and keep EAL's PCI bus off them (-b ADDR),
-#   e.g. DW_VM_NATIVE=e1000e,itr_us=20
+#   e.g. DW_VM_NATIVE=e1000e,itr_us=20 or DW_VM_NATIVE=dwvirtio
 # env: DW_VM_EAL_ARGS: more EAL arguments (space-separated), e.g. --iova-mode=pa
 #   for a sanitizer build, whose hugepage addresses exceed the vIOMMU's
 #   39-bit DMA mask in IOVA-as-VA mode
-# env: DW_VM_CMDS: prompt commands, ';'-separated (e.g. "port reset 0; show ports"):
-#   dw-testpmd then runs with -i -a (forwarding starts at once) and gets them on
-#   stdin once forwarding has started; the stop is still SIGINT
 
 set -u
 bin=${1:?usage: guest-dwtestpmd.sh DW_TESTPMD STOP_FILE [FWD_MODE [MAX_SEC [args]]]}
@@ -50,42 +47,42 @@ irq_lines() {
 # Two lcores on the single vCPU, as guest-testpmd.sh: the main (control)
 # lcore mostly sleeps, the forwarding lcore polls or parks. No telemetry
 # socket: nothing reads it here.
+# DW_VM_CMDS ("cmd1;cmd2;..."): prompt commands, one every 0.4 s once
+# forwarding runs, through a fifo on dw-testpmd's stdin (-i --auto-start).
+cmds=()
+[ -z "${DW_VM_CMDS:-}" ] || IFS=';' read -r -a cmds <<< "$DW_VM_CMDS"
+stdin=/dev/null
+prompt=()
+if [ ${#cmds[@]} -gt 0 ]; then
+	stdin=$(mktemp -u /tmp/dw-testpmd-cmds.XXXXXX)
+	mkfifo "$stdin"
+	prompt=(-i --auto-start)
+fi
 log=$(mktemp /tmp/dw-testpmd.XXXXXX)
 read -r -a eal_extra <<< "${DW_VM_EAL_ARGS:-}"
-cmds=${DW_VM_CMDS:-}
-prompt=()
-fifo=/dev/null
-if [ -n "$cmds" ]; then
-	prompt=(-i -a)
-	fifo=$(mktemp -u /tmp/dw-testpmd-cmds.XXXXXX)
-	mkfifo "$fifo"
-fi
 "$bin" --lcores 0@0,1@0 -n 1 "${allow[@]}" "${eal_extra[@]}" --log-level=lib.eal:notice --no-telemetry -- \
 	--port-topology=loop --forward-mode="$mode" --nb-cores=1 \
 	--rxq=1 --rxd=512 --txd=512 --total-num-mbufs=4096 "${ports[@]}" "${prompt[@]}" "$@" \
-	< "$fifo" > "$log" 2>&1 &
+	< "$stdin" > "$log" 2>&1 &
 pid=$!
-# The prompt's stdin stays open (fd 3) until dw-testpmd is gone: EOF would end it.
-[ -z "$cmds" ] || exec 3> "$fifo"
+[ ${#cmds[@]} -eq 0 ] || exec 3> "$stdin"
+ci=0
 tail -n +1 -f --pid="$pid" "$log" &
 tail_pid=$!
 
 t=0
 started=0
-while kill -0 "$pid" 2> /dev/null && [ ! -e "${DW_VM_HOST:-}$stop" ] &&
-	[ "$t" -lt $((max_s * 5)) ]; do
+# (Commands still to send keep the loop going past the stop file.)
+while kill -0 "$pid" 2> /dev/null && [ "$t" -lt $((max_s * 5)) ] &&
+	{ [ ! -e "${DW_VM_HOST:-}$stop" ] || [ "$ci" -lt ${#cmds[@]} ]; }; do
 	if [ "$started" = 0 ] && grep -q '^Forwarding engine' "$log"; then
 		sleep 0.2
 		irq_lines irq-start
 		started=1
-		if [ -n "$cmds" ]; then
-			IFS=';' read -r -a cl <<< "$cmds"
-			for c in "${cl[@]}"; do
-				echo "guest-dwtestpmd: prompt: $c"
-				echo "$c" >&3
-				sleep 0.5
-			done
-		fi
+	elif [ "$started" = 1 ] && [ "$ci" -lt ${#cmds[@]} ] && [ $((t % 2)) = 0 ]; then
+		echo "guest-dwtestpmd: cmd: ${cmds[$ci]}"
+		echo "${cmds[$ci]}" >&3
+		ci=$((ci + 1))
 	fi
 	sleep 0.2
 	t=$((t + 1))
@@ -98,10 +95,7 @@ fi
 wait "$pid"
 rc=$?
 wait "$tail_pid" 2> /dev/null
-if [ -n "$cmds" ]; then
-	exec 3>&-
-	rm -f "$fifo"
-fi
 rm -f "$log"
+[ ${#cmds[@]} -eq 0 ] || rm -f "$stdin"
 echo "guest-dwtestpmd: dw-testpmd exit status $rc"
 exit "$rc"

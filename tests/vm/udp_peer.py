@@ -18,6 +18,7 @@ coming back to the sending port then count as foreign.
 
 import argparse
 import os
+import random
 import select
 import socket
 import struct
@@ -63,6 +64,11 @@ def main():
     ap.add_argument("--count", type=int, default=1000, help="frames to send")
     ap.add_argument("--rate", type=float, default=2000.0,
                     help="frames per second (0: as fast as possible)")
+    ap.add_argument("--gaps", metavar="MIN_MS,MAX_MS", default=None,
+                    help="random gaps between frames, uniform in [MIN, MAX] ms "
+                         "(instead of --rate)")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="seed of --gaps (default: random, printed)")
     ap.add_argument("--size", type=int, default=64, help="frame size, no FCS")
     ap.add_argument("--dst", type=mac, default=mac("52:54:00:d0:00:01"))
     ap.add_argument("--src", type=mac, default=mac("02:00:00:00:00:02"))
@@ -141,10 +147,21 @@ def main():
         time.sleep(0.3)
         receive()
 
+    gap_ms = None
+    if args.gaps is not None:
+        gap_ms = [float(x) for x in args.gaps.split(",")]
+        seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+        rng = random.Random(seed)
+        print("udp_peer: gaps %.1f-%.1f ms, seed %d" % (gap_ms[0], gap_ms[1], seed),
+              flush=True)
     t_send = time.monotonic()
+    due = t_send
     for seq in range(args.count):
-        if args.rate > 0:
-            due = t_send + seq / args.rate
+        if gap_ms is not None or args.rate > 0:
+            if gap_ms is not None:
+                due += rng.uniform(gap_ms[0], gap_ms[1]) / 1000.0 if seq > 0 else 0.0
+            else:
+                due = t_send + seq / args.rate
             while True:
                 delay = due - time.monotonic()
                 if delay <= 0:
