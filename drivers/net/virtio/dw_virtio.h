@@ -55,13 +55,17 @@ int dw_virtio_devargs_parse(const char *devargs, char *addr, size_t len);
  */
 int dw_virtio_promisc_set(uint16_t port, bool on);
 
-/** All-multicast on or off (VIRTIO_NET_CTRL_RX_ALLMULTI). As dw_virtio_promisc_set(). */
+/**
+ * All-multicast on or off (VIRTIO_NET_CTRL_RX_ALLMULTI). Return: as dw_virtio_promisc_set().
+ * Context: control thread, not a work item of the port's ctrl wq; sleeps.
+ */
 int dw_virtio_allmulti_set(uint16_t port, bool on);
 
 /**
  * Set the unicast MAC filter table to @p macs (@p n entries, 0 .. 16; the
  * multicast table is set empty). As dw_virtio_promisc_set(); -EINVAL (n > 16,
  * NULL with n > 0).
+ * Context: control thread, not a work item of the port's ctrl wq; sleeps.
  */
 int dw_virtio_mac_table_set(uint16_t port, const struct rte_ether_addr *macs, unsigned int n);
 
@@ -69,6 +73,7 @@ int dw_virtio_mac_table_set(uint16_t port, const struct rte_ether_addr *macs, un
  * Use @p pairs queue pairs (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET): 1 .. the
  * started queue pairs. As dw_virtio_promisc_set(); -EINVAL (out of range),
  * -ENOTSUP (no MQ).
+ * Context: control thread, not a work item of the port's ctrl wq; sleeps.
  */
 int dw_virtio_queue_pairs_set(uint16_t port, uint16_t pairs);
 
