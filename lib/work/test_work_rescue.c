@@ -74,7 +74,12 @@ scenario(struct dw_wq *rq, bool fail_hook)
 		return -2;
 	if (!DW_TEST_WAIT(__atomic_load_n(&waiters_done, __ATOMIC_SEQ_CST) == NWAITERS, 10000))
 		return -3;
-	if (dw_wq_stats_get(rq, &st) < 0 || st.rescued < 1 || st.maydays < 1) {
+	/*
+	 * The rescuer counts its item after the function returns, and the
+	 * waiters it released may finish first: wait for the count.
+	 */
+	if (!DW_TEST_WAIT(dw_wq_stats_get(rq, &st) == 0 && st.rescued >= 1 && st.maydays >= 1,
+			  2000)) {
 		dw_pool_stats_get(0, &ps);
 		printf("no rescue seen: rescued %lu maydays %lu; pool 0: %u workers, peak %u, "
 		       "%lu creation failures\n",
