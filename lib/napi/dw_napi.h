@@ -125,7 +125,8 @@ struct dw_napi_source {
 	 * Owner lcore: rw (relaxed stores where telemetry reads); control
 	 * threads: under the napi lock while the loop does not run.
 	 */
-	int ep_fd;	      /**< fd currently in the lcore's epoll set, -1 none. */
+	int ep_fd;	      /**< Source fd the epoll registration is for, -1 none. */
+	int ep_dup;	      /**< The loop's own dup of ep_fd, what epoll holds; -1 none. */
 	uint32_t ep_gen;      /**< fd_gen when ep_fd was registered. */
 	int32_t lcore;	      /**< Owning lcore, -1 when not registered (atomic). */
 	bool intr_ok;	      /**< Interrupt usable (not -ENOTSUP, not demoted). */

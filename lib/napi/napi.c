@@ -95,6 +95,7 @@ dw_napi_source_init(struct dw_napi_source *src, const struct dw_napi_source_conf
 	src->flags = conf->flags;
 	src->fd = conf->fd;
 	src->ep_fd = -1;
+	src->ep_dup = -1;
 	src->lcore = -1;
 	src->intr_ok = conf->arm != NULL;
 	src->magic = NAPI_SRC_MAGIC;
@@ -191,10 +192,7 @@ dw_napi_source_unregister(struct dw_napi_source *src)
 		;
 	memmove(&lc->srcs[i], &lc->srcs[i + 1], (lc->nb_srcs - i - 1) * sizeof(lc->srcs[0]));
 	__atomic_store_n(&lc->nb_srcs, lc->nb_srcs - 1, __ATOMIC_RELAXED);
-	if (src->ep_fd >= 0 && lc->epfd >= 0)
-		epoll_ctl(lc->epfd, EPOLL_CTL_DEL, src->ep_fd,
-			  NULL); /* the fd may be gone: ignored */
-	src->ep_fd = -1;
+	napi_epoll_drop(lc, src);
 	if (__atomic_load_n(&lc->last_busy, __ATOMIC_RELAXED) == src)
 		__atomic_store_n(&lc->last_busy, NULL, __ATOMIC_RELAXED);
 	/* Pairs with the acquire in register and init: the source is free for reuse. */

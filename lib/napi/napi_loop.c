@@ -5,6 +5,7 @@
  * Everything here runs on the lcore that owns the state.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -51,13 +52,32 @@ napi_kick(unsigned int lcore, void *arg)
 	napi_ring(arg);
 }
 
+/*
+ * The epoll set holds the loop's own dup of a source's fd, never the
+ * source's number: a source may close its fd before telling us
+ * (dw_napi_source_set_fd() after close()), and that number may meanwhile name
+ * another file (another source's new fd, any other thread's fd); deleting by
+ * the old number would then drop or hit the wrong registration.
+ */
+void
+napi_epoll_drop(struct napi_lcore *lc, struct dw_napi_source *src)
+{
+	if (src->ep_dup >= 0) {
+		if (lc->epfd >= 0)
+			epoll_ctl(lc->epfd, EPOLL_CTL_DEL, src->ep_dup, NULL);
+		close(src->ep_dup);
+	}
+	src->ep_dup = -1;
+	src->ep_fd = -1;
+}
+
 void
 napi_sync_fds(struct napi_lcore *lc)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
 	struct dw_napi_source *src;
 	uint32_t i, gen;
-	int want;
+	int want, dup;
 
 	for (i = 0; i < lc->nb_srcs; i++) {
 		src = lc->srcs[i];
@@ -69,10 +89,7 @@ napi_sync_fds(struct napi_lcore *lc)
 		want = src->intr_ok ? __atomic_load_n(&src->fd, __ATOMIC_RELAXED) : -1;
 		if (want == src->ep_fd && gen == src->ep_gen)
 			continue;
-		/* The old fd may be closed already (then epoll dropped it): errors ignored. */
-		if (src->ep_fd >= 0)
-			epoll_ctl(lc->epfd, EPOLL_CTL_DEL, src->ep_fd, NULL);
-		src->ep_fd = -1;
+		napi_epoll_drop(lc, src);
 		src->ep_gen = gen;
 		NAPI_STAT_SET(src->intr_seen, false);
 		src->silent = 0;
@@ -80,12 +97,16 @@ napi_sync_fds(struct napi_lcore *lc)
 		if (want < 0)
 			continue;
 		ev.data.ptr = src;
-		if (epoll_ctl(lc->epfd, EPOLL_CTL_ADD, want, &ev) < 0) {
+		dup = fcntl(want, F_DUPFD_CLOEXEC, 0);
+		if (dup < 0 || epoll_ctl(lc->epfd, EPOLL_CTL_ADD, dup, &ev) < 0) {
 			NAPI_LOG(WARNING, "lcore %u: %s: fd %d not added to epoll (%s): sleep ramp",
 				 lc->lcore, src->name, want, strerror(errno));
+			if (dup >= 0)
+				close(dup);
 			continue;
 		}
 		src->ep_fd = want;
+		src->ep_dup = dup;
 	}
 }
 

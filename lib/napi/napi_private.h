@@ -116,6 +116,8 @@ void napi_telemetry_register(void);
 void napi_ring(struct napi_lcore *lc);
 
 /* (Re-)register the sources' fds in @p lc's epoll set; owner or stopped loop. */
+/* Take @src out of @lc's epoll set and close the loop's dup of its fd. */
+void napi_epoll_drop(struct napi_lcore *lc, struct dw_napi_source *src);
 void napi_sync_fds(struct napi_lcore *lc);
 
 /* True for an initialised source. */

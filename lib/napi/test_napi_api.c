@@ -513,6 +513,69 @@ START_TEST(test_fd_change)
 }
 END_TEST
 
+/*
+ * A source closes its fd before handing over a new one, and the number is
+ * reused meanwhile by another source's new fd on the same lcore: taking the
+ * first source's stale registration out must not take the second one's.
+ */
+START_TEST(test_fd_number_reused)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct fake_src a, b;
+	unsigned int worker;
+	uint64_t updates;
+	int n, x;
+
+	worker = fake_env_up();
+	fake_init(&a, "a", true, true);
+	fake_init(&b, "b", true, true);
+	ck_assert_int_eq(dw_napi_source_register(worker, &a.src), 0);
+	ck_assert_int_eq(dw_napi_source_register(worker, &b.src), 0);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	fake_inject(&a, 1);
+	fake_inject(&b, 1);
+	ck_assert(DW_TEST_WAIT(fake_handled(&a) == 1 && fake_handled(&b) == 1, 1000));
+	ck_assert(wait_parked(worker));
+	/* a closes its fd (number n) and says nothing yet; b's new fd gets number n. */
+	n = a.efd;
+	x = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ck_assert_int_ge(x, 0);
+	close(n);
+	ck_assert_int_eq(dup2(x, n), n);
+	close(x);
+	close(b.efd);
+	b.efd = n;
+	updates = stats(worker).fd_updates;
+	ck_assert_int_eq(dw_napi_source_set_fd(&b.src, b.efd), 0);
+	ck_assert(DW_TEST_WAIT(stats(worker).fd_updates > updates, 1000));
+	ck_assert(wait_parked(worker));
+	/* b's new fd proves itself (an unproven fd keeps the sleeps bounded). */
+	fake_inject(&b, 1);
+	ck_assert(DW_TEST_WAIT(fake_handled(&b) == 2, 1000));
+	ck_assert(wait_parked(worker));
+	/* Now a hands over its new fd: the loop drops a's old registration. */
+	a.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ck_assert_int_ge(a.efd, 0);
+	updates = stats(worker).fd_updates;
+	ck_assert_int_eq(dw_napi_source_set_fd(&a.src, a.efd), 0);
+	ck_assert(DW_TEST_WAIT(stats(worker).fd_updates > updates, 1000));
+	ck_assert(wait_parked(worker));
+	fake_inject(&a, 1);
+	ck_assert(DW_TEST_WAIT(fake_handled(&a) == 2, 1000));
+	ck_assert(wait_parked(worker));
+	/* Every fd proven: the lcore sleeps without bound, so only b's interrupt can wake it. */
+	fake_inject(&b, 1);
+	ck_assert_msg(DW_TEST_WAIT(fake_handled(&b) == 3, 1000),
+		      "b's registration was dropped with a's stale fd number");
+	fake_stop_worker(worker);
+	ck_assert_int_eq(dw_napi_source_unregister(&b.src), 0);
+	ck_assert_int_eq(dw_napi_source_unregister(&a.src), 0);
+	fake_fini(&b);
+	fake_fini(&a);
+	fake_env_down();
+}
+END_TEST
+
 /* A source whose poll, the first time it runs while its lcore is announced parked, has another
  * thread queue a BH item on that lcore: the producer lands exactly between announce and sleep. */
 static struct dw_work race_w;
@@ -781,6 +844,7 @@ main(void)
 	tcase_add_test(tc, test_stop_handover);
 	tcase_add_test(tc, test_selftest);
 	tcase_add_test(tc, test_fd_change);
+	tcase_add_test(tc, test_fd_number_reused);
 	tcase_add_test(tc, test_race_window);
 	tcase_add_test(tc, test_keep_lane);
 	tcase_add_test(tc, test_stop_vs_loop_end);
