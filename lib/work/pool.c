@@ -539,6 +539,12 @@ worker_create(struct pool *pool)
 	TAILQ_REMOVE(&pool->workers, wk, all_entry);
 	pool->nr_workers--;
 	pool->st.workers_created--;
+	/*
+	 * A waker that picked it may still be signalling it after dropping the
+	 * pool lock; wake_signal() takes no lock, so waiting here cannot block it.
+	 */
+	while (__atomic_load_n(&wk->wake_refs, __ATOMIC_ACQUIRE) != 0)
+		sched_yield();
 	pthread_cond_destroy(&wk->cond);
 	free(wk);
 	__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
