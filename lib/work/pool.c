@@ -168,6 +168,21 @@ wake_signal(struct worker *w)
 	__atomic_fetch_sub(&w->wake_refs, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * Free a worker that is off every list. A waker that picked it may still be
+ * signalling it after dropping the pool lock (wake_signal() takes no lock, so
+ * waiting here, with or without the pool lock, cannot block it).
+ */
+static void
+worker_free(struct worker *wk)
+{
+	while (__atomic_load_n(&wk->wake_refs, __ATOMIC_ACQUIRE) != 0)
+		sched_yield();
+	pthread_cond_destroy(&wk->cond);
+	free(wk);
+	__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
+}
+
 /* Wake the most recently parked worker, pool lock held. */
 static bool
 wake_idle(struct pool *pool)
@@ -458,12 +473,7 @@ worker_main(void *arg)
 	TAILQ_REMOVE(&pool->workers, wk, all_entry);
 	pthread_mutex_unlock(&pool->lock);
 	pool_perf_worker_exit(wk);
-	/* A waker that dropped the pool lock may still be signalling us (wake_signal). */
-	while (__atomic_load_n(&wk->wake_refs, __ATOMIC_ACQUIRE) != 0)
-		sched_yield();
-	pthread_cond_destroy(&wk->cond);
-	free(wk);
-	__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
+	worker_free(wk);
 	thread_exited();
 	return NULL;
 }
@@ -539,15 +549,7 @@ worker_create(struct pool *pool)
 	TAILQ_REMOVE(&pool->workers, wk, all_entry);
 	pool->nr_workers--;
 	pool->st.workers_created--;
-	/*
-	 * A waker that picked it may still be signalling it after dropping the
-	 * pool lock; wake_signal() takes no lock, so waiting here cannot block it.
-	 */
-	while (__atomic_load_n(&wk->wake_refs, __ATOMIC_ACQUIRE) != 0)
-		sched_yield();
-	pthread_cond_destroy(&wk->cond);
-	free(wk);
-	__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
+	worker_free(wk);
 fail:
 	pool->st.create_failures++;
 	WORK_LOG(DEBUG, "pool %u: cannot create a worker: %s", pool->id, strerror(-rc));
