@@ -154,7 +154,7 @@ unlock:
 int
 dw_pause_wait(const char *name, unsigned int timeout_ms)
 {
-	struct timespec dl = dw_ns_to_timespec(0);
+	struct timespec dl;
 	struct pause_point *p;
 	int rc = 0;
 
