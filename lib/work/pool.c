@@ -373,7 +373,7 @@ process_one(struct worker *wk, struct dw_work *w)
 	__atomic_fetch_add(&wq->n_cpu_ns, cpu_ns, __ATOMIC_RELAXED);
 	__atomic_fetch_sub(&wq->n_running, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wq->n_completed, 1, __ATOMIC_RELAXED);
-	if (wk->flags & W_RESCUER)
+	if (wk->rescuer)
 		__atomic_fetch_add(&wq->n_rescued, 1, __ATOMIC_RELAXED);
 	pwq_activate_next(pool, pwq);
 	/* @w is only compared, unless a flusher waits on it (then it is alive). */
@@ -564,7 +564,7 @@ dw_blocking_begin(void)
 	struct worker *wk = tls_worker, *woken;
 	struct pool *pool;
 
-	if (wk == NULL || wk->block_depth++ > 0 || (wk->flags & W_RESCUER))
+	if (wk == NULL || wk->block_depth++ > 0 || wk->rescuer)
 		return;
 	pool = wk->pool;
 	pthread_mutex_lock(&pool->lock);
@@ -583,7 +583,7 @@ dw_blocking_end(void)
 	struct worker *wk = tls_worker;
 	struct pool *pool;
 
-	if (wk == NULL || --wk->block_depth > 0 || (wk->flags & W_RESCUER))
+	if (wk == NULL || --wk->block_depth > 0 || wk->rescuer)
 		return;
 	pool = wk->pool;
 	pthread_mutex_lock(&pool->lock);
@@ -661,6 +661,7 @@ rescuer_start(struct dw_wq *wq)
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	r->worker.flags = W_RESCUER;
+	r->worker.rescuer = true;
 	r->worker.rescue_wq = wq;
 	r->worker.block_depth = 0;
 	wq->rescuer = r;

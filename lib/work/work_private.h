@@ -89,6 +89,7 @@ struct worker {
 	pthread_t thread;
 	pid_t tid;	     /* written by the thread before it first parks */
 	uint32_t id;	     /* creation number in its pool (thread name) */
+	bool rescuer;	     /* a wq's rescuer (also W_RESCUER in flags); read unlocked */
 	clockid_t cpu_clock; /* per-thread CPU clock, for the monitor */
 	pthread_cond_t cond; /* wakes this worker; waits use pool->lock */
 	uint32_t wake_refs;  /* atomic: wake-ups signalling it after the pool lock (pool.c) */
