@@ -32,44 +32,43 @@ enum netdev_state {
 
 /* One event subscription; its work item delivers the pending events. */
 struct netdev_sub {
-	struct dw_work work;	      /* Queued by raise, runs the callback. */
-	uint32_t pending;	      /* Atomic: raise ORs (release), work swaps to 0 (acquire). */
-	uint32_t events;	      /* Mask; set at subscribe, ro afterwards. */
-	int id;			      /* Set at subscribe, ro afterwards. */
-	uint16_t port;		      /* Set at subscribe, ro afterwards. */
-	struct dw_wq *wq;	      /* Set at subscribe, ro afterwards. */
-	dw_netdev_event_cb_t cb;      /* Set at subscribe, ro afterwards. */
-	void *arg;		      /* Set at subscribe, ro afterwards. */
-	TAILQ_ENTRY(netdev_sub) next; /* Protected by dw_netdev.subs_lock. */
+	struct dw_work work;	      /* I: queued by raise, runs the callback */
+	uint32_t pending;	      /* A: raise ORs (release), the work swaps to 0 (acquire) */
+	uint32_t events;	      /* I: mask, set at subscribe */
+	int id;			      /* I: set at subscribe */
+	uint16_t port;		      /* I */
+	struct dw_wq *wq;	      /* I */
+	dw_netdev_event_cb_t cb;      /* I */
+	void *arg;		      /* I */
+	TAILQ_ENTRY(netdev_sub) next; /* S: dw_netdev.subs_lock */
 };
 
 TAILQ_HEAD(netdev_sub_list, netdev_sub);
 
+/* One open port. Main lock (L): ctrl_lock. */
 struct dw_netdev {
-	uint16_t port_id;		    /* Set at open, ro afterwards. */
-	char name[DW_NETDEV_NAME_LEN];	    /* Set in probe, ro afterwards. */
-	const struct dw_netdev_driver *drv; /* Set at open, ro afterwards. */
-	const struct dw_netdev_ops *ops;    /* Set in probe, ro afterwards. */
-	void *priv;			    /* Driver's; set in probe. */
+	uint16_t port_id;		    /* I: set at open */
+	char name[DW_NETDEV_NAME_LEN];	    /* I: set in probe */
+	const struct dw_netdev_driver *drv; /* I: set at open */
+	const struct dw_netdev_ops *ops;    /* I: set in probe */
+	void *priv;			    /* I: the driver's, set in probe */
 	/*
 	 * Control lock: serializes configure/start/stop/close and the driver's
 	 * work (reset). Taken with netdev_table_lock held (lookup), never the
 	 * other way round.
 	 */
 	pthread_mutex_t ctrl_lock;
-	/* Written under ctrl_lock; read unlocked (relaxed) by arm/disarm/fd. */
-	enum netdev_state state;
-	struct dw_netdev_conf conf; /* Last good configure; under ctrl_lock. */
-	struct dw_wq *ctrl_wq; /* conf.ctrl_wq; written at configure, read anywhere (relaxed). */
-	uint64_t resets;       /* Atomic; incremented by the reset work. */
-	/* dw_netdev_reset_request() queues it on the ctrl wq; close cancels it (sync). */
+	enum netdev_state state;    /* L/A: read unlocked (relaxed) by arm/disarm/fd */
+	struct dw_netdev_conf conf; /* L: the last good configure */
+	struct dw_wq *ctrl_wq; /* L/A: conf.ctrl_wq, set at configure, read anywhere (relaxed) */
+	uint64_t resets;       /* A: relaxed, incremented by the reset work */
+	/* I: dw_netdev_reset_request() queues it on ctrl_wq; close cancels it (sync) */
 	struct dw_work reset_work;
-	/* Table slot (netdev_fp_slots[port_id]) the next fp_set fills; under ctrl_lock. */
-	unsigned int fp_next;
-	/* Subscriptions: list under subs_lock (raise may run on the EAL
-	 * interrupt thread, hence a spinlock; nothing under it sleeps). */
+	unsigned int fp_next; /* L: slot of netdev_fp_slots[port_id] the next fp_set fills */
+	/* Subscriptions. A spinlock: raise may run on the EAL interrupt thread;
+	 * nothing under it sleeps. */
 	rte_spinlock_t subs_lock;
-	struct netdev_sub_list subs;
+	struct netdev_sub_list subs; /* S: subs_lock */
 };
 
 /*
