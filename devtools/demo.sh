@@ -24,11 +24,20 @@ trap 'rm -rf "$tmp"' EXIT
 
 if command -v dpdk-testpmd >/dev/null; then
 	echo "== dw-testpmd --rx-mode=interrupt on net_virtio_user0 (rx interrupt: eventfd)"
-	echo "== peer: dpdk-testpmd txonly on net_vhost0: idle 2 s, traffic 3 s, idle 3 s"
+	echo "== peer: dpdk-testpmd txonly on net_vhost0: idle 2 s, traffic 3 s, then idle"
 	sock=$tmp/vhost.sock
 	# The peer's lcores share CPU 0; dw-testpmd forwards on lcore 1 (CPU 1).
+	# The peer starts sending 2 s after dw-testpmd's first stats line, not on
+	# a fixed clock: configuring rx interrupts makes DPDK's virtio-user PMD
+	# reset the device (a vhost-user stop and restart), and a txonly lcore
+	# that is already sending into the vhost port during that restart leaves
+	# the rx ring stuck (seen on a loaded machine: 288 frames, then none).
 	{
-		sleep 3
+		for _ in $(seq 600); do
+			grep -q '^\[' "$tmp/app.out" 2>/dev/null && break
+			sleep 0.1
+		done
+		sleep 2
 		echo "set fwd txonly"
 		echo "start"
 		sleep 3
@@ -39,7 +48,13 @@ if command -v dpdk-testpmd >/dev/null; then
 		--log-level=lib.eal:warning --vdev="net_vhost0,iface=$sock,queues=1" -- -i \
 		--total-num-mbufs=8192 >"$tmp/peer.log" 2>&1 &
 	peer=$!
-	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	# The peer's EAL can take seconds on a loaded machine: wait up to 60 s.
+	for _ in $(seq 600); do [ -S "$sock" ] && break; sleep 0.1; done
+	if [ ! -S "$sock" ]; then
+		echo "demo: the peer (dpdk-testpmd) did not create $sock within 60 s; its log:" >&2
+		cat "$tmp/peer.log" >&2
+		exit 1
+	fi
 	set +e
 	"$app" "${eal[@]}" -l 0-1 --file-prefix=dwdemo$$ \
 		--vdev="net_virtio_user0,path=$sock,queues=1" -- \
