@@ -30,6 +30,8 @@
 #        DW_VM_MIN_WAKE_PCT (50: the native cases' least rx-intr wakeups per
 #        100 frames; a loaded host batches frames per wakeup),
 #        DW_VM_TRICKLE_S (20: length of virtio-native-trickle; 60 for a minute),
+#        DW_VM_IDLE_S (4: the idle window virtio-native-intr and -trickle
+#        check for 0 timeout wakeups after the traffic),
 #        DW_VM_DW_TESTPMD (dw-testpmd binary; default: the first of
 #        build/app/dw-testpmd/dw-testpmd and build-*/app/dw-testpmd/dw-testpmd)
 # Ends with one line "N passed, N failed"; exits 0 only if nothing failed.
@@ -42,6 +44,7 @@ rate=${DW_VM_RATE:-1000}
 min_pct=${DW_VM_MIN_PCT:-90}
 min_pct=${min_pct%.*}
 trickle_s=${DW_VM_TRICKLE_S:-20}
+idle_s=${DW_VM_IDLE_S:-4}
 case_timeout=${DW_VM_CASE_TIMEOUT:-240}
 min_wake_pct=${DW_VM_MIN_WAKE_PCT:-50}
 base=${DW_VM_UDP_BASE:-$((40000 + 2 * (RANDOM % 4000)))}
@@ -240,8 +243,9 @@ check_reset() {
 # lcore sleeps without a bound: napi bounds sleeps (100/s, DW_NAPI_DFL_PROBE_US)
 # only until a source's interrupt has fired once, i.e. between forwarding
 # start and the first frame (the host sends after irq-start: 2-3 s on a loaded
-# host), so allow 5 s of that window plus 5/s (a driver whose interrupt never
-# fires gives 100/s; the trickle case's 20 s would show it).
+# host), so the whole run allows 5 s of that window plus 5/s (a driver whose
+# interrupt never fires gives 100/s), and the intr and trickle cases assert
+# the claim itself: 0 timeout wakeups over DW_VM_IDLE_S after the traffic.
 check_virtio_native() {
 	local name=$1 out=$2 rx wk to secs
 	rx=$(sed -n 's/^Port 0 (.*): rx \([0-9]*\) .*/\1/p' "$out" | tail -n 1)
@@ -258,6 +262,20 @@ check_virtio_native() {
 	[ "$name" = virtio-native-link ] ||
 		check "$name" "timeout wakeups < 500 + 5/s (${to:-none} in ${secs:-none} s)" \
 			awk -v t="${to:-999999}" -v s="${secs:-0}" 'BEGIN { exit !(s > 0 && t < 500 + 5 * s) }'
+	# The real claim, where it can be isolated: once the traffic is over
+	# (every frame back, so the interrupt has long proved itself), an idle
+	# window of DW_VM_IDLE_S read from the prompt twice has no timeout
+	# wakeup at all (guest-dwtestpmd.sh's idle line).
+	if [ "$name" = virtio-native-intr ] || [ "$name" = virtio-native-trickle ]; then
+		local idle t0 t1
+		# (Not anchored: the line may follow dw-testpmd's prompt.)
+		idle=$(sed -n 's/.*guest-dwtestpmd: \(idle .*\)/\1/p' "$out" | tail -n 1)
+		echo "  guest: $idle"
+		t0=$(sed -n 's/.* timeout \([0-9]*\) -> [0-9]*,.*/\1/p' <<< "$idle")
+		t1=$(sed -n 's/.* timeout [0-9]* -> \([0-9]*\),.*/\1/p' <<< "$idle")
+		check "$name" "0 timeout wakeups in the ${idle_s} s idle window after the traffic (${t0:-none} -> ${t1:-none})" \
+			[ "${t0:-none}" = "${t1:-missing}" ]
+	fi
 	[ "$name" = virtio-native-ctrl ] || return 0
 	# Control commands: each answered (the reply carries its latency), none
 	# failed, and their completions came as interrupts on the control
@@ -356,6 +374,9 @@ run_case() {
 			esac
 			vm_env+=(--env "DW_VM_NATIVE=$native")
 			[ -z "$cmds" ] || vm_env+=(--env "DW_VM_CMDS=$cmds")
+			case $name in virtio-native-intr | virtio-native-trickle)
+				vm_env+=(--env "DW_VM_IDLE_S=$idle_s") ;;
+			esac
 		fi
 		[ -n "$dw_testpmd" ] || {
 			echo "== $name: no dw-testpmd binary (build it, or set DW_VM_DW_TESTPMD)"
