@@ -18,6 +18,8 @@
 # env: DW_VM_EAL_ARGS: more EAL arguments (space-separated), e.g. --iova-mode=pa
 #   for a sanitizer build, whose hugepage addresses exceed the vIOMMU's
 #   39-bit DMA mask in IOVA-as-VA mode
+# env: DW_VM_LCORES: EAL --lcores (default 0@0,1@0: main and forwarding
+#   lcore on the single vCPU), e.g. 0@0,1@0,2@1 with --nb-cores=2 on two vCPUs
 # env: DW_VM_IDLE_S=N: once the stop file is there (the host's traffic is
 #   over), read the forwarding lcore's wakeups ("show lcores") twice, N s
 #   apart, and print "guest-dwtestpmd: idle N s: timeout A -> B, rx-intr C -> D"
@@ -96,7 +98,7 @@ if [ ${#cmds[@]} -gt 0 ] || [ "$idle_s" -gt 0 ]; then
 fi
 log=$(mktemp /tmp/dw-testpmd.XXXXXX)
 read -r -a eal_extra <<< "${DW_VM_EAL_ARGS:-}"
-"$bin" --lcores 0@0,1@0 -n 1 "${allow[@]}" "${eal_extra[@]}" --log-level=lib.eal:notice --no-telemetry -- \
+"$bin" --lcores "${DW_VM_LCORES:-0@0,1@0}" -n 1 "${allow[@]}" "${eal_extra[@]}" --log-level=lib.eal:notice --no-telemetry -- \
 	--port-topology=loop --forward-mode="$mode" --nb-cores=1 \
 	--rxq=1 --rxd=512 --txd=512 --total-num-mbufs=4096 "${ports[@]}" "${prompt[@]}" "$@" \
 	< "$stdin" > "$log" 2>&1 &
