@@ -301,6 +301,17 @@ tp_stats_summary(void)
 		       i, dw_netdev_name(tp.ports[i].id), c.rx, c.tx, c.missed + c.drops, c.missed,
 		       c.drops, c.errors);
 	}
+	/* Per rx queue: which queues the device (or its RSS) fed, and who forwarded them. */
+	for (i = 0; i < tp.nb_streams; i++) {
+		const struct tp_stream *s = &tp.streams[i];
+
+		printf("Stream port %u rxq %u (lcore %u): rx %" PRIu64 " tx %" PRIu64
+		       " drops %" PRIu64 "\n",
+		       s->rx_port, s->rx_queue, s->lcore,
+		       __atomic_load_n(&s->rx_pkts, __ATOMIC_RELAXED),
+		       __atomic_load_n(&s->tx_pkts, __ATOMIC_RELAXED),
+		       __atomic_load_n(&s->drops, __ATOMIC_RELAXED));
+	}
 	tp_show_lcores();
 	tp_show_slow();
 }

@@ -10,11 +10,14 @@
 # each phase (idle, then udp_peer.py streams at
 # rising rates) the host prints one row:
 #
-#   nic prog phase offered_pps sent back pct back_kpps guest_idle% qemu_cpu%
+#   nic prog phase offered_pps sent back pct back_kpps guest_idle% qemu_cpu% qsock_drop
 #
 # back_kpps: frames that came back per second of sending; guest_idle%: the
 # guest vCPU's idle share over the phase (/proc/stat); qemu_cpu%: the QEMU
-# process's host CPU over the phase (/proc/PID/stat), 100 = one host core.
+# process's host CPU over the phase (/proc/PID/stat), 100 = one host core;
+# qsock_drop: datagrams the host kernel dropped on QEMU's netdev socket over
+# the phase (/proc/net/udp "drops": QEMU did not read them in time, e.g.
+# while the guest's rx ring had no free buffer and QEMU stopped reading).
 # Then dw-testpmd's summaries (sleep share, wakeups, median wake latency)
 # and its lcore's wake-latency histogram (telemetry /dwork/lcore/info,1).
 # Not a test: nothing is asserted. Takes about 90 s per NIC.
@@ -43,6 +46,12 @@ work=$(mktemp -d /tmp/dw-bench-vm.XXXXXX)
 [ -n "${DW_VM_BENCH_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 phase_names=()
 for p in "${phase_conf[@]}"; do phase_names+=("${p%%:*}"); done
+
+# qemu_sock_drops PORT: the drops counter of the UDP socket bound to
+# 127.0.0.1:PORT (QEMU's side of the socket netdev), 0 if none.
+qemu_sock_drops() {
+	awk -v a="$(printf '0100007F:%04X' "$1")" '$2 == a { d = $NF } END { print d + 0 }' /proc/net/udp
+}
 
 # qemu_ticks PID: utime + stime of the QEMU process, in clock ticks.
 qemu_ticks() {
@@ -80,6 +89,7 @@ for nic in "${nics[@]}"; do
 			fi
 		done
 		q0=$(qemu_ticks "$qpid")
+		d0=$(qemu_sock_drops "$base")
 		t0=$EPOCHREALTIME
 		if [ "$rate" -eq 0 ]; then
 			sleep "$secs"
@@ -89,15 +99,16 @@ for nic in "${nics[@]}"; do
 				--count $((rate * secs)) --rate "$rate" --drain 1 2>&1 | grep '^udp_peer: sent=')
 		fi
 		q1=$(qemu_ticks "$qpid")
+		d1=$(qemu_sock_drops "$base")
 		t1=$EPOCHREALTIME
 		touch "$work/$nic/$prog.$ph"
-		echo "$nic $prog $ph $rate $res q=$((q1 - q0)) t0=$t0 t1=$t1" >> "$work/rows"
+		echo "$nic $prog $ph $rate $res q=$((q1 - q0)) qd=$((d1 - d0)) t0=$t0 t1=$t1" >> "$work/rows"
 		echo "  $nic $prog $ph: $res" >&2
 	done < <(tail -n +1 -F --pid="$vm_pid" "$out" 2> /dev/null)
 	wait "$vm_pid"
 	echo "bench-vm: $nic guest exit status $?"
-	printf '%-8s %-16s %-5s %8s %7s %7s %6s %9s %7s %7s\n' nic prog phase offered sent back \
-		pct back_kpps g_idle% qemu%
+	printf '%-8s %-16s %-5s %8s %7s %7s %6s %9s %7s %7s %10s\n' nic prog phase offered sent back \
+		pct back_kpps g_idle% qemu% qsock_drop
 	# One row per phase: the host's counts joined with the guest's idle share.
 	awk -v nic="$nic" -v hz="$hz" '
 	FNR == NR && /^bench: .* idle=/ {
@@ -108,9 +119,9 @@ for nic in "${nics[@]}"; do
 		split("", v)
 		for (i = 5; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		s = v["send"]; sub(/s$/, "", s)
-		printf "%-8s %-16s %-5s %8d %7d %7d %6.1f %9.2f %7s %7.0f\n", nic, $2, $3, $4,
+		printf "%-8s %-16s %-5s %8d %7d %7d %6.1f %9.2f %7s %7.0f %10d\n", nic, $2, $3, $4,
 			v["sent"], v["unique"], v["pct"], (s > 0 ? v["unique"] / s / 1000 : 0),
-			idle[$2 " " $3], 100 * v["q"] / hz / (v["t1"] - v["t0"])
+			idle[$2 " " $3], 100 * v["q"] / hz / (v["t1"] - v["t0"]), v["qd"]
 	}' "$out" "$work/rows" | tee -a "$work/table"
 	grep -E '^bench: ' "$out" | grep -v ' idle=' | grep -v ' periods=' | sed "s/^/  $nic /"
 	grep -E '^bench: .* periods=' "$out" | sed "s/^bench: /  $nic /"

@@ -25,7 +25,12 @@ options:
                      listens on 127.0.0.1:(BASE+2i) and sends to
                      127.0.0.1:(BASE+2i+1), for a host-side peer (udp_peer.py);
                      hub: all NICs on one QEMU hub (looped inside the guest);
+                     tap: NIC 0 on the host tap --tap-ifname (one NIC only;
+                     the tap must exist, multi_queue when --queues > 1);
                      none: NICs without a backend
+  --tap-ifname NAME  the host tap of --net tap
+  --queues Q         queue pairs of the tap backend and of a virtio NIC
+                     (default 1; > 1: mq=on, 2Q+2 MSI-X vectors)
   --udp-base PORT    BASE above (default 47000)
   --hugepages N      2 MiB hugepages reserved at boot (default 128; each
                      costs about 5 ms of boot under TCG)
@@ -76,6 +81,8 @@ log=
 verbose=0
 envs=()
 monitor=
+tap_ifname=
+queues=1
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -91,6 +98,8 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
 	--monitor) monitor=$2; shift 2 ;;
+	--tap-ifname) tap_ifname=$2; shift 2 ;;
+	--queues) queues=$2; shift 2 ;;
 	-v|--verbose) verbose=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	--) shift; break ;;
@@ -100,7 +109,10 @@ done
 [ $# -gt 0 ] || { usage >&2; exit 2; }
 [ ${#nics[@]} -gt 0 ] || nics=(virtio)
 [ ${#nics[@]} -le 2 ] || die "at most two NICs"
-case $net in udp|hub|none) ;; *) die "unknown --net $net" ;; esac
+case $net in udp|hub|none) ;; tap)
+	[ -n "$tap_ifname" ] || die "--net tap needs --tap-ifname"
+	[ ${#nics[@]} -eq 1 ] || die "--net tap takes one NIC" ;;
+*) die "unknown --net $net" ;; esac
 cwd=$(cd "$cwd" && pwd) || die "no directory $cwd"
 # A guest whose hugepages leave the kernel too little memory hangs silently
 # at boot; refuse instead.
@@ -191,9 +203,12 @@ pmd_dir=$(find /usr/lib/x86_64-linux-gnu/dpdk -maxdepth 1 -name 'pmds-*' -type d
 t_prep=$EPOCHREALTIME
 
 # --- (c) boot ---
+# Several vCPUs: one host thread each (multi-threaded TCG), as the mq case needs.
+accel=tcg
+[ "$cpus" -le 1 ] || accel=tcg,thread=multi
 # shellcheck disable=SC2054 # the commas are QEMU's
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none
-	-machine q35,kernel-irqchip=split -accel tcg -cpu max
+	-machine q35,kernel-irqchip=split -accel "$accel" -cpu max
 	-smp "$cpus" -m "$mem" -no-reboot
 	-device intel-iommu,intremap=on,caching-mode=on
 	-kernel "$vmlinuz" -initrd "$run/initramfs.cpio"
@@ -208,13 +223,19 @@ for i in "${!nics[@]}"; do
 		lport=$((udp_base + 2 * i))
 		qemu+=(-netdev "socket,id=n$i,udp=127.0.0.1:$((lport + 1)),localaddr=127.0.0.1:$lport") ;;
 	hub) qemu+=(-netdev "hubport,id=n$i,hubid=0") ;;
+	# One fd per queue: QEMU hands what it reads on tap queue q to the
+	# NIC's rx queue q (no RSS negotiated).
+	tap) qemu+=(-netdev "tap,id=n$i,ifname=$tap_ifname,script=no,downscript=no,vhost=off,queues=$queues") ;;
 	none) ;;
 	esac
 	nd=",netdev=n$i"
 	[ "$net" = none ] && nd=
 	addr=$(printf '0x%x' $((16 + i)))
 	case ${nics[$i]} in
-	virtio) qemu+=(-device "virtio-net-pci$nd,mac=$mac,addr=$addr,disable-legacy=on,iommu_platform=on,ats=on") ;;
+	virtio)
+		mq=
+		[ "$queues" -le 1 ] || mq=",mq=on,vectors=$((2 * queues + 2))"
+		qemu+=(-device "virtio-net-pci$nd,mac=$mac,addr=$addr,disable-legacy=on,iommu_platform=on,ats=on$mq") ;;
 	vmxnet3) qemu+=(-device "vmxnet3$nd,mac=$mac,addr=$addr") ;;
 	e1000e) qemu+=(-device "e1000e$nd,mac=$mac,addr=$addr") ;;
 	*) die "unknown NIC model ${nics[$i]}" ;;

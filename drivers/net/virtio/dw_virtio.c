@@ -68,6 +68,7 @@ struct virtio_ctrl_req {
 struct virtio_port {
 	struct dw_netdev *nd;	       /* [P] */
 	uint16_t port_id;	       /* [P] */
+	const struct virtio_bus *bus;  /* [P] */
 	struct dw_pci_dev *pci;	       /* [P] */
 	struct virtio_regs regs;       /* [P] */
 	volatile uint8_t *notify_base; /* [P] */
@@ -103,6 +104,27 @@ struct virtio_port {
 	unsigned int ctrl_timeout_ms;
 	struct dw_virtio_ctrl_stats cstats;
 };
+
+/* The real bus: dwork's VFIO PCI layer. */
+static const struct virtio_bus virtio_bus_pci = {
+	.open = dw_pci_open,
+	.close = dw_pci_close,
+	.name = dw_pci_dev_name,
+	.cfg_read = dw_pci_cfg_read,
+	.bus_master = dw_pci_bus_master,
+	.bar_map = dw_pci_bar_map,
+	.msix_enable = dw_pci_msix_enable,
+	.msix_fd = dw_pci_msix_fd,
+	.msix_disable = dw_pci_msix_disable,
+};
+/* What the next probe uses (virtio_bus_set()); probes read it once. */
+static const struct virtio_bus *virtio_bus_next = &virtio_bus_pci;
+
+void
+virtio_bus_set(const struct virtio_bus *bus)
+{
+	__atomic_store_n(&virtio_bus_next, bus != NULL ? bus : &virtio_bus_pci, __ATOMIC_RELEASE);
+}
 
 /* dwork port id -> driver port, for the public control calls. */
 static struct virtio_port *virtio_ports[DW_NETDEV_MAX_PORTS];
@@ -203,7 +225,7 @@ virtio_hw_stop(struct virtio_port *p)
 	uint16_t i;
 
 	if (p->cfg_irq) {
-		dw_free_irq(dw_pci_msix_fd(p->pci, 0), p);
+		dw_free_irq(p->bus->msix_fd(p->pci, 0), p);
 		p->cfg_irq = false;
 	}
 	pthread_mutex_lock(&p->ctrl_mutex);
@@ -230,7 +252,7 @@ virtio_hw_stop(struct virtio_port *p)
 	}
 	p->pairs = 0;
 	if (p->nb_vectors > 0)
-		dw_pci_msix_disable(p->pci);
+		p->bus->msix_disable(p->pci);
 	p->nb_vectors = 0;
 	p->hw_started = false;
 }
@@ -258,7 +280,7 @@ virtio_rxq_setup(struct virtio_port *p, uint16_t i, bool intr)
 		rxq->free_ids[rxq->nb_free_ids] = (uint16_t)(rxq->vq.size - 1 - rxq->nb_free_ids);
 	rxq->mp = p->conf.mp;
 	rxq->port_id = p->port_id;
-	rxq->fd = intr ? dw_pci_msix_fd(p->pci, vec) : -1;
+	rxq->fd = intr ? p->bus->msix_fd(p->pci, vec) : -1;
 	p->rxq_ptr[i] = rxq;
 	return 0;
 }
@@ -295,7 +317,7 @@ virtio_cvq_setup(struct virtio_port *p, uint16_t vec)
 	if (ret < 0)
 		return ret;
 	p->cbuf = va;
-	p->cvq_fd = dw_pci_msix_fd(p->pci, vec);
+	p->cvq_fd = p->bus->msix_fd(p->pci, vec);
 	p->cvq_ready = true;
 	return 0;
 }
@@ -317,7 +339,7 @@ virtio_hw_start(struct virtio_port *p)
 	/* Vectors: config, one per rx queue (with interrupts), control queue. */
 	p->nb_vectors = (uint16_t)(1 + (intr ? pairs : 0) + has(p, VIRTIO_NET_F_CTRL_VQ));
 	ctrl_vec = (uint16_t)(p->nb_vectors - 1);
-	ret = dw_pci_msix_enable(p->pci, p->nb_vectors);
+	ret = p->bus->msix_enable(p->pci, p->nb_vectors);
 	if (ret < 0) {
 		VIRTIO_LOG(ERR, "port %u: %u MSI-X vectors: %s", p->port_id, p->nb_vectors,
 			   strerror(-ret));
@@ -373,7 +395,7 @@ virtio_hw_start(struct virtio_port *p)
 			goto fail;
 		}
 	}
-	ret = dw_request_threaded_irq(dw_pci_msix_fd(p->pci, 0), NULL, virtio_cfg_thread, 0,
+	ret = dw_request_threaded_irq(p->bus->msix_fd(p->pci, 0), NULL, virtio_cfg_thread, 0,
 				      "dwvirtio-cfg", p);
 	if (ret < 0) {
 		VIRTIO_LOG(ERR, "port %u: config interrupt handler: %s", p->port_id,
@@ -818,13 +840,13 @@ virtio_close(struct dw_netdev *nd)
 	virtio_ports[p->port_id] = NULL;
 	pthread_mutex_unlock(&virtio_ports_lock);
 	if (p->cfg_irq) {
-		dw_free_irq(dw_pci_msix_fd(p->pci, 0), p);
+		dw_free_irq(p->bus->msix_fd(p->pci, 0), p);
 		p->cfg_irq = false;
 	}
 	dw_cancel_work_sync(&p->cfg_work);
 	if (p->hw_started)
 		virtio_hw_stop(p);
-	ret = dw_pci_close(p->pci);
+	ret = p->bus->close(p->pci);
 	pthread_mutex_destroy(&p->ctrl_mutex);
 	rte_free(p->rxq);
 	rte_free(p->txq);
@@ -942,11 +964,11 @@ static volatile uint8_t *
 virtio_cap_map(struct virtio_port *p, const struct virtio_cap *c, const char *what)
 {
 	uint64_t len;
-	uint8_t *va = dw_pci_bar_map(p->pci, c->bar, &len);
+	uint8_t *va = p->bus->bar_map(p->pci, c->bar, &len);
 
 	if (va == NULL || (uint64_t)c->offset + c->length > len) {
 		VIRTIO_LOG(ERR, "%s: %s structure not mappable (BAR %u, 0x%x + 0x%x)",
-			   dw_pci_dev_name(p->pci), what, c->bar, c->offset, c->length);
+			   p->bus->name(p->pci), what, c->bar, c->offset, c->length);
 		return NULL;
 	}
 	return va + c->offset;
@@ -956,13 +978,13 @@ virtio_cap_map(struct virtio_port *p, const struct virtio_cap *c, const char *wh
 static int
 virtio_transport_init(struct virtio_port *p)
 {
-	const char *name = dw_pci_dev_name(p->pci), *why;
+	const char *name = p->bus->name(p->pci), *why;
 	struct virtio_caps caps;
 	uint8_t cfg[256];
 	uint64_t f;
 	int ret;
 
-	ret = dw_pci_cfg_read(p->pci, 0, cfg, sizeof(cfg));
+	ret = p->bus->cfg_read(p->pci, 0, cfg, sizeof(cfg));
 	if (ret < 0)
 		return ret;
 	ret = virtio_caps_parse(cfg, sizeof(cfg), &caps, &why);
@@ -971,7 +993,8 @@ virtio_transport_init(struct virtio_port *p)
 			   why);
 		return -ENOTSUP;
 	}
-	p->regs.ops = &virtio_regs_mmio;
+	p->regs.ops = p->bus->regs != NULL ? p->bus->regs : &virtio_regs_mmio;
+	p->regs.fake = p->bus->regs_fake;
 	p->regs.base[VIRTIO_REGION_COMMON] = virtio_cap_map(p, &caps.common, "common");
 	p->regs.base[VIRTIO_REGION_DEVICE] = virtio_cap_map(p, &caps.device, "device");
 	p->regs.base[VIRTIO_REGION_ISR] = virtio_cap_map(p, &caps.isr, "ISR");
@@ -980,7 +1003,7 @@ virtio_transport_init(struct virtio_port *p)
 	    p->notify_base == NULL)
 		return -ENOTSUP;
 	p->notify_mult = caps.notify_mult;
-	ret = dw_pci_bus_master(p->pci, true);
+	ret = p->bus->bus_master(p->pci, true);
 	if (ret < 0)
 		return ret;
 	p->dev_features = virtio_dev_features(&p->regs);
@@ -1041,7 +1064,9 @@ virtio_probe(struct dw_netdev *nd, const char *devargs)
 	pthread_mutex_init(&p->ctrl_mutex, NULL);
 	dw_work_init(&p->cfg_work, virtio_cfg_work);
 	dw_work_init(&p->ctrl_work, virtio_ctrl_work);
-	p->pci = dw_pci_open(addr, &pc);
+	/* Acquire: pairs with the release in virtio_bus_set(). */
+	p->bus = __atomic_load_n(&virtio_bus_next, __ATOMIC_ACQUIRE);
+	p->pci = p->bus->open(addr, &pc);
 	if (p->pci == NULL) {
 		ret = -rte_errno;
 		goto free_port;
@@ -1065,7 +1090,7 @@ virtio_probe(struct dw_netdev *nd, const char *devargs)
 	return 0;
 
 close_pci:
-	dw_pci_close(p->pci);
+	p->bus->close(p->pci);
 free_port:
 	rte_free(p->rxq);
 	rte_free(p->txq);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <rte_malloc.h>
+#include <rte_memzone.h>
 #include <rte_mbuf.h>
 
 #include "dw_debug.h"
@@ -23,6 +24,7 @@
 #include "dw_pci.h"
 #include "dw_test.h"
 #include "dw_virtio.h"
+#include "dw_work.h"
 #include "virtio_pci.h"
 #include "virtio_private.h"
 #include "virtio_ring.h"
@@ -174,12 +176,15 @@ END_TEST
 struct fake_dev {
 	uint64_t offered, driver;
 	uint32_t dfsel, gfsel;
-	uint8_t status;
+	uint8_t status;	      /* atomic: the config irq thread reads it */
 	bool refuse_features; /* drops FEATURES_OK */
 	bool stuck_reset;     /* status never reads 0 */
 	uint16_t numq, qsel, qsize[4], qmsix[4], cfg_msix;
+	uint32_t qaddr[4][6]; /* desc, avail, used (lo, hi) as the driver wrote them */
 	uint8_t devcfg[16];
 	unsigned int resets;
+	/* Resets (status 0 written) made from a work item, and from elsewhere. */
+	unsigned int resets_in_work, resets_elsewhere;
 };
 
 static uint32_t
@@ -193,7 +198,7 @@ fake_read(struct virtio_regs *r, unsigned int region, uint32_t off, unsigned int
 	case VIRTIO_COMMON_DF:
 		return (uint32_t)(f->offered >> (32 * f->dfsel));
 	case VIRTIO_COMMON_STATUS:
-		return f->status;
+		return __atomic_load_n(&f->status, __ATOMIC_ACQUIRE);
 	case VIRTIO_COMMON_NUMQ:
 		return f->numq;
 	case VIRTIO_COMMON_CFGGEN:
@@ -229,13 +234,26 @@ fake_write(struct virtio_regs *r, unsigned int region, uint32_t off, unsigned in
 	case VIRTIO_COMMON_STATUS:
 		if (val == 0) {
 			f->resets++;
-			f->status = f->stuck_reset ? VIRTIO_S_DRIVER : 0;
+			if (dw_current_work() != NULL)
+				f->resets_in_work++;
+			else
+				f->resets_elsewhere++;
+			__atomic_store_n(&f->status, f->stuck_reset ? VIRTIO_S_DRIVER : 0,
+					 __ATOMIC_RELEASE);
 			break;
 		}
 		if ((val & VIRTIO_S_FEATURES_OK) &&
 		    (f->refuse_features || (f->driver & ~f->offered)))
 			val &= ~(uint32_t)VIRTIO_S_FEATURES_OK;
-		f->status = (uint8_t)val;
+		__atomic_store_n(&f->status, (uint8_t)val, __ATOMIC_RELEASE);
+		break;
+	case VIRTIO_COMMON_Q_DESCLO:
+	case VIRTIO_COMMON_Q_DESCHI:
+	case VIRTIO_COMMON_Q_AVAILLO:
+	case VIRTIO_COMMON_Q_AVAILHI:
+	case VIRTIO_COMMON_Q_USEDLO:
+	case VIRTIO_COMMON_Q_USEDHI:
+		f->qaddr[f->qsel][(off - VIRTIO_COMMON_Q_DESCLO) / 4] = val;
 		break;
 	case VIRTIO_COMMON_Q_SELECT:
 		f->qsel = (uint16_t)(val & 3);
@@ -689,6 +707,290 @@ START_TEST(ctrl_queue_sleeps)
 }
 END_TEST
 
+/*
+ * A whole port on the host: the fake device above behind the driver's bus
+ * seam (virtio_bus_set()): config space with the four capabilities (BAR 4),
+ * BAR 4 in memory, MSI-X vectors as plain eventfds.
+ */
+static struct {
+	struct fake_dev dev;
+	uint8_t cfg[256];
+	uint8_t *bar; /* 0x4000 bytes: common, notify, ISR, device (fake_cfg) */
+	int fds[8];
+	unsigned int nb_fds;
+} fport;
+
+static struct dw_pci_dev *
+fbus_open(const char *addr, const struct dw_pci_conf *conf)
+{
+	RTE_SET_USED(addr);
+	RTE_SET_USED(conf);
+	return (struct dw_pci_dev *)&fport;
+}
+
+static int
+fbus_close(struct dw_pci_dev *dev)
+{
+	RTE_SET_USED(dev);
+	return 0;
+}
+
+static const char *
+fbus_name(const struct dw_pci_dev *dev)
+{
+	RTE_SET_USED(dev);
+	return "fake:00:10.0";
+}
+
+static int
+fbus_cfg_read(struct dw_pci_dev *dev, unsigned int off, void *buf, size_t len)
+{
+	RTE_SET_USED(dev);
+	memcpy(buf, fport.cfg + off, len);
+	return 0;
+}
+
+static int
+fbus_bus_master(struct dw_pci_dev *dev, bool on)
+{
+	RTE_SET_USED(dev);
+	RTE_SET_USED(on);
+	return 0;
+}
+
+static void *
+fbus_bar_map(struct dw_pci_dev *dev, unsigned int bar, uint64_t *len)
+{
+	RTE_SET_USED(dev);
+	*len = 0x4000;
+	return bar == 4 ? fport.bar : NULL;
+}
+
+static int
+fbus_msix_enable(struct dw_pci_dev *dev, unsigned int n)
+{
+	unsigned int i;
+
+	RTE_SET_USED(dev);
+	ck_assert_uint_le(n, RTE_DIM(fport.fds));
+	for (i = 0; i < n; i++) {
+		fport.fds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		ck_assert_int_ge(fport.fds[i], 0);
+	}
+	fport.nb_fds = n;
+	return 0;
+}
+
+static int
+fbus_msix_fd(const struct dw_pci_dev *dev, unsigned int v)
+{
+	RTE_SET_USED(dev);
+	return v < fport.nb_fds ? fport.fds[v] : -1;
+}
+
+static int
+fbus_msix_disable(struct dw_pci_dev *dev)
+{
+	unsigned int i;
+
+	RTE_SET_USED(dev);
+	for (i = 0; i < fport.nb_fds; i++)
+		close(fport.fds[i]);
+	fport.nb_fds = 0;
+	return 0;
+}
+
+static const struct virtio_bus fake_bus = {
+	.open = fbus_open,
+	.close = fbus_close,
+	.name = fbus_name,
+	.cfg_read = fbus_cfg_read,
+	.bus_master = fbus_bus_master,
+	.bar_map = fbus_bar_map,
+	.msix_enable = fbus_msix_enable,
+	.msix_fd = fbus_msix_fd,
+	.msix_disable = fbus_msix_disable,
+	.regs = &fake_ops,
+	.regs_fake = &fport.dev,
+};
+
+/* The memzone that starts at IOVA @p iova (a ring the driver allocated). */
+struct mz_find {
+	uint64_t iova;
+	void *va;
+};
+
+static void
+mz_find_cb(const struct rte_memzone *mz, void *arg)
+{
+	struct mz_find *f = arg;
+
+	if (mz->iova == f->iova)
+		f->va = mz->addr;
+}
+
+/* Queue @p q's ring as the driver told the fake device, in a struct virtio_vq. */
+static void
+fport_vq(uint16_t q, struct virtio_vq *vq)
+{
+	const uint32_t *a = fport.dev.qaddr[q];
+	uint64_t desc = a[0] | (uint64_t)a[1] << 32;
+	struct mz_find mf = { .iova = desc, .va = NULL };
+	struct vring_layout l;
+	void *va;
+
+	rte_memzone_walk(mz_find_cb, &mf);
+	va = mf.va;
+
+	ck_assert_ptr_nonnull(va);
+	/* The device's view: pointers only (virtio_vq_init() would clear the ring). */
+	memset(vq, 0, sizeof(*vq));
+	vq->size = fport.dev.qsize[q];
+	vq->mask = (uint16_t)(vq->size - 1);
+	l = vring_layout(vq->size);
+	vq->desc = va;
+	vq->avail = (struct vring_avail *)(void *)((uint8_t *)va + l.avail_off);
+	vq->used = (struct vring_used *)(void *)((uint8_t *)va + l.used_off);
+	/* The layout must be the one the driver programmed. */
+	ck_assert_uint_eq(desc + l.avail_off, a[2] | (uint64_t)a[3] << 32);
+	ck_assert_uint_eq(desc + l.used_off, a[4] | (uint64_t)a[5] << 32);
+}
+
+/* Find the mbuf of test_mp whose rx buffer (header included) starts at @p iova. */
+struct iova_find {
+	uint64_t iova;
+	uint8_t *va;
+};
+
+static void
+iova_find_cb(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	struct iova_find *f = arg;
+	struct rte_mbuf *m = obj;
+
+	RTE_SET_USED(mp);
+	RTE_SET_USED(idx);
+	if (rte_mbuf_data_iova_default(m) - VIRTIO_NET_HDR_LEN == f->iova)
+		f->va = (uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM - VIRTIO_NET_HDR_LEN;
+}
+
+static uint8_t *
+rx_buf_va(uint64_t iova)
+{
+	struct iova_find f = { .iova = iova, .va = NULL };
+
+	rte_mempool_obj_iter(test_mp, iova_find_cb, &f);
+	return f.va;
+}
+
+/*
+ * Play the device for one frame through the port: use the next rx buffer
+ * (the frame's first byte is @p tag), then take what the driver sends back
+ * on tx queue 0. Returns true if the frame came out of dw_netdev_rx_burst()
+ * and went back into the tx ring.
+ */
+static bool
+fport_forward_one(uint16_t port, uint8_t tag)
+{
+	struct virtio_vq rx, tx;
+	struct rte_mbuf *m = NULL;
+	uint16_t id, dev_avail, tx_avail;
+	uint8_t *buf;
+
+	fport_vq(0, &rx);
+	fport_vq(1, &tx);
+	dev_avail = rx.used->idx; /* the device used every entry before this one */
+	id = rx.avail->ring[dev_avail & rx.mask];
+	buf = rx_buf_va(rx.desc[id].addr);
+	ck_assert_ptr_nonnull(buf);
+	memset(buf, 0, VIRTIO_NET_HDR_LEN + 60);
+	buf[VIRTIO_NET_HDR_LEN] = tag;
+	dev_rx_use(&rx, &dev_avail, VIRTIO_NET_HDR_LEN + 60);
+	tx_avail = tx.avail->idx;
+	if (dw_netdev_rx_burst(port, 0, &m, 1) != 1)
+		return false;
+	ck_assert_uint_eq(rte_pktmbuf_pkt_len(m), 60);
+	ck_assert_uint_eq(*rte_pktmbuf_mtod(m, uint8_t *), tag);
+	if (dw_netdev_tx_burst(port, 0, &m, 1) != 1) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	return (uint16_t)(tx.avail->idx - tx_avail) == 1;
+}
+
+/*
+ * DEVICE_NEEDS_RESET on the config vector: the threaded handler asks
+ * lib/netdev, whose reset work (on the port's ctrl wq, readers quiescent)
+ * calls ops->reset: the device is reset from that work item only, once, and
+ * the port forwards again on the new rings.
+ */
+START_TEST(needs_reset_runs_once_on_wq)
+{
+	struct dw_wq_conf wc = { .size = sizeof(wc) };
+	struct dw_netdev_conf nc = { .size = sizeof(nc), .nb_rxq = 1, .nb_txq = 1 };
+	struct dw_netdev_info info;
+	struct dw_wq_stats ws0, ws1;
+	struct dw_wq *wq;
+	uint64_t one = 1;
+	unsigned int work0, else0;
+	int port;
+
+	eal_setup();
+	ck_assert_int_eq(dw_work_lib_init(NULL), 0);
+	memset(&fport, 0, sizeof(fport));
+	fport.bar = rte_zmalloc("vt_bar", 0x4000, 64);
+	ck_assert_ptr_nonnull(fport.bar);
+	fake_cfg(fport.cfg, 0);
+	{
+		struct virtio_regs r;
+
+		fake_init(&fport.dev, &r);
+	}
+	fport.dev.devcfg[VIRTIO_NET_CFG_STATUS] = VIRTIO_NET_S_LINK_UP;
+	virtio_bus_set(&fake_bus);
+	port = dw_netdev_open("dwvirtio:0000:00:10.0");
+	virtio_bus_set(NULL);
+	ck_assert_int_ge(port, 0);
+	wq = dw_wq_create("vt_ctrl", &wc);
+	ck_assert_ptr_nonnull(wq);
+	nc.mp = test_mp;
+	nc.ctrl_wq = wq;
+	ck_assert_int_eq(dw_netdev_configure((uint16_t)port, &nc), 0);
+	ck_assert_int_eq(dw_netdev_start((uint16_t)port), 0);
+	ck_assert_uint_eq(fport.nb_fds, 3); /* config, rx 0, control queue */
+	ck_assert(fport_forward_one((uint16_t)port, 0xa1));
+
+	work0 = fport.dev.resets_in_work;
+	else0 = fport.dev.resets_elsewhere;
+	ck_assert_int_eq(dw_wq_stats_get(wq, &ws0), 0);
+	/* The device asks for a reset and raises the config vector. */
+	__atomic_fetch_or(&fport.dev.status, VIRTIO_S_NEEDS_RESET, __ATOMIC_RELEASE);
+	ck_assert_int_eq(write(fport.fds[0], &one, sizeof(one)), (ssize_t)sizeof(one));
+	ck_assert(
+	    DW_TEST_WAIT(dw_netdev_info_get((uint16_t)port, &info) == 0 && info.resets >= 1, 5000));
+	dw_flush_wq(wq);
+	/* Nothing more comes: a second reset would show here. */
+	usleep(100 * 1000);
+	dw_flush_wq(wq);
+	ck_assert_int_eq(dw_netdev_info_get((uint16_t)port, &info), 0);
+	ck_assert_uint_eq(info.resets, 1);
+	/* Every device reset of it came from a work item, on the port's ctrl wq. */
+	ck_assert_uint_gt(fport.dev.resets_in_work, work0);
+	ck_assert_uint_eq(fport.dev.resets_elsewhere, else0);
+	ck_assert_int_eq(dw_wq_stats_get(wq, &ws1), 0);
+	ck_assert_uint_ge(ws1.completed - ws0.completed, 1);
+	ck_assert(!(__atomic_load_n(&fport.dev.status, __ATOMIC_ACQUIRE) & VIRTIO_S_NEEDS_RESET));
+	ck_assert(__atomic_load_n(&fport.dev.status, __ATOMIC_ACQUIRE) & VIRTIO_S_DRIVER_OK);
+	/* New rings (new memzones): the port forwards on them. */
+	ck_assert(fport_forward_one((uint16_t)port, 0xb2));
+
+	ck_assert_int_eq(dw_netdev_stop((uint16_t)port), 0);
+	ck_assert_int_eq(dw_netdev_close((uint16_t)port), 0);
+	ck_assert_int_eq(dw_wq_destroy(wq), 0);
+	rte_free(fport.bar);
+}
+END_TEST
+
 /* Bad devargs through dw_netdev_open(): a negative errno, no port, no crash. */
 START_TEST(open_bad_input)
 {
@@ -726,6 +1028,7 @@ virtio_suite(void)
 	tcase_add_test(tc, tx_burst_fake_device);
 	tcase_add_test(tc, open_bad_input);
 	tcase_add_test(tc, ctrl_queue_sleeps);
+	tcase_add_test(tc, needs_reset_runs_once_on_wq);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -22,6 +22,8 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
+#include "dw_pci.h"
+#include "virtio_pci.h"
 #include "virtio_ring.h"
 
 /* virtio_net_hdr with VERSION_1 (num_buffers always present): 12 bytes. */
@@ -113,5 +115,29 @@ void virtio_vq_init(struct virtio_vq *vq, void *va, uint64_t iova, uint16_t size
 
 /* Kick the device if it asked for it, after moving avail->idx from @p old. */
 void virtio_vq_kick(struct virtio_vq *vq, uint16_t old);
+
+/*
+ * The bus calls dw_virtio.c makes, as a table: dw_pci's for every port
+ * probed in a program; test_virtio's fake device (a whole port on the host:
+ * config space, BARs in memory, MSI-X vectors as plain eventfds, registers
+ * behind @c regs) for the ports it opens after virtio_bus_set().
+ */
+struct virtio_bus {
+	struct dw_pci_dev *(*open)(const char *addr, const struct dw_pci_conf *conf);
+	int (*close)(struct dw_pci_dev *dev);
+	const char *(*name)(const struct dw_pci_dev *dev);
+	int (*cfg_read)(struct dw_pci_dev *dev, unsigned int off, void *buf, size_t len);
+	int (*bus_master)(struct dw_pci_dev *dev, bool on);
+	void *(*bar_map)(struct dw_pci_dev *dev, unsigned int bar, uint64_t *len);
+	int (*msix_enable)(struct dw_pci_dev *dev, unsigned int n);
+	int (*msix_fd)(const struct dw_pci_dev *dev, unsigned int v);
+	int (*msix_disable)(struct dw_pci_dev *dev);
+	/* Register access; NULL: MMIO over the BARs mapped from the capabilities. */
+	const struct virtio_regs_ops *regs;
+	void *regs_fake; /* virtio_regs.fake of the ports */
+};
+
+/* The bus of the ports probed from now on; NULL: dw_pci's again. Tests only. */
+void virtio_bus_set(const struct virtio_bus *bus);
 
 #endif /* VIRTIO_PRIVATE_H */
