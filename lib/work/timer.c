@@ -11,6 +11,7 @@
 #include <rte_cycles.h>
 
 #include "common_private.h"
+#include "dw_clock.h"
 #include "dw_common.h"
 #include "dw_debug.h"
 #include "dw_heap.h"
@@ -130,6 +131,25 @@ timer_fire_wq(struct dw_wq *wq)
 	return timer_fire_list(list, n);
 }
 
+/*
+ * The fake clock moved (test builds): fire what is due now, in the advancing
+ * thread, so that the test sees it queued when its advance returns; then let
+ * the thread compute its wait again (after a stop, on the real clock).
+ */
+static void
+timer_clock_moved(void *arg)
+{
+	struct dw_delayed_work **list;
+	unsigned int n;
+
+	RTE_SET_USED(arg);
+	n = timer_take(NULL, &list, true);
+	timer_fire_list(list, n);
+	pthread_mutex_lock(&tm.lock);
+	pthread_cond_signal(&tm.cond);
+	pthread_mutex_unlock(&tm.lock);
+}
+
 static void *
 timer_main(void *arg)
 {
@@ -146,7 +166,7 @@ timer_main(void *arg)
 			continue;
 		}
 		if (dw_heap_top_key(&tm.heap) > dw_now_ns()) {
-			ts = dw_ns_to_timespec(dw_heap_top_key(&tm.heap));
+			ts = dw_clock_abstime(dw_heap_top_key(&tm.heap));
 			pthread_cond_timedwait(&tm.cond, &tm.lock, &ts);
 			continue;
 		}
@@ -174,6 +194,8 @@ timer_init(void)
 		return -EAGAIN;
 	}
 	tm.running = true;
+	if (dw_clock_hook_add(timer_clock_moved, NULL) != 0)
+		WORK_LOG(WARNING, "timers will not follow the fake clock");
 	return 0;
 }
 
@@ -185,6 +207,7 @@ timer_fini(void)
 
 	if (!tm.running)
 		return;
+	dw_clock_hook_del(timer_clock_moved, NULL);
 	pthread_mutex_lock(&tm.lock);
 	tm.stop = true;
 	pthread_cond_signal(&tm.cond);
