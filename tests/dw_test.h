@@ -44,6 +44,13 @@ unsigned int dw_test_time_scale(void);
 #define dw_test_need_pause_points()                                                                \
 	ck_assert_msg(DW_PAUSE_POINTS, "this race test needs a build with -Dpause_points=enabled")
 
+/*
+ * Timing tests run on the fake clock (lib/common/dw_clock.h), which comes
+ * with the pause points: fail loudly in a build without it.
+ */
+#define dw_test_need_fake_clock()                                                                  \
+	ck_assert_msg(DW_TEST_CLOCK, "this timing test needs a build with -Dpause_points=enabled")
+
 /* Fake "NxM" topology (NULL: the machine's) for the next dw_work_lib_init(), via DW_FAKE_TOPO. */
 void dw_test_fake_topology(const char *layout);
 

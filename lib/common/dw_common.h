@@ -29,6 +29,14 @@ extern "C" {
 #define DW_NS_PER_MS UINT64_C(1000000)
 #define DW_NS_PER_S UINT64_C(1000000000)
 
+#if defined(DW_TEST_CLOCK) && DW_TEST_CLOCK
+/*
+ * libdwork's own test builds only, never an application's (lib/common/dw_clock.h).
+ * Hidden: not part of libdwork.so's ABI, not exported.
+ */
+extern __attribute__((visibility("hidden"))) uint64_t dw_clock_fake_ns;
+#endif
+
 /**
  * Monotonic time in nanoseconds (CLOCK_MONOTONIC, vDSO: no syscall).
  * Context: any thread; never sleeps, fit for the fast path.
@@ -38,6 +46,13 @@ dw_now_ns(void)
 {
 	struct timespec ts;
 
+#if defined(DW_TEST_CLOCK) && DW_TEST_CLOCK
+	/* Acquire: pairs with the release in dw_clock_fake_advance(). */
+	uint64_t fake = __atomic_load_n(&dw_clock_fake_ns, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(fake != 0, 0))
+		return fake;
+#endif
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * DW_NS_PER_S + (uint64_t)ts.tv_nsec;
 }

@@ -16,6 +16,7 @@
 #include <rte_launch.h>
 
 #include "dw_bh.h"
+#include "dw_clock.h"
 #include "dw_common.h"
 #include "common_private.h"
 #include "dw_debug.h"
@@ -248,6 +249,24 @@ napi_disarm(struct napi_lcore *lc)
 	}
 }
 
+/*
+ * Test builds, fake clock running: the deadline comes when a test advances the
+ * clock, so wait in 1 ms slices and look at the (fake) time between them.
+ */
+static int
+napi_wait_fake(struct napi_lcore *lc, struct epoll_event *evs, uint64_t deadline)
+{
+	struct dw_clock_sleeper s;
+	int n;
+
+	dw_clock_sleep_begin(&s);
+	while ((n = epoll_wait(lc->epfd, evs, NAPI_MAX_EVENTS, 1)) == 0 &&
+	       !dw_clock_sleep_check(&s, deadline))
+		;
+	dw_clock_sleep_end(&s);
+	return n;
+}
+
 /* epoll_wait until @p deadline (dw_now_ns() clock, UINT64_MAX: none), with ns resolution. */
 static int
 napi_wait(struct napi_lcore *lc, struct epoll_event *evs, uint64_t deadline)
@@ -258,6 +277,8 @@ napi_wait(struct napi_lcore *lc, struct epoll_event *evs, uint64_t deadline)
 
 	if (deadline == UINT64_MAX)
 		return epoll_wait(lc->epfd, evs, NAPI_MAX_EVENTS, -1);
+	if (unlikely(dw_clock_is_fake()))
+		return napi_wait_fake(lc, evs, deadline);
 	now = dw_now_ns();
 	rel = deadline > now ? deadline - now : 0;
 	if (__atomic_load_n(&napi_have_pwait2, __ATOMIC_RELAXED)) {

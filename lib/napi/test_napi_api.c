@@ -18,6 +18,7 @@
 #include <rte_lcore.h>
 
 #include "dw_bh.h"
+#include "dw_clock.h"
 #include "dw_common.h"
 #include "dw_debug.h"
 #include "dw_napi.h"
@@ -205,6 +206,23 @@ late_inject(void *arg)
 	return NULL;
 }
 
+/*
+ * On the fake clock: once the loop has taken its sleep's start time (held at
+ * the armed point napi.park.sleeping), let @p delay_us pass, then let it
+ * sleep and write the eventfd.
+ */
+static void *
+late_inject_fake(void *arg)
+{
+	struct late_write *lw = arg;
+
+	ck_assert_int_eq(dw_pause_wait("napi.park.sleeping", 10000), 0);
+	ck_assert_int_eq(dw_clock_fake_advance(lw->delay_us * DW_NS_PER_US), 0);
+	ck_assert_int_eq(dw_pause_release("napi.park.sleeping"), 0);
+	fake_inject(lw->f, 1);
+	return NULL;
+}
+
 /* The protocol step by step, on the main lcore with the building blocks. */
 START_TEST(test_park_protocol)
 {
@@ -216,6 +234,8 @@ START_TEST(test_park_protocol)
 	unsigned int main_lcore, i;
 	pthread_t t;
 
+	dw_test_need_fake_clock();
+	dw_test_need_pause_points();
 	fake_env_up();
 	main_lcore = rte_lcore_id();
 	lconf.probe_us = 5000000; /* no timeout wake in this test */
@@ -247,12 +267,15 @@ START_TEST(test_park_protocol)
 	ck_assert_uint_eq(__atomic_load_n(&bh_ran, __ATOMIC_RELAXED), 1);
 
 	/*
-	 * Now it sleeps, and an interrupt 20 ms later wakes it, attributed to
-	 * rx. The first sleep may return at once: the eventfd was written
-	 * before the loop ever waited, and an edge-triggered epoll reports that
-	 * edge once (a spurious wake costs one empty poll, never a lost one).
+	 * Now it sleeps, and an interrupt 20 ms (fake time) later wakes it,
+	 * attributed to rx. The first sleep may return at once: the eventfd was
+	 * written before the loop ever waited, and an edge-triggered epoll
+	 * reports that edge once (a spurious wake costs one empty poll, never a
+	 * lost one). Either way the sleeps add up to the 20 ms that passed.
 	 */
-	ck_assert_int_eq(pthread_create(&t, NULL, late_inject, &lw), 0);
+	ck_assert_int_eq(dw_clock_fake_start(), 0);
+	ck_assert_int_eq(dw_pause_arm("napi.park.sleeping", 0), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, late_inject_fake, &lw), 0);
 	for (i = 0; i < 3; i++) {
 		ck_assert_int_eq(dw_napi_park(), 1);
 		if (dw_napi_poll_once() == 1)
@@ -264,8 +287,9 @@ START_TEST(test_park_protocol)
 	ck_assert_uint_eq(st.parks, i + 1);
 	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_RX], i + 1);
 	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_TIMEOUT], 0);
-	ck_assert_uint_ge(st.sleep_ns, 10 * DW_NS_PER_MS);
+	ck_assert_uint_eq(st.sleep_ns, 20 * DW_NS_PER_MS);
 	ck_assert_str_eq(st.last_busy_source, "fake0");
+	dw_clock_fake_stop();
 
 	/* The interrupt proved itself: the sleep is no longer bounded by the probe. */
 	lw.delay_us = 30000;
@@ -284,14 +308,74 @@ START_TEST(test_park_protocol)
 }
 END_TEST
 
-/* A source without fd: sleeps on the ramp, which doubles up to its max and resets on work. */
+/*
+ * @p lcore is asleep on the fake clock with a sleep of @p us microseconds
+ * ahead: advanced to its end minus 1 ns it still sleeps; advanced 1 ns it
+ * wakes (a timeout) and is asleep again on its next sleep.
+ */
+static void
+expect_sleep_of(unsigned int lcore, uint64_t us)
+{
+	uint64_t parks = stats(lcore).parks;
+
+	ck_assert_int_eq(dw_clock_fake_advance(us * DW_NS_PER_US - 1), 0);
+	ck_assert_uint_eq(stats(lcore).parks, parks);
+	ck_assert_uint_eq(dw_clock_fake_sleepers(), 1);
+	ck_assert_int_eq(dw_clock_fake_advance(1), 0);
+	/* Counted after the sleep ended: a sleeper seen after it is the next sleep. */
+	ck_assert(DW_TEST_WAIT(stats(lcore).parks == parks + 1, 10000));
+	ck_assert(DW_TEST_WAIT(dw_clock_fake_sleepers() == 1, 10000));
+}
+
+/*
+ * A source without fd sleeps on the ramp, which doubles up to its max and
+ * resets on work; on the fake clock each sleep lasts exactly its ramp step.
+ */
 START_TEST(test_ramp)
 {
 	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
 	struct dw_lcore_stats st;
 	struct fake_src f;
-	uint64_t t0, el;
+	uint64_t sum_us = 0, us;
+	unsigned int i, worker;
+
+	dw_test_need_fake_clock();
+	worker = fake_env_up();
+	fake_init(&f, "nofd", false, false);
+	ck_assert_int_eq(dw_napi_source_register(worker, &f.src), 0);
+	lconf.ramp_min_us = 10;
+	lconf.ramp_max_us = 2000;
+	ck_assert_int_eq(dw_clock_fake_start(), 0);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	ck_assert(DW_TEST_WAIT(dw_clock_fake_sleepers() == 1, 10000));
+	/* 10, 20, ..., 1280 us, then 2000 us each. */
+	for (i = 0; i < 20; i++) {
+		us = RTE_MIN(UINT64_C(10) << i, UINT64_C(2000));
+		expect_sleep_of(worker, us);
+		sum_us += us;
+	}
+	st = stats(worker);
+	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_TIMEOUT], 20);
+	ck_assert_uint_eq(st.parks, 20);
+	ck_assert_uint_eq(st.sleep_ns, sum_us * DW_NS_PER_US);
+	/* Work resets the ramp: found at the end of this 2000 us sleep, the next one is 10 us. */
+	fake_inject(&f, 1);
+	expect_sleep_of(worker, 2000);
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 1, 10000));
+	expect_sleep_of(worker, 10);
+	expect_sleep_of(worker, 20);
+	stop_and_down(worker, &f);
+	dw_clock_fake_stop();
+}
+END_TEST
+
+/* Real-time smoke test: on the real clock the ramp's sleeps end by themselves. */
+START_TEST(test_ramp_realtime)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct fake_src f;
 	unsigned int i, main_lcore;
+	uint64_t t0, el;
 
 	fake_env_up();
 	main_lcore = rte_lcore_id();
@@ -301,23 +385,13 @@ START_TEST(test_ramp)
 	lconf.ramp_max_us = 2000;
 	ck_assert_int_eq(dw_napi_loop_begin(&lconf), 0);
 	t0 = dw_now_ns();
-	/* 10+20+...+1280 us, then 2000 us each: 20 sleeps take about 2.5 + 13 * 2 ms. */
-	for (i = 0; i < 20; i++)
+	/* 10 + 20 + ... + 1280 us + 2 * 2000 us: never shorter than 6.5 ms. */
+	for (i = 0; i < 10; i++)
 		ck_assert_int_eq(dw_napi_try_park(dw_napi_poll_once()), 1);
 	el = dw_now_ns() - t0;
-	st = stats(main_lcore);
-	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_TIMEOUT], 20);
-	ck_assert_uint_eq(st.parks, 20);
-	printf("ramp: 20 sleeps in %.2f ms\n", (double)el / 1e6);
-	ck_assert_uint_ge(el, 25 * DW_NS_PER_MS);
-	ck_assert_uint_lt(el, 200 * DW_NS_PER_MS);
-	/* Work resets the ramp: the next sleep is short again. */
-	fake_inject(&f, 1);
-	ck_assert_uint_eq(dw_napi_poll_once(), 1);
-	t0 = dw_now_ns();
-	ck_assert_int_eq(dw_napi_try_park(dw_napi_poll_once()), 1);
-	el = dw_now_ns() - t0;
-	ck_assert_uint_lt(el, 1500 * DW_NS_PER_US);
+	ck_assert_uint_eq(stats(main_lcore).wakeups[DW_NAPI_WAKE_TIMEOUT], 10);
+	ck_assert_uint_ge(el, 6550 * DW_NS_PER_US);
+	ck_assert_uint_lt(el, 5 * DW_NS_PER_S * dw_test_time_scale());
 	ck_assert_int_eq(dw_napi_loop_end(), 0);
 	ck_assert_int_eq(dw_napi_source_unregister(&f.src), 0);
 	fake_env_down();
@@ -378,10 +452,9 @@ START_TEST(test_mode_switch)
 	fake_init(&f, "fake", true, true);
 	ck_assert_int_eq(dw_napi_source_register(worker, &f.src), 0);
 	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
-	dw_test_sleep_us(50000);
-	a = stats(worker);
+	/* Counted in loops, not wall time: a loaded machine only makes it slower. */
+	ck_assert(DW_TEST_WAIT((a = stats(worker)).loops > 1000, 10000));
 	ck_assert_uint_eq(a.parks, 0);
-	ck_assert_uint_gt(a.loops, 1000);
 	ck_assert_int_eq(a.mode, DW_NAPI_MODE_POLL);
 
 	ck_assert_int_eq(dw_lcore_set_mode(worker, DW_NAPI_MODE_INTERRUPT), 0);
@@ -400,12 +473,12 @@ START_TEST(test_mode_switch)
 	/* Back to poll: a parked lcore is woken and stays awake. */
 	ck_assert_int_eq(dw_lcore_set_mode(worker, DW_NAPI_MODE_POLL), 0);
 	ck_assert(DW_TEST_WAIT((a = stats(worker), !a.parked), 1000));
-	dw_test_sleep_us(20000);
+	/* 100 loops on, the sleep it woke from is counted; 1000 more add no park. */
 	a = stats(worker);
-	dw_test_sleep_us(50000);
-	b = stats(worker);
+	ck_assert(DW_TEST_WAIT((b = stats(worker)).loops > a.loops + 100, 10000));
+	a = b;
+	ck_assert(DW_TEST_WAIT((b = stats(worker)).loops > a.loops + 1000, 10000));
 	ck_assert_uint_eq(a.parks, b.parks);
-	ck_assert_uint_gt(b.loops - a.loops, 1000);
 	fake_inject(&f, 5);
 	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 15, 1000));
 	stop_and_down(worker, &f);
@@ -461,21 +534,26 @@ START_TEST(test_selftest)
 	struct fake_src f;
 	unsigned int worker, i;
 
+	dw_test_need_fake_clock();
 	worker = fake_env_up();
 	lconf.probe_us = 2000;
 	fake_init(&f, "silent", true, false);
 	ck_assert_int_eq(dw_napi_source_register(worker, &f.src), 0);
+	ck_assert_int_eq(dw_clock_fake_start(), 0);
 	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
 	for (i = 1; i <= 20; i++) {
-		dw_test_sleep_us(3000);
+		/* Asleep (probe or ramp bound), a packet comes; no sleep outlasts 1 s. */
+		ck_assert(DW_TEST_WAIT(dw_clock_fake_sleepers() == 1, 10000));
 		fake_inject(&f, 1);
-		ck_assert_msg(DW_TEST_WAIT(fake_handled(&f) == i, 100), "packet %u stuck", i);
+		ck_assert_int_eq(dw_clock_fake_advance(DW_NS_PER_S), 0);
+		ck_assert_msg(DW_TEST_WAIT(fake_handled(&f) == i, 10000), "packet %u stuck", i);
 	}
 	st = stats(worker);
 	ck_assert_uint_eq(st.selftest_fallbacks, 1);
 	ck_assert_uint_eq(st.wakeups[DW_NAPI_WAKE_RX], 0);
 	ck_assert_uint_ge(st.wakeups[DW_NAPI_WAKE_TIMEOUT], 10);
 	stop_and_down(worker, &f);
+	dw_clock_fake_stop();
 }
 END_TEST
 
@@ -839,6 +917,7 @@ main(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_park_protocol);
 	tcase_add_test(tc, test_ramp);
+	tcase_add_test(tc, test_ramp_realtime);
 	tcase_add_test(tc, test_doorbell_bh);
 	tcase_add_test(tc, test_mode_switch);
 	tcase_add_test(tc, test_stop_handover);

@@ -31,6 +31,7 @@
 #include "dw_bh.h"
 #include "dw_common.h"
 #include "dw_debug.h"
+#include "dw_heap.h"
 #include "dw_trace.h"
 #include "work_private.h"
 
@@ -54,9 +55,8 @@ struct lane {
 
 	/* Delayed BH work: a small heap under a mutex (not the fast path). */
 	pthread_mutex_t tlock __rte_cache_aligned; /* a mutex: TSan cannot see rte_spinlock asm */
-	struct dw_delayed_work **heap;
-	unsigned int hlen, hcap;
-	uint64_t next_timer; /* atomic copy of heap[0]->expires, UINT64_MAX if none */
+	struct dw_heap heap;			   /* of struct dw_delayed_work by expires */
+	uint64_t next_timer; /* atomic copy of the heap's earliest expiry, UINT64_MAX if none */
 	unsigned int lcore;
 } __rte_cache_aligned;
 
@@ -276,97 +276,33 @@ bh_revive(struct dw_work *w, bool count)
 /* --- timers --- */
 
 static void
-theap_set(struct lane *l, unsigned int i, struct dw_delayed_work *dw)
-{
-	l->heap[i] = dw;
-	dw->heap_idx = (int32_t)i;
-}
-
-static void
-theap_fix(struct lane *l, unsigned int i)
-{
-	struct dw_delayed_work *dw = l->heap[i];
-	unsigned int c;
-
-	DW_ASSERT_LOCKED(&l->tlock);
-	while (i > 0 && l->heap[(i - 1) / 2]->expires > dw->expires) {
-		theap_set(l, i, l->heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	for (;;) {
-		c = 2 * i + 1;
-		if (c >= l->hlen)
-			break;
-		if (c + 1 < l->hlen && l->heap[c + 1]->expires < l->heap[c]->expires)
-			c++;
-		if (l->heap[c]->expires >= dw->expires)
-			break;
-		theap_set(l, i, l->heap[c]);
-		i = c;
-	}
-	theap_set(l, i, dw);
-}
-
-static void
 theap_update_next(struct lane *l)
 {
-	__atomic_store_n(&l->next_timer, l->hlen ? l->heap[0]->expires : UINT64_MAX,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&l->next_timer, dw_heap_top_key(&l->heap), __ATOMIC_RELEASE);
 }
 
 /* Lane timer lock held. */
 static void
 theap_remove(struct lane *l, struct dw_delayed_work *dw)
 {
-	unsigned int i = (unsigned int)dw->heap_idx;
-	struct dw_delayed_work *last = l->heap[--l->hlen];
-
 	DW_ASSERT_LOCKED(&l->tlock);
-	DW_ASSERT(dw->heap_idx >= 0 && l->heap[dw->heap_idx] == dw);
-	dw->heap_idx = -1;
+	dw_heap_remove(&l->heap, dw);
 	__atomic_store_n(&dw->timer, NULL, __ATOMIC_RELAXED); /* read by bh_disarm() */
 	__atomic_fetch_and(&dw->work.state, ~WORK_TIMER, __ATOMIC_RELEASE);
-	if (last != dw) {
-		theap_set(l, i, last);
-		theap_fix(l, i);
-	}
 	theap_update_next(l);
 }
 
-/* Lane timer lock held; grows the heap (rarely) by dropping and retaking it. */
-static void
+/* Lane timer lock held. Return: 0, -ENOMEM (the heap could not grow; @dw is not armed). */
+static int
 theap_insert(struct lane *l, struct dw_delayed_work *dw)
 {
-	struct dw_delayed_work **h;
-
 	DW_ASSERT_LOCKED(&l->tlock);
-	DW_ASSERT(dw->heap_idx < 0);
-	while (l->hlen == l->hcap) {
-		pthread_mutex_unlock(&l->tlock);
-		h = malloc(sizeof(*h) * (l->hcap ? l->hcap * 2 : 16));
-		pthread_mutex_lock(&l->tlock);
-		if (h == NULL) {
-			pthread_mutex_unlock(&l->tlock);
-			WORK_LOG(ERR, "out of memory growing lane %u timers, retrying", l->lcore);
-			rte_delay_us_sleep(1000);
-			pthread_mutex_lock(&l->tlock);
-			continue;
-		}
-		if (l->hlen == l->hcap) {
-			if (l->hlen)
-				memcpy(h, l->heap, sizeof(*h) * l->hlen);
-			free(l->heap);
-			l->heap = h;
-			l->hcap = l->hcap ? l->hcap * 2 : 16;
-		} else {
-			free(h);
-		}
-	}
+	if (dw_heap_insert(&l->heap, dw) != 0)
+		return -ENOMEM;
 	__atomic_store_n(&dw->timer, (void *)l, __ATOMIC_RELAXED);
 	__atomic_fetch_or(&dw->work.state, WORK_TIMER, __ATOMIC_RELEASE);
-	theap_set(l, l->hlen++, dw);
-	theap_fix(l, (unsigned int)dw->heap_idx);
 	theap_update_next(l);
+	return 0;
 }
 
 static void
@@ -386,11 +322,17 @@ bh_arm(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_
 		DW_PAUSE_POINT("bh.arm.picked");
 		pthread_mutex_lock(&l->tlock);
 		/* dw_bh_lane_offline() clears online before it moves the heap under tlock. */
-		if (__atomic_load_n(&l->online, __ATOMIC_ACQUIRE))
-			break;
+		if (__atomic_load_n(&l->online, __ATOMIC_ACQUIRE)) {
+			if (theap_insert(l, dw) == 0)
+				break;
+			/* Arming must not fail: wait for memory, then pick the lane again. */
+			pthread_mutex_unlock(&l->tlock);
+			WORK_LOG(ERR, "out of memory growing lane %u timers, retrying", l->lcore);
+			rte_delay_us_sleep(1000);
+			continue;
+		}
 		pthread_mutex_unlock(&l->tlock);
 	}
-	theap_insert(l, dw);
 	pthread_mutex_unlock(&l->tlock);
 	lane_kick(l); /* the sleeping loop must shorten its timeout */
 }
@@ -429,11 +371,11 @@ lane_fire_timers(struct lane *l)
 		return 0;
 	for (;;) {
 		pthread_mutex_lock(&l->tlock);
-		if (l->hlen == 0 || l->heap[0]->expires > now) {
+		if (dw_heap_top_key(&l->heap) > now) {
 			pthread_mutex_unlock(&l->tlock);
 			break;
 		}
-		dw = l->heap[0];
+		dw = dw_heap_top(&l->heap);
 		theap_remove(l, dw);
 		wq = dw->timer_wq;   /* once queued, the item may be re-armed */
 		wq_queuer_enter(wq); /* a drain waits until it is queued */
@@ -908,11 +850,19 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 		moved++;
 	}
 	pthread_mutex_lock(&l->tlock);
-	while (l->hlen > 0) {
-		dw = l->heap[0];
-		theap_remove(l, dw);
+	while ((dw = dw_heap_top(&l->heap)) != NULL) {
 		pthread_mutex_lock(&t->tlock);
-		theap_insert(t, dw);
+		theap_remove(l, dw);
+		if (theap_insert(t, dw) != 0) {
+			/* Back where it was (the slot it left is free); wait for memory. */
+			theap_insert(l, dw);
+			pthread_mutex_unlock(&t->tlock);
+			pthread_mutex_unlock(&l->tlock);
+			WORK_LOG(ERR, "out of memory moving lane %u timers, retrying", lcore);
+			rte_delay_us_sleep(1000);
+			pthread_mutex_lock(&l->tlock);
+			continue;
+		}
 		pthread_mutex_unlock(&t->tlock);
 		moved++;
 	}
@@ -940,9 +890,9 @@ bh_fire_wq(struct dw_wq *wq)
 		for (;;) {
 			pthread_mutex_lock(&l->tlock);
 			dw = NULL;
-			for (i = 0; i < l->hlen; i++)
-				if (l->heap[i]->timer_wq == wq) {
-					dw = l->heap[i];
+			for (i = 0; i < l->heap.len; i++)
+				if (((struct dw_delayed_work *)l->heap.v[i])->timer_wq == wq) {
+					dw = l->heap.v[i];
 					theap_remove(l, dw);
 					wq_queuer_enter(wq);
 					break;
@@ -1033,6 +983,7 @@ dw_bh_init(void)
 		l->online = true;
 		l->next_timer = UINT64_MAX;
 		pthread_mutex_init(&l->tlock, NULL);
+		DW_HEAP_INIT(&l->heap, struct dw_delayed_work, expires, heap_idx);
 		lanes[lcore] = l;
 	}
 	work_bh = &bh_ops;
@@ -1055,7 +1006,7 @@ bh_fini(void)
 	for (i = 0; i < RTE_MAX_LCORE; i++) {
 		if (lanes[i] == NULL)
 			continue;
-		free(lanes[i]->heap);
+		dw_heap_fini(&lanes[i]->heap);
 		rte_free(lanes[i]);
 		lanes[i] = NULL;
 	}

@@ -26,6 +26,7 @@
 #include <rte_errno.h>
 
 #include "common_private.h"
+#include "dw_clock.h"
 #include "dw_common.h"
 #include "dw_debug.h"
 #include "dw_trace.h"
@@ -952,7 +953,7 @@ manager_main(void *arg)
 		period_ns = busy ? (uint64_t)c->monitor_interval_us * DW_NS_PER_US : idle_period_ns;
 		if (busy)
 			period_ns = RTE_MIN(period_ns, 100 * DW_NS_PER_MS);
-		ts = dw_ns_to_timespec(now + period_ns);
+		ts = dw_clock_abstime(now + period_ns); /* now may be a test's fake time */
 		pthread_mutex_lock(&mgr.lock);
 		if (!mgr.kicked && !mgr.stop)
 			pthread_cond_timedwait(&mgr.cond, &mgr.lock, &ts);

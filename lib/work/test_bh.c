@@ -18,6 +18,7 @@
 #include <rte_lcore.h>
 
 #include "dw_bh.h"
+#include "dw_clock.h"
 #include "dw_debug.h"
 #include "dw_test.h"
 #include "dw_work.h"
@@ -270,7 +271,77 @@ START_TEST(test_flush_from_other_thread_and_own_lane)
 }
 END_TEST
 
+/*
+ * On the fake clock, @p b's timer on the calling lcore's lane (armed for
+ * @p delay_us from the current fake time): at the deadline minus 1 ns the
+ * lane has nothing to run; at the deadline it runs the item.
+ */
+static void
+expect_lane_fire_at(struct bitem *b, uint64_t delay_us)
+{
+	unsigned int lc = rte_lcore_id();
+	uint32_t r = runs_of(b);
+
+	ck_assert_uint_eq(dw_bh_lane_next_timer(lc), dw_now_ns() + delay_us * DW_NS_PER_US);
+	ck_assert_int_eq(dw_clock_fake_advance(delay_us * DW_NS_PER_US - 1), 0);
+	ck_assert(!dw_bh_lane_pending(lc));
+	ck_assert_uint_eq(dw_bh_lane_run(100, 0), 0);
+	ck_assert_uint_eq(runs_of(b), r);
+	ck_assert_int_eq(dw_clock_fake_advance(1), 0);
+	ck_assert(dw_bh_lane_pending(lc));
+	ck_assert_uint_eq(dw_bh_lane_run(100, 0), 1);
+	ck_assert_uint_eq(runs_of(b), r + 1);
+	ck_assert_uint_eq(b->lcore, lc);
+}
+
+/* Delayed BH work on the fake clock, on the test thread's own lane. */
 START_TEST(test_delayed_bh)
+{
+	struct bitem b = { 0 }, ord[3];
+	static const uint64_t ord_us[3] = { 300, 100, 200 };
+	int main_lc;
+	unsigned int i;
+
+	dw_test_need_fake_clock();
+	up(false);
+	main_lc = (int)rte_get_main_lcore();
+	ck_assert_int_eq(dw_clock_fake_start(), 0);
+	dw_delayed_work_init(&b.dw, bdelayed_fn);
+	ck_assert(dw_queue_delayed_work_on(main_lc, dw_system_bh_wq, &b.dw, 30000));
+	expect_lane_fire_at(&b, 30000);
+	ck_assert_uint_eq(dw_bh_lane_next_timer((unsigned int)main_lc), UINT64_MAX);
+	/* Cancel before expiry: never runs, even long past its deadline. */
+	ck_assert(dw_queue_delayed_work_on(main_lc, dw_system_bh_wq, &b.dw, 30000));
+	ck_assert(dw_cancel_delayed_work(&b.dw));
+	ck_assert_int_eq(dw_clock_fake_advance(DW_NS_PER_S), 0);
+	ck_assert_uint_eq(dw_bh_lane_run(100, 0), 0);
+	ck_assert_uint_eq(runs_of(&b), 1);
+	/* mod moves a pending timer closer. */
+	ck_assert(dw_queue_delayed_work_on(main_lc, dw_system_bh_wq, &b.dw, 10000000));
+	ck_assert_int_eq(dw_mod_delayed_work(dw_system_bh_wq, &b.dw, 1000), 1);
+	expect_lane_fire_at(&b, 1000);
+	/* Armed out of order, run in deadline order, each at its own deadline. */
+	memset(ord, 0, sizeof(ord));
+	for (i = 0; i < 3; i++) {
+		dw_delayed_work_init(&ord[i].dw, bdelayed_fn);
+		ck_assert(
+		    dw_queue_delayed_work_on(main_lc, dw_system_bh_wq, &ord[i].dw, ord_us[i]));
+	}
+	expect_lane_fire_at(&ord[1], 100);
+	expect_lane_fire_at(&ord[2], 100);
+	expect_lane_fire_at(&ord[0], 100);
+	/* flush_delayed fires it now, with no time passing. */
+	ck_assert(dw_queue_delayed_work_on(main_lc, dw_system_bh_wq, &b.dw, 10000000));
+	ck_assert_int_eq(dw_flush_delayed_work(&b.dw), 1);
+	ck_assert_uint_eq(runs_of(&b), 3);
+	ck_assert_int_eq(dw_cancel_delayed_work_sync(&b.dw), 0);
+	dw_clock_fake_stop();
+	down();
+}
+END_TEST
+
+/* Real-time smoke test: a lane's loop runs its timer by itself, not early, on its lcore. */
+START_TEST(test_delayed_bh_realtime)
 {
 	struct bitem b = { 0 };
 	uint64_t t0;
@@ -278,27 +349,10 @@ START_TEST(test_delayed_bh)
 	up(true);
 	dw_delayed_work_init(&b.dw, bdelayed_fn);
 	t0 = dw_test_now_ms();
-	ck_assert(dw_queue_delayed_work_on((int)worker_lcore, dw_system_bh_wq, &b.dw, 30000));
-	ck_assert(dw_bh_lane_next_timer(worker_lcore) != UINT64_MAX);
-	dw_test_sleep_us(10000);
-	ck_assert_uint_eq(runs_of(&b), 0);
-	ck_assert(DW_TEST_WAIT(runs_of(&b) == 1, 2000));
-	ck_assert_uint_ge(b.ran_at_ms - t0, 30);
+	ck_assert(dw_queue_delayed_work_on((int)worker_lcore, dw_system_bh_wq, &b.dw, 20000));
+	ck_assert(DW_TEST_WAIT(runs_of(&b) == 1, 5000 * dw_test_time_scale()));
+	ck_assert_uint_ge(b.ran_at_ms - t0, 20);
 	ck_assert_uint_eq(b.lcore, worker_lcore);
-	/* Cancel before expiry. */
-	ck_assert(dw_queue_delayed_work_on((int)worker_lcore, dw_system_bh_wq, &b.dw, 30000));
-	ck_assert(dw_cancel_delayed_work(&b.dw));
-	dw_test_sleep_us(60000);
-	ck_assert_uint_eq(runs_of(&b), 1);
-	/* mod moves a pending timer closer. */
-	ck_assert(dw_queue_delayed_work_on((int)worker_lcore, dw_system_bh_wq, &b.dw, 10000000));
-	ck_assert_int_eq(dw_mod_delayed_work(dw_system_bh_wq, &b.dw, 1000), 1);
-	ck_assert(DW_TEST_WAIT(runs_of(&b) == 2, 2000));
-	/* flush_delayed fires it now. */
-	ck_assert(dw_queue_delayed_work_on((int)worker_lcore, dw_system_bh_wq, &b.dw, 10000000));
-	ck_assert_int_eq(dw_flush_delayed_work(&b.dw), 1);
-	ck_assert_uint_eq(runs_of(&b), 3);
-	ck_assert_int_eq(dw_cancel_delayed_work_sync(&b.dw), 0);
 	down();
 }
 END_TEST
@@ -318,8 +372,10 @@ START_TEST(test_kick_and_trustee)
 	unsigned int i, main_lc;
 	struct dw_bh_lane_stats st;
 
+	dw_test_need_fake_clock();
 	up(false); /* lane of lcore 1 has no loop: its items sit there */
 	main_lc = rte_get_main_lcore();
+	ck_assert_int_eq(dw_clock_fake_start(), 0);
 	ck_assert_int_eq(dw_bh_set_kick(worker_lcore, kick_fn, &kicks_seen), 0);
 	for (i = 0; i < 8; i++) {
 		dw_work_init(&b[i].work, bitem_fn);
@@ -334,19 +390,20 @@ START_TEST(test_kick_and_trustee)
 	ck_assert_int_eq(dw_bh_lane_offline(worker_lcore, main_lc), 9);
 	ck_assert_int_eq(dw_bh_lane_stats_get(worker_lcore, &st), 0);
 	ck_assert(!st.online);
-	dw_test_sleep_us(3000);
 	while (dw_bh_lane_run(100, 0) > 0)
 		;
+	ck_assert_uint_eq(runs_of(&d), 0); /* its timer moved with the lane, not due yet */
 	for (i = 0; i < 8; i++) {
 		ck_assert_uint_eq(runs_of(&b[i]), i == 3 ? 0 : 1);
 		ck_assert_uint_eq(b[i].lcore, i == 3 ? 0 : main_lc);
 	}
-	ck_assert(DW_TEST_WAIT((dw_bh_lane_run(100, 0), runs_of(&d) == 1), 2000));
+	expect_lane_fire_at(&d, 1000);
 	/* Later queueing on lcore 1 lands on its trustee. */
 	ck_assert(dw_queue_work_on((int)worker_lcore, dw_system_bh_wq, &b[0].work));
 	ck_assert_uint_eq(dw_bh_lane_run(100, 0), 1);
 	ck_assert_uint_eq(runs_of(&b[0]), 2);
 	ck_assert_int_eq(dw_bh_lane_offline(worker_lcore, worker_lcore), -EINVAL);
+	dw_clock_fake_stop();
 	down();
 }
 END_TEST
@@ -956,6 +1013,7 @@ main(int argc, char **argv)
 		tcase_add_test(tc, test_cancel_sync_self_requeue);
 		tcase_add_test(tc, test_flush_from_other_thread_and_own_lane);
 		tcase_add_test(tc, test_delayed_bh);
+		tcase_add_test(tc, test_delayed_bh_realtime);
 		tcase_add_test(tc, test_kick_and_trustee);
 		tcase_add_test(tc, test_fini_runs_what_is_left);
 		tcase_add_test(tc, test_bad_input);

@@ -13,6 +13,7 @@
 
 #include <rte_errno.h>
 
+#include "dw_clock.h"
 #include "dw_debug.h"
 #include "dw_test.h"
 #include "dw_work.h"
@@ -341,47 +342,97 @@ START_TEST(test_cancel_pending)
 }
 END_TEST
 
+/*
+ * On the fake clock, @p it's timer (armed for @p delay_us from the current
+ * fake time) has not fired at the deadline minus 1 ns, and the advance that
+ * reaches the deadline fires it (in the advancing thread). The flush makes
+ * "not fired" exact: it waits for anything a timer queued, not for timers.
+ */
+static void
+expect_fire_at(struct dw_wq *wq, struct item *it, uint64_t delay_us)
+{
+	uint32_t r = runs(it);
+
+	ck_assert_int_eq(dw_clock_fake_advance(delay_us * DW_NS_PER_US - 1), 0);
+	ck_assert_int_eq(dw_flush_wq(wq), 0);
+	ck_assert_uint_eq(runs(it), r);
+	ck_assert(dw_work_pending(&it->dwork.work));
+	ck_assert_int_eq(dw_clock_fake_advance(1), 0);
+	ck_assert_int_eq(dw_flush_wq(wq), 0);
+	ck_assert_uint_eq(runs(it), r + 1);
+}
+
+/* Delayed work on the fake clock: never a nanosecond early, queued the moment it is due. */
 START_TEST(test_delayed_work)
+{
+	struct dw_wq_conf c = { .size = sizeof(c) };
+	struct item it = { 0 }, ord[3];
+	static const uint64_t ord_us[3] = { 300, 100, 200 };
+	struct dw_wq *wq;
+	unsigned int i;
+
+	dw_test_need_fake_clock();
+	lib_up(NULL);
+	wq = dw_wq_create("delayq", &c);
+	ck_assert_ptr_nonnull(wq);
+	ck_assert_int_eq(dw_clock_fake_start(), 0);
+	dw_delayed_work_init(&it.dwork, delayed_fn);
+	ck_assert(dw_queue_delayed_work(wq, &it.dwork, 100000));
+	ck_assert(!dw_queue_delayed_work(wq, &it.dwork, 1000));
+	ck_assert(dw_work_pending(&it.dwork.work));
+	expect_fire_at(wq, &it, 100000);
+
+	/* mod_delayed_work moves a pending timer (returns 1) or queues an idle item (0). */
+	ck_assert(dw_queue_delayed_work(wq, &it.dwork, 10000000));
+	ck_assert_int_eq(dw_mod_delayed_work(wq, &it.dwork, 20000), 1);
+	expect_fire_at(wq, &it, 20000);
+	ck_assert_int_eq(dw_mod_delayed_work(wq, &it.dwork, 0), 0);
+	ck_assert(DW_TEST_WAIT(runs(&it) == 3, 10000));
+
+	/* Cancel before expiry: reported pending, never runs, even long after its deadline. */
+	ck_assert(dw_queue_delayed_work(wq, &it.dwork, 50000));
+	ck_assert(dw_cancel_delayed_work(&it.dwork));
+	ck_assert(!dw_work_pending(&it.dwork.work));
+	ck_assert(dw_queue_delayed_work(wq, &it.dwork, 50000));
+	ck_assert_int_eq(dw_cancel_delayed_work_sync(&it.dwork), 1);
+	ck_assert_int_eq(dw_clock_fake_advance(DW_NS_PER_S), 0);
+	ck_assert_int_eq(dw_flush_wq(wq), 0);
+	ck_assert_uint_eq(runs(&it), 3);
+
+	/* flush_delayed_work fires the timer now (no time passes) and waits. */
+	ck_assert(dw_queue_delayed_work(wq, &it.dwork, 10000000));
+	ck_assert_int_eq(dw_flush_delayed_work(&it.dwork), 1);
+	ck_assert_uint_eq(runs(&it), 4);
+
+	/* Armed out of order, fired in deadline order, each at its own deadline. */
+	memset(ord, 0, sizeof(ord));
+	for (i = 0; i < 3; i++) {
+		dw_delayed_work_init(&ord[i].dwork, delayed_fn);
+		ck_assert(dw_queue_delayed_work(wq, &ord[i].dwork, ord_us[i]));
+	}
+	expect_fire_at(wq, &ord[1], 100);
+	ck_assert_uint_eq(runs(&ord[0]) + runs(&ord[2]), 0);
+	expect_fire_at(wq, &ord[2], 100);
+	ck_assert_uint_eq(runs(&ord[0]), 0);
+	expect_fire_at(wq, &ord[0], 100);
+	dw_clock_fake_stop();
+	ck_assert_int_eq(dw_wq_destroy(wq), 0);
+	lib_down();
+}
+END_TEST
+
+/* Real-time smoke test: the timer thread wakes by itself on the real clock. */
+START_TEST(test_delayed_work_realtime)
 {
 	struct item it = { 0 };
 	uint64_t t0;
 
 	lib_up(NULL);
 	dw_delayed_work_init(&it.dwork, delayed_fn);
-	/* Runs after the delay, not before. */
 	t0 = dw_test_now_ms();
-	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 100000));
-	ck_assert(!dw_queue_delayed_work(dw_system_wq, &it.dwork, 1000));
-	ck_assert(dw_work_pending(&it.dwork.work));
-	dw_test_sleep_us(30000);
-	ck_assert_uint_eq(runs(&it), 0);
-	ck_assert(DW_TEST_WAIT(runs(&it) == 1, 2000));
-	ck_assert_uint_ge(it.last_start_ms - t0, 100);
-
-	/* mod_delayed_work moves a pending timer (returns 1) or queues an idle item (0). */
-	t0 = dw_test_now_ms();
-	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 10000000));
-	ck_assert_int_eq(dw_mod_delayed_work(dw_system_wq, &it.dwork, 20000), 1);
-	ck_assert(DW_TEST_WAIT(runs(&it) == 2, 2000));
-	ck_assert_uint_lt(it.last_start_ms - t0, 2000);
-	ck_assert_int_eq(dw_mod_delayed_work(dw_system_wq, &it.dwork, 0), 0);
-	ck_assert(DW_TEST_WAIT(runs(&it) == 3, 2000));
-
-	/* Cancel before expiry: reported pending, never runs. */
-	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 50000));
-	ck_assert(dw_cancel_delayed_work(&it.dwork));
-	ck_assert(!dw_work_pending(&it.dwork.work));
-	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 50000));
-	ck_assert_int_eq(dw_cancel_delayed_work_sync(&it.dwork), 1);
-	dw_test_sleep_us(100000);
-	ck_assert_uint_eq(runs(&it), 3);
-
-	/* flush_delayed_work fires the timer now and waits. */
-	t0 = dw_test_now_ms();
-	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 10000000));
-	ck_assert_int_eq(dw_flush_delayed_work(&it.dwork), 1);
-	ck_assert_uint_eq(runs(&it), 4);
-	ck_assert_uint_lt(dw_test_now_ms() - t0, 2000);
+	ck_assert(dw_queue_delayed_work(dw_system_wq, &it.dwork, 20000));
+	ck_assert(DW_TEST_WAIT(runs(&it) == 1, 5000 * dw_test_time_scale()));
+	ck_assert_uint_ge(it.last_start_ms - t0, 20);
 	lib_down();
 }
 END_TEST
@@ -989,6 +1040,7 @@ main(void)
 	tcase_add_test(tc, test_cancel_sync_self_requeue);
 	tcase_add_test(tc, test_cancel_pending);
 	tcase_add_test(tc, test_delayed_work);
+	tcase_add_test(tc, test_delayed_work_realtime);
 	tcase_add_test(tc, test_destroy_drains);
 	tcase_add_test(tc, test_max_active);
 	tcase_add_test(tc, test_bad_input);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Delayed work for pool workqueues: one timer thread with a binary min-heap
- * of armed items. An armed item holds PENDING; at expiry the thread queues
+ * Delayed work for pool workqueues: one timer thread with a min-heap
+ * (lib/common/dw_heap.h) of armed items. An armed item holds PENDING; at expiry the thread queues
  * it as if dw_queue_work() had just succeeded. BH delayed work is serviced
  * by the lcore run loop instead (bh.c), never here.
  */
@@ -11,106 +11,51 @@
 #include <rte_cycles.h>
 
 #include "common_private.h"
+#include "dw_clock.h"
 #include "dw_common.h"
 #include "dw_debug.h"
+#include "dw_heap.h"
 #include "work_private.h"
 
 static struct {
 	pthread_t thread;
 	pthread_mutex_t lock; /* protects everything below */
 	pthread_cond_t cond;
-	struct dw_delayed_work **heap;
-	unsigned int len, cap;
+	struct dw_heap heap; /* of struct dw_delayed_work by expires */
 	bool stop;
 	bool running;
-} tm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} tm = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.heap = DW_HEAP_INITIALIZER(struct dw_delayed_work, expires, heap_idx),
+};
 
 static void
-heap_set(unsigned int i, struct dw_delayed_work *dw)
+timer_remove(struct dw_delayed_work *dw)
 {
-	tm.heap[i] = dw;
-	dw->heap_idx = (int32_t)i;
-}
-
-static void
-heap_up(unsigned int i)
-{
-	struct dw_delayed_work *dw = tm.heap[i];
-
 	DW_ASSERT_LOCKED(&tm.lock);
-	while (i > 0 && tm.heap[(i - 1) / 2]->expires > dw->expires) {
-		heap_set(i, tm.heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	heap_set(i, dw);
-}
-
-static void
-heap_down(unsigned int i)
-{
-	struct dw_delayed_work *dw = tm.heap[i];
-	unsigned int c;
-
-	DW_ASSERT_LOCKED(&tm.lock);
-	for (;;) {
-		c = 2 * i + 1;
-		if (c >= tm.len)
-			break;
-		if (c + 1 < tm.len && tm.heap[c + 1]->expires < tm.heap[c]->expires)
-			c++;
-		if (tm.heap[c]->expires >= dw->expires)
-			break;
-		heap_set(i, tm.heap[c]);
-		i = c;
-	}
-	heap_set(i, dw);
-}
-
-static void
-heap_remove(struct dw_delayed_work *dw)
-{
-	unsigned int i = (unsigned int)dw->heap_idx;
-	struct dw_delayed_work *last = tm.heap[--tm.len];
-
-	DW_ASSERT_LOCKED(&tm.lock);
-	dw->heap_idx = -1;
+	dw_heap_remove(&tm.heap, dw);
 	dw->timer = NULL;
 	__atomic_fetch_and(&dw->work.state, ~WORK_TIMER, __ATOMIC_RELEASE);
-	if (last == dw)
-		return;
-	heap_set(i, last);
-	heap_up(i);
-	heap_down((unsigned int)last->heap_idx);
 }
 
 void
 timer_arm(struct dw_delayed_work *dw, struct dw_wq *wq, int target, uint64_t delay_us)
 {
-	struct dw_delayed_work **h;
-	bool first;
-
 	pthread_mutex_lock(&tm.lock);
-	if (tm.len == tm.cap) {
-		/* Rare growth under the lock; arming must not fail, so retry until it fits. */
-		while ((h = realloc(tm.heap, sizeof(*h) * (tm.cap ? tm.cap * 2 : 64))) == NULL) {
-			pthread_mutex_unlock(&tm.lock);
-			WORK_LOG(ERR, "out of memory growing the timer heap, retrying");
-			rte_delay_us_sleep(1000);
-			pthread_mutex_lock(&tm.lock);
-		}
-		tm.heap = h;
-		tm.cap = tm.cap ? tm.cap * 2 : 64;
-	}
 	DW_ASSERT(dw->heap_idx < 0); /* armed once: the caller holds PENDING */
 	dw->expires = dw_now_ns() + delay_us * DW_NS_PER_US;
+	/* Rare growth under the lock; arming must not fail, so retry until it fits. */
+	while (dw_heap_insert(&tm.heap, dw) != 0) {
+		pthread_mutex_unlock(&tm.lock);
+		WORK_LOG(ERR, "out of memory growing the timer heap, retrying");
+		rte_delay_us_sleep(1000);
+		pthread_mutex_lock(&tm.lock);
+	}
 	dw->cpu = target;
 	dw->timer_wq = wq;
 	dw->timer = &tm;
 	__atomic_fetch_or(&dw->work.state, WORK_TIMER, __ATOMIC_RELEASE);
-	heap_set(tm.len++, dw);
-	heap_up((unsigned int)dw->heap_idx);
-	first = tm.heap[0] == dw;
-	if (first)
+	if (dw_heap_top(&tm.heap) == dw)
 		pthread_cond_signal(&tm.cond);
 	pthread_mutex_unlock(&tm.lock);
 }
@@ -123,7 +68,7 @@ timer_disarm(struct dw_delayed_work *dw)
 	pthread_mutex_lock(&tm.lock);
 	armed = dw->heap_idx >= 0 && dw->timer == &tm;
 	if (armed)
-		heap_remove(dw);
+		timer_remove(dw);
 	pthread_mutex_unlock(&tm.lock);
 	return armed;
 }
@@ -137,20 +82,20 @@ timer_take(struct dw_wq *wq, struct dw_delayed_work ***out, bool only_expired)
 	unsigned int n = 0, i = 0;
 
 	pthread_mutex_lock(&tm.lock);
-	if (tm.len > 0)
-		list = malloc(sizeof(*list) * tm.len);
-	while (list != NULL && i < tm.len) {
-		struct dw_delayed_work *dw = tm.heap[i];
+	if (tm.heap.len > 0)
+		list = malloc(sizeof(*list) * tm.heap.len);
+	while (list != NULL && i < tm.heap.len) {
+		struct dw_delayed_work *dw = tm.heap.v[i];
 
 		if (only_expired) {
-			if (tm.heap[0]->expires > now)
+			if (dw_heap_top_key(&tm.heap) > now)
 				break;
-			dw = tm.heap[0];
+			dw = dw_heap_top(&tm.heap);
 		} else if (wq != NULL && dw->timer_wq != wq) {
 			i++;
 			continue;
 		}
-		heap_remove(dw);
+		timer_remove(dw);
 		/* Until it is queued, a drain of its queue must wait for it. */
 		wq_queuer_enter(dw->timer_wq);
 		list[n++] = dw;
@@ -186,6 +131,25 @@ timer_fire_wq(struct dw_wq *wq)
 	return timer_fire_list(list, n);
 }
 
+/*
+ * The fake clock moved (test builds): fire what is due now, in the advancing
+ * thread, so that the test sees it queued when its advance returns; then let
+ * the thread compute its wait again (after a stop, on the real clock).
+ */
+static void
+timer_clock_moved(void *arg)
+{
+	struct dw_delayed_work **list;
+	unsigned int n;
+
+	RTE_SET_USED(arg);
+	n = timer_take(NULL, &list, true);
+	timer_fire_list(list, n);
+	pthread_mutex_lock(&tm.lock);
+	pthread_cond_signal(&tm.cond);
+	pthread_mutex_unlock(&tm.lock);
+}
+
 static void *
 timer_main(void *arg)
 {
@@ -197,12 +161,12 @@ timer_main(void *arg)
 	pthread_setname_np(pthread_self(), "dw-timer");
 	pthread_mutex_lock(&tm.lock);
 	while (!tm.stop) {
-		if (tm.len == 0) {
+		if (tm.heap.len == 0) {
 			pthread_cond_wait(&tm.cond, &tm.lock);
 			continue;
 		}
-		if (tm.heap[0]->expires > dw_now_ns()) {
-			ts = dw_ns_to_timespec(tm.heap[0]->expires);
+		if (dw_heap_top_key(&tm.heap) > dw_now_ns()) {
+			ts = dw_clock_abstime(dw_heap_top_key(&tm.heap));
 			pthread_cond_timedwait(&tm.cond, &tm.lock, &ts);
 			continue;
 		}
@@ -230,6 +194,8 @@ timer_init(void)
 		return -EAGAIN;
 	}
 	tm.running = true;
+	if (dw_clock_hook_add(timer_clock_moved, NULL) != 0)
+		WORK_LOG(WARNING, "timers will not follow the fake clock");
 	return 0;
 }
 
@@ -241,6 +207,7 @@ timer_fini(void)
 
 	if (!tm.running)
 		return;
+	dw_clock_hook_del(timer_clock_moved, NULL);
 	pthread_mutex_lock(&tm.lock);
 	tm.stop = true;
 	pthread_cond_signal(&tm.cond);
@@ -254,7 +221,5 @@ timer_fini(void)
 	while (n > 0)
 		wq_queuer_exit(list[--n]->timer_wq);
 	free(list);
-	free(tm.heap);
-	tm.heap = NULL;
-	tm.len = tm.cap = 0;
+	dw_heap_fini(&tm.heap);
 }
