@@ -179,13 +179,28 @@ lane_hand_over(struct lane *t, struct dw_work *w)
 	lane_push(t, w);
 }
 
+/* Detach lane @l's whole inbound stack (newest first). */
+static struct dw_work *
+lane_detach(struct lane *l)
+{
+	/* Seq-cst: pairs with lane_push() (see there). */
+	return __atomic_exchange_n(&l->inbound, NULL, __ATOMIC_SEQ_CST);
+}
+
+/* @n items were taken off lane @l's stack. */
+static void
+lane_count_taken(struct lane *l, uint64_t n)
+{
+	/* The owner, offline or a forwarding producer may take: one add per batch. */
+	if (n != 0)
+		__atomic_fetch_add(&l->queued, n, __ATOMIC_RELAXED);
+}
+
 /* Take lane @l's whole inbound stack; returns it oldest first, linked through next. */
 static struct dw_work *
 lane_grab(struct lane *l)
 {
-	/* Seq-cst: pairs with lane_push() (see there). */
-	struct dw_work *w = __atomic_exchange_n(&l->inbound, NULL, __ATOMIC_SEQ_CST);
-	struct dw_work *rev = NULL, *next;
+	struct dw_work *w = lane_detach(l), *rev = NULL, *next;
 	uint64_t n = 0;
 
 	for (; w != NULL; w = next, n++) {
@@ -193,22 +208,40 @@ lane_grab(struct lane *l)
 		w->next = rev;
 		rev = w;
 	}
-	/* The owner, offline or a forwarding producer may grab: one add per batch. */
-	if (n != 0)
-		__atomic_fetch_add(&l->queued, n, __ATOMIC_RELAXED);
+	lane_count_taken(l, n);
 	return rev;
 }
 
-/* Owner: move the inbound stack, oldest first, to the local list. */
+/*
+ * Owner (or offline): move the inbound stack, oldest first, to the tail of
+ * the local list. One pass over the stack, newest first: each item is
+ * linked in front of the one pushed after it (the run's drain is a chain of
+ * cache misses here, so no second pass).
+ */
 static void
 lane_take(struct lane *l)
 {
-	struct dw_work *w, *next;
+	struct dw_work *w = lane_detach(l), *newest = w, *newer = NULL, *next;
+	uint64_t n = 0;
 
-	for (w = lane_grab(l); w != NULL; w = next) {
+	if (w == NULL)
+		return;
+	for (; w != NULL; newer = w, w = next, n++) {
 		next = w->next;
-		work_list_append(&l->local, w);
+		w->next = newer;
+		if (newer != NULL)
+			newer->prev = w;
+		/* As work_list_append() does: the list pointer is what bh_drop_own() checks. */
+		__atomic_store_n(&w->list, &l->local, __ATOMIC_RELEASE);
 	}
+	/* @newer is the oldest item now: splice oldest..newest after the tail. */
+	newer->prev = l->local.tail;
+	if (l->local.tail != NULL)
+		l->local.tail->next = newer;
+	else
+		l->local.head = newer;
+	l->local.tail = newest;
+	lane_count_taken(l, n);
 }
 
 /* Lane @l is offline: move what was pushed on it to the lane it redirects to. */
