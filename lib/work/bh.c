@@ -17,6 +17,7 @@
  * own lane cannot deadlock.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@
 struct lane {
 	/* Producers (any thread): atomic. */
 	struct dw_work *inbound;
-	uint64_t queued;
+	uint64_t queued; /* counted when taken off inbound, a batch at a time */
 	uint64_t kicks;
 	dw_bh_kick_t kick; /* set by the run loop, read by producers (atomic) */
 	void *kick_arg;
@@ -63,8 +64,41 @@ struct lane {
 static struct lane *lanes[RTE_MAX_LCORE];
 static bool bh_up;
 
+/*
+ * A BH queue's fast-path counters on one lcore (dw_wq.bh points at
+ * RTE_MAX_LCORE of them). Each is written by that lcore only, with a relaxed
+ * load and a release store, never a read-modify-write on a line that other
+ * lcores write; bh_wq_stats() sums them on read. Threads without an lcore id
+ * and the rare paths (cancel, revive) use the atomics of struct dw_wq.
+ */
+struct bh_ctr {
+	uint64_t queued;    /* counted queueings (dw_wq_stats.queued) */
+	uint64_t linked;    /* instances put on a lane (pending up) */
+	uint64_t started;   /* instances this lcore's lane started (pending down) */
+	uint64_t completed; /* instances this lcore's lane finished */
+} __rte_cache_aligned;
+
+static void
+ctr_add(uint64_t *c, uint64_t n)
+{
+	/* Single writer: release so that a reader that sees the sum sees what came before. */
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELEASE);
+}
+
+/* Lcore @id's counters of @wq; NULL for a thread without an lcore id. */
+static struct bh_ctr *
+ctr_of(const struct dw_wq *wq, unsigned int id)
+{
+	return id < RTE_MAX_LCORE ? &((struct bh_ctr *)wq->bh)[id] : NULL;
+}
+
 /* Thread-local: the lane whose item the calling thread is running. */
-static __thread struct lane *tls_running_lane;
+/*
+ * Initial-exec: a load off the thread pointer instead of a __tls_get_addr()
+ * call, twice per item run (libdwork is linked, not dlopen()ed, and one
+ * pointer fits the static TLS reserve even then).
+ */
+static __thread struct lane *tls_running_lane __attribute__((tls_model("initial-exec")));
 
 static struct lane *
 lane_of(unsigned int lcore)
@@ -102,10 +136,20 @@ lane_kick(struct lane *l)
 static unsigned int lane_forward(struct lane *l);
 
 /*
- * Push on lane @l. dw_bh_lane_offline() clears `online` and then empties the
- * stack; we push and then read `online`. Both sides are seq-cst, so one of
- * us sees the other: an item pushed on a lane going offline is moved on by
- * offline or by us, never stranded.
+ * Push on lane @l. The compare-and-swap is seq-cst for two Dekker pairs:
+ * - dw_bh_lane_offline() clears `online` and then empties the stack; we
+ *   push and then read `online` (seq-cst). One of us sees the other: an item
+ *   pushed on a lane going offline is moved on by offline or by us.
+ * - the run loop stores its parked flag and then re-checks the stack
+ *   (dw_bh_lane_pending()); the kick hook reads the flag after our push.
+ * Its release half also lets the owner's exchange in lane_grab() see the
+ * item's fields.
+ *
+ * Only the producer that finds the stack empty kicks: whoever takes the
+ * stack takes our item along with the one under it, and that one's
+ * producer kicks after its own push (or the owner pushed it and re-checks
+ * the stack before it parks). That spares the hook's fence per item while
+ * the owner is busy.
  */
 static void
 lane_push(struct lane *l, struct dw_work *w)
@@ -114,16 +158,14 @@ lane_push(struct lane *l, struct dw_work *w)
 
 	do {
 		w->next = head;
-		/* Release (in seq-cst): the owner's exchange in lane_take() sees the item's fields.
-		 */
 	} while (!__atomic_compare_exchange_n(&l->inbound, &head, w, true, __ATOMIC_SEQ_CST,
 					      __ATOMIC_RELAXED));
-	__atomic_fetch_add(&l->queued, 1, __ATOMIC_RELAXED);
 	if (!__atomic_load_n(&l->online, __ATOMIC_SEQ_CST)) {
 		lane_forward(l);
 		return;
 	}
-	lane_kick(l);
+	if (head == NULL)
+		lane_kick(l);
 }
 
 /*
@@ -137,32 +179,69 @@ lane_hand_over(struct lane *t, struct dw_work *w)
 	lane_push(t, w);
 }
 
+/* Detach lane @l's whole inbound stack (newest first). */
+static struct dw_work *
+lane_detach(struct lane *l)
+{
+	/* Seq-cst: pairs with lane_push() (see there). */
+	return __atomic_exchange_n(&l->inbound, NULL, __ATOMIC_SEQ_CST);
+}
+
+/* @n items were taken off lane @l's stack. */
+static void
+lane_count_taken(struct lane *l, uint64_t n)
+{
+	/* The owner, offline or a forwarding producer may take: one add per batch. */
+	if (n != 0)
+		__atomic_fetch_add(&l->queued, n, __ATOMIC_RELAXED);
+}
+
 /* Take lane @l's whole inbound stack; returns it oldest first, linked through next. */
 static struct dw_work *
 lane_grab(struct lane *l)
 {
-	/* Seq-cst: pairs with lane_push() (see there). */
-	struct dw_work *w = __atomic_exchange_n(&l->inbound, NULL, __ATOMIC_SEQ_CST);
-	struct dw_work *rev = NULL, *next;
+	struct dw_work *w = lane_detach(l), *rev = NULL, *next;
+	uint64_t n = 0;
 
-	for (; w != NULL; w = next) {
+	for (; w != NULL; w = next, n++) {
 		next = w->next;
 		w->next = rev;
 		rev = w;
 	}
+	lane_count_taken(l, n);
 	return rev;
 }
 
-/* Owner: move the inbound stack, oldest first, to the local list. */
+/*
+ * Owner (or offline): move the inbound stack, oldest first, to the tail of
+ * the local list. One pass over the stack, newest first: each item is
+ * linked in front of the one pushed after it (the run's drain is a chain of
+ * cache misses here, so no second pass).
+ */
 static void
 lane_take(struct lane *l)
 {
-	struct dw_work *w, *next;
+	struct dw_work *w = lane_detach(l), *newest = w, *newer = NULL, *next;
+	uint64_t n = 0;
 
-	for (w = lane_grab(l); w != NULL; w = next) {
+	if (w == NULL)
+		return;
+	for (; w != NULL; newer = w, w = next, n++) {
 		next = w->next;
-		work_list_append(&l->local, w);
+		w->next = newer;
+		if (newer != NULL)
+			newer->prev = w;
+		/* As work_list_append() does: the list pointer is what bh_drop_own() checks. */
+		__atomic_store_n(&w->list, &l->local, __ATOMIC_RELEASE);
 	}
+	/* @newer is the oldest item now: splice oldest..newest after the tail. */
+	newer->prev = l->local.tail;
+	if (l->local.tail != NULL)
+		l->local.tail->next = newer;
+	else
+		l->local.head = newer;
+	l->local.tail = newest;
+	lane_count_taken(l, n);
 }
 
 /* Lane @l is offline: move what was pushed on it to the lane it redirects to. */
@@ -191,7 +270,8 @@ lane_forward(struct lane *l)
 static uint32_t
 bh_take_color(struct dw_wq *wq)
 {
-	uint32_t color = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST), now;
+	/* A guess, checked below: relaxed. */
+	uint32_t color = __atomic_load_n(&wq->work_color, __ATOMIC_RELAXED), now;
 
 	for (;;) {
 		DW_PAUSE_POINT("bh.take_color.loaded");
@@ -213,32 +293,48 @@ st_color(uint32_t st)
 static bool
 bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 {
+	unsigned int self = rte_lcore_id(), lcore; /* a TLS read through a call: once */
+	struct bh_ctr *ctr = ctr_of(wq, self);
+	uint32_t color, st, nst;
 	struct lane *l;
-	unsigned int lcore;
-	uint32_t color;
 
 	dw_trace_work_queue_work(w, (const void *)(uintptr_t)w->func, wq->name, target);
-	lcore = target >= 0 ? (unsigned int)target : rte_lcore_id();
+	lcore = target >= 0 ? (unsigned int)target : self;
 	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
 		lcore = rte_get_main_lcore();
 	l = lane_of(lcore);
 	WORK_STORE(&w->wq, wq);
 	WORK_STORE(&w->last_pool, (void *)l);
 	w->target = target;
-	__atomic_fetch_add(&w->queued_gen, 1, __ATOMIC_RELEASE);
-	w->queued_at = dw_now_ns();
+	/*
+	 * Only the PENDING holder writes it (no read-modify-write needed);
+	 * release pairs with the waiters' acquire. queued_at is left alone:
+	 * only the pool watchdog reads it, and a clock read per item is a
+	 * third of the queueing cost.
+	 */
+	__atomic_store_n(&w->queued_gen, __atomic_load_n(&w->queued_gen, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
 	color = bh_take_color(wq);
-	__atomic_fetch_add(&wq->n_pending, 1, __ATOMIC_RELAXED);
-	if (count)
-		__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
+	if (ctr != NULL) {
+		ctr_add(&ctr->linked, 1);
+		if (count)
+			ctr_add(&ctr->queued, 1);
+	} else {
+		__atomic_fetch_add(&wq->n_pending, 1, __ATOMIC_RELAXED);
+		if (count)
+			__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
+	}
 	/*
 	 * The color lives in the state word: the lane reads it in the same
 	 * compare-and-swap that starts the instance, before a producer can
-	 * queue the next one and change it.
+	 * queue the next one and change it. One compare-and-swap: a canceller
+	 * or dw_disable_work() may change other bits meanwhile.
 	 */
-	__atomic_fetch_and(&w->state, ~WORK_BH_COLOR, __ATOMIC_RELAXED);
-	__atomic_fetch_or(&w->state, WORK_BH_LINKED | (color ? WORK_BH_COLOR : 0),
-			  __ATOMIC_RELEASE);
+	st = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+	do {
+		nst = (st & ~WORK_BH_COLOR) | WORK_BH_LINKED | (color ? WORK_BH_COLOR : 0);
+	} while (!__atomic_compare_exchange_n(&w->state, &st, nst, true, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
 	DW_PAUSE_POINT("bh.queue.picked");
 	dw_trace_work_activate_work(w);
 	lane_push(l, w);
@@ -390,18 +486,46 @@ lane_fire_timers(struct lane *l)
 
 /* --- running --- */
 
+/*
+ * Instances a lane run finished, per flush color, for one queue: the run
+ * ends them in flight once per queue change and at its end rather than per
+ * item. A flusher waits for them until then, which is at most one budget.
+ */
+struct lane_batch {
+	struct dw_wq *wq;
+	struct bh_ctr *ctr; /* wq's counters of the running lcore */
+	uint64_t done[2];
+};
+
 static void
-item_done(struct dw_wq *wq, uint32_t color)
+batch_settle(struct lane_batch *b)
 {
-	__atomic_fetch_sub(&wq->n_running, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&wq->n_completed, 1, __ATOMIC_RELAXED);
-	work_color_done(wq, color);
+	unsigned int c;
+
+	for (c = 0; c < 2; c++)
+		if (b->done[c] != 0) {
+			work_color_done_n(b->wq, c, b->done[c]);
+			b->done[c] = 0;
+		}
+}
+
+/* Items of @wq follow: settle the previous queue's batch first. */
+static void
+batch_switch(struct lane_batch *b, struct dw_wq *wq, unsigned int lcore)
+{
+	if (b->wq == wq)
+		return;
+	if (b->wq != NULL)
+		batch_settle(b);
+	b->wq = wq;
+	b->ctr = &((struct bh_ctr *)wq->bh)[lcore];
 }
 
 unsigned int
 dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 {
 	struct lane *l = lane_self();
+	struct lane_batch b = { 0 };
 	uint64_t start = 0, gen;
 	unsigned int ran = 0;
 	struct dw_work *w;
@@ -422,8 +546,13 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 		wq = WORK_LOAD(&w->wq);
 		gen = __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE);
 		__atomic_store_n(&l->current_gen, gen, __ATOMIC_RELAXED);
-		/* Waiters see current before PENDING goes; pairs with bh_busy(). */
-		__atomic_store_n(&l->current, w, __ATOMIC_SEQ_CST);
+		/*
+		 * Waiters see current before PENDING goes: the release half of
+		 * the compare-and-swap below publishes it to whoever reads the
+		 * cleared state (bh_busy() reads state, then current). Message
+		 * passing, not a Dekker pair: no seq-cst store needed.
+		 */
+		__atomic_store_n(&l->current, w, __ATOMIC_RELAXED);
 		/*
 		 * One compare-and-swap decides between a canceller's tombstone
 		 * and our run: whoever changes the state first wins the instance.
@@ -431,7 +560,7 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 		st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
 		while (!__atomic_compare_exchange_n(
 		    &w->state, &st, st & ~(WORK_PENDING | WORK_BH_LINKED | WORK_BH_DEAD), false,
-		    __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			;
 		/* On a lane means PENDING and LINKED; only the lane clears them. */
 		DW_ASSERT((st & (WORK_PENDING | WORK_BH_LINKED)) ==
@@ -443,9 +572,8 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 			continue;
 		}
 		color = st_color(st);
-		__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&wq->n_started, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&wq->n_running, 1, __ATOMIC_RELAXED);
+		batch_switch(&b, wq, l->lcore);
+		ctr_add(&b.ctr->started, 1);
 		tls_running_lane = l;
 		dw_work_func_t fn = w->func; /* execute_end must not read @w */
 		dw_trace_work_execute_start(w, (const void *)(uintptr_t)fn);
@@ -454,19 +582,27 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 		tls_running_lane = NULL;
 		/* @w may be gone: only its copies are used from here. */
 		__atomic_store_n(&l->current, NULL, __ATOMIC_RELEASE);
-		item_done(wq, color);
+		ctr_add(&b.ctr->completed, 1);
+		/* Single writer; relaxed stores so readers on other threads see whole values. */
+		__atomic_store_n(&l->ran, l->ran + 1, __ATOMIC_RELAXED);
+		b.done[color]++;
 		ran++;
 		if (max_ns != 0 &&
 		    rte_get_tsc_cycles() - start > max_ns * rte_get_tsc_hz() / DW_NS_PER_S)
 			break;
 	}
-	/* Single writer; relaxed stores so readers on other threads see whole values. */
-	__atomic_store_n(&l->ran, l->ran + ran, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->runs, l->runs + (ran > 0), __ATOMIC_RELAXED);
-	dw_trace_bh_lane_run(rte_lcore_id(), ran, l->local.head != NULL);
+	dw_trace_bh_lane_run(l->lcore, ran, l->local.head != NULL);
 	if (l->local.head != NULL)
 		__atomic_store_n(&l->budget_exhausted, l->budget_exhausted + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->has_local, l->local.head != NULL, __ATOMIC_RELEASE);
+	/*
+	 * Last: a flusher returns once the batch is settled and must then read
+	 * the lane's counters (and the items' effects) whole; the settle's
+	 * read-modify-write releases them.
+	 */
+	if (b.wq != NULL)
+		batch_settle(&b);
 	return ran;
 }
 
@@ -919,16 +1055,60 @@ bh_wait_color(struct dw_wq *wq, uint32_t color)
 static int
 bh_wq_init(struct dw_wq *wq)
 {
-	wq->bh = lanes;
+	size_t sz = sizeof(struct bh_ctr) * RTE_MAX_LCORE;
+
+	wq->bh = aligned_alloc(RTE_CACHE_LINE_SIZE, sz);
+	if (wq->bh == NULL)
+		return -ENOMEM;
+	memset(wq->bh, 0, sz);
 	return 0;
 }
 
+/* After the queue drained: no lane touches its counters any more. */
 static void
 bh_wq_fini(struct dw_wq *wq)
 {
+	free(wq->bh);
 	wq->bh = NULL;
 	if (wq == dw_system_bh_wq)
 		dw_system_bh_wq = NULL;
+}
+
+static uint64_t
+ctr_sum(const struct bh_ctr *c, size_t off)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		sum += __atomic_load_n((const uint64_t *)((const char *)&c[i] + off),
+				       __ATOMIC_ACQUIRE);
+	return sum;
+}
+
+/*
+ * dw_wq_stats_get() of a BH queue: add the per-lcore counts to those of
+ * struct dw_wq (threads without an lcore id, cancel, revive). Read in the
+ * order an instance moves (completed, started, then linked) so that the
+ * differences are rarely negative; they are not one snapshot, so clamp.
+ */
+static void
+bh_wq_stats(const struct dw_wq *wq, struct dw_wq_stats *st)
+{
+	const struct bh_ctr *c = wq->bh;
+	uint64_t completed, started, linked;
+	int64_t pending;
+
+	completed = ctr_sum(c, offsetof(struct bh_ctr, completed));
+	started = ctr_sum(c, offsetof(struct bh_ctr, started));
+	linked = ctr_sum(c, offsetof(struct bh_ctr, linked));
+	st->queued += ctr_sum(c, offsetof(struct bh_ctr, queued));
+	st->started += started;
+	st->completed += completed;
+	/* n_pending of struct dw_wq may be below zero: cancels of lcore-counted items. */
+	pending = (int64_t)(int32_t)st->pending + (int64_t)(linked - started);
+	st->pending = pending > 0 ? (uint32_t)pending : 0;
+	st->running = started > completed ? (uint32_t)(started - completed) : 0;
 }
 
 static bool
@@ -951,6 +1131,7 @@ static const struct work_bh_ops bh_ops = {
 	.lane_exists = bh_lane_exists,
 	.wq_init = bh_wq_init,
 	.wq_fini = bh_wq_fini,
+	.stats = bh_wq_stats,
 };
 
 struct dw_work *

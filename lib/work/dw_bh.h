@@ -86,7 +86,9 @@ uint64_t dw_bh_lane_next_timer(unsigned int lcore);
 /**
  * Hook called by producers after they queue on lane @p lcore: the run loop
  * uses it to ring the lcore's doorbell when it is parked. Called from any
- * thread, without locks held; must be cheap when the lcore is busy.
+ * thread, without locks held; must be cheap when the lcore is busy. Only a
+ * producer that finds no item waiting on the lane calls it (the others' items
+ * are taken with that one), and every timer armed on the lane calls it.
  */
 typedef void (*dw_bh_kick_t)(unsigned int lcore, void *arg);
 
@@ -110,7 +112,7 @@ int dw_bh_lane_offline(unsigned int lcore, unsigned int trustee);
 
 /** Counters of one lane (single writer: its lcore, except queued). */
 struct dw_bh_lane_stats {
-	uint64_t queued;	   /**< Items pushed on this lane. */
+	uint64_t queued;	   /**< Items pushed on this lane (counted when taken). */
 	uint64_t ran;		   /**< Items run. */
 	uint64_t dropped;	   /**< Cancelled items dropped. */
 	uint64_t timers;	   /**< BH timers fired. */

@@ -67,7 +67,7 @@ struct dw_work {
 	struct dw_wq *wq;    /**< Last workqueue the item was queued on. */
 	void *last_pool;     /**< Pool (or lane) that ran or holds it last. */
 	uint64_t queued_gen; /**< Incremented by every successful queueing. */
-	uint64_t queued_at;  /**< dw_now_ns() of the last queueing (watchdog). */
+	uint64_t queued_at;  /**< dw_now_ns() of the last queueing (pool watchdog; not BH). */
 	uint32_t color;	     /**< Flush color of the pending instance. */
 	int32_t target;	     /**< Node or lcore requested by dw_queue_work_on(). */
 };

@@ -181,11 +181,11 @@ dw_work_busy(const struct dw_work *work)
 }
 
 void
-work_color_done(struct dw_wq *wq, uint32_t color)
+work_color_done_n(struct dw_wq *wq, uint32_t color, uint64_t n)
 {
-	uint64_t left = __atomic_sub_fetch(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
+	uint64_t left = __atomic_sub_fetch(&wq->in_flight[color], n, __ATOMIC_SEQ_CST);
 
-	DW_ASSERT(left != UINT64_MAX); /* one done per instance counted in flight */
+	DW_ASSERT(left <= UINT64_MAX - n); /* one done per instance counted in flight */
 	/* Pairs with the load in wq_wait_color(). */
 	if (left == 0) {
 		pthread_mutex_lock(&wq->lock);
@@ -1240,6 +1240,8 @@ dw_wq_stats_get(const struct dw_wq *wq, struct dw_wq_stats *st)
 	st->maydays = __atomic_load_n(&wq->n_maydays, __ATOMIC_RELAXED);
 	st->pending = __atomic_load_n(&wq->n_pending, __ATOMIC_RELAXED);
 	st->running = __atomic_load_n(&wq->n_running, __ATOMIC_RELAXED);
+	if ((wq->flags & DW_WQ_BH) && work_bh != NULL)
+		work_bh->stats(wq, st);
 	return 0;
 }
 

@@ -190,10 +190,11 @@ struct dw_wq {
 	/* A: queue calls (and timers firing into the queue) between their
 	 * checks and the link; drain and destroy wait for it to drop to 0. */
 	uint32_t nr_queuers;
-	/* A (relaxed): counters. */
+	/* A (relaxed): counters. BH queues count their fast path per lcore
+	 * in @bh instead; work_bh->stats() adds those in on read. */
 	uint64_t n_queued, n_started, n_completed, n_cancelled, n_cpu_ns, n_rescued, n_maydays;
 	uint32_t n_pending, n_running;
-	void *bh;		  /* I: BH queues' lanes, owned by bh.c (set at create) */
+	void *bh; /* I: BH queues' per-lcore counters, owned by bh.c (set at create) */
 	TAILQ_ENTRY(dw_wq) entry; /* S: work_lib.lock; on work_lib.wqs or the graveyard */
 };
 
@@ -244,6 +245,7 @@ struct work_bh_ops {
 	bool (*lane_exists)(int lcore);
 	int (*wq_init)(struct dw_wq *wq);
 	void (*wq_fini)(struct dw_wq *wq);
+	void (*stats)(const struct dw_wq *wq, struct dw_wq_stats *st); /* add per-lcore counts */
 };
 extern const struct work_bh_ops *work_bh;
 
@@ -271,7 +273,13 @@ wq_magic(const struct dw_wq *wq)
 {
 	return __atomic_load_n(&wq->magic, __ATOMIC_SEQ_CST);
 }
-void work_color_done(struct dw_wq *wq, uint32_t color);
+/* @n instances of @color ended (or were taken off): wake flushers at zero. */
+void work_color_done_n(struct dw_wq *wq, uint32_t color, uint64_t n);
+static inline void
+work_color_done(struct dw_wq *wq, uint32_t color)
+{
+	work_color_done_n(wq, color, 1);
+}
 
 /* --- pools (pool.c) --- */
 int pools_init(const struct dw_work_lib_conf *conf);
