@@ -15,6 +15,7 @@
 #include <rte_common.h>
 #include <rte_lcore.h>
 
+#include "dw_common.h"
 #include "dw_log.h"
 #include "dw_napi.h"
 
@@ -102,6 +103,13 @@ struct napi_lcore {
 
 	/* Single writer: the owner (NAPI_STAT_*); readers: relaxed loads. */
 	struct dw_lcore_stats st __rte_cache_aligned;
+	/*
+	 * TSC cycles of dw_napi_poll_once() iterations that found work / none
+	 * (same writer and readers as st). dw_lcore_stats_get() adds them to
+	 * st.busy_ns / st.poll_ns in ns: two rte_rdtsc() per iteration cost less
+	 * than two clock_gettime().
+	 */
+	uint64_t busy_tsc, poll_tsc;
 } __rte_cache_aligned;
 
 extern struct napi_lcore napi_lcores[RTE_MAX_LCORE];
@@ -119,6 +127,18 @@ void napi_ring(struct napi_lcore *lc);
 /* Take @src out of @lc's epoll set and close the loop's dup of its fd. */
 void napi_epoll_drop(struct napi_lcore *lc, struct dw_napi_source *src);
 void napi_sync_fds(struct napi_lcore *lc);
+
+/*
+ * @p cycles of a TSC running at @p hz, in ns, without overflow for any
+ * uint64_t count (whole seconds and the remainder apart). 0 when @p hz is 0.
+ */
+static inline uint64_t
+napi_tsc_to_ns(uint64_t cycles, uint64_t hz)
+{
+	if (hz == 0)
+		return 0;
+	return cycles / hz * DW_NS_PER_S + cycles % hz * DW_NS_PER_S / hz;
+}
 
 /* True for an initialised source. */
 static inline bool

@@ -332,6 +332,44 @@ wait_parked(unsigned int lcore)
 	return DW_TEST_WAIT((dw_lcore_stats_get(lcore, &st), st.parked), 2000);
 }
 
+/*
+ * Time accounting: a polling lcore's busy + poll time covers the wall time
+ * it looped (within what preemption between iterations loses), in ns, and
+ * iterations that found work count as busy.
+ */
+START_TEST(test_time_accounting)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_POLL);
+	struct dw_lcore_stats a, b;
+	struct fake_src f;
+	unsigned int worker;
+	uint64_t t0, t1, looped;
+
+	worker = fake_env_up();
+	fake_init(&f, "acct", false, false);
+	ck_assert_int_eq(dw_napi_source_register(worker, &f.src), 0);
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	dw_test_sleep_us(20000);
+	t0 = dw_now_ns();
+	a = stats(worker);
+	dw_test_sleep_us(200000);
+	b = stats(worker);
+	t1 = dw_now_ns();
+	looped = (b.busy_ns + b.poll_ns + b.sleep_ns) - (a.busy_ns + a.poll_ns + a.sleep_ns);
+	printf("time accounting: %.1f ms looped in %.1f ms of wall time\n", (double)looped / 1e6,
+	       (double)(t1 - t0) / 1e6);
+	ck_assert_uint_eq(b.sleep_ns, a.sleep_ns);
+	ck_assert_uint_ge(looped, (t1 - t0) / 2);
+	ck_assert_uint_le(looped, t1 - t0);
+	a = b;
+	fake_inject(&f, 3);
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 3, 1000));
+	b = stats(worker);
+	ck_assert_uint_gt(b.busy_ns, a.busy_ns);
+	stop_and_down(worker, &f);
+}
+END_TEST
+
 /* BH work queued from another thread wakes a parked lcore through the doorbell. */
 START_TEST(test_doorbell_bh)
 {
@@ -840,6 +878,7 @@ main(void)
 	tcase_add_test(tc, test_park_protocol);
 	tcase_add_test(tc, test_ramp);
 	tcase_add_test(tc, test_doorbell_bh);
+	tcase_add_test(tc, test_time_accounting);
 	tcase_add_test(tc, test_mode_switch);
 	tcase_add_test(tc, test_stop_handover);
 	tcase_add_test(tc, test_selftest);
