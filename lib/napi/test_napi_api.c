@@ -332,41 +332,74 @@ wait_parked(unsigned int lcore)
 	return DW_TEST_WAIT((dw_lcore_stats_get(lcore, &st), st.parked), 2000);
 }
 
+/* A source whose every poll burns 2 ms of wall time and reports one unit of work. */
+static unsigned int
+slow_poll(struct dw_napi_source *src, unsigned int budget)
+{
+	RTE_SET_USED(src);
+	RTE_SET_USED(budget);
+	dw_test_spin_us(2000);
+	return 1;
+}
+
 /*
- * Time accounting: a polling lcore's busy + poll time covers the wall time
- * it looped (within what preemption between iterations loses), in ns, and
- * iterations that found work count as busy.
+ * Time accounting, on the main lcore's own loop so that no iteration is in
+ * flight when the counters are read: iterations that found work count as
+ * busy, in ns (not TSC cycles: 2.1 GHz here, twice the wall time), at least
+ * the time their polls burnt and at most the wall time around them; idle
+ * iterations count as poll time the same way.
  */
 START_TEST(test_time_accounting)
 {
 	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_POLL);
+	struct dw_napi_source_conf c = {
+		.size = sizeof(c), .name = "slow", .poll = slow_poll, .fd = -1
+	};
+	struct dw_napi_source src, idle;
 	struct dw_lcore_stats a, b;
-	struct fake_src f;
-	unsigned int worker;
-	uint64_t t0, t1, looped;
+	unsigned int main_lcore, i;
+	uint64_t t0, t1;
 
-	worker = fake_env_up();
-	fake_init(&f, "acct", false, false);
-	ck_assert_int_eq(dw_napi_source_register(worker, &f.src), 0);
-	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
-	dw_test_sleep_us(20000);
+	fake_env_up();
+	main_lcore = rte_lcore_id();
+	ck_assert_int_eq(dw_napi_source_init(&src, &c), 0);
+	c.name = "idle";
+	c.poll = noop_poll;
+	ck_assert_int_eq(dw_napi_source_init(&idle, &c), 0);
+	ck_assert_int_eq(dw_napi_source_register(main_lcore, &src), 0);
+	ck_assert_int_eq(dw_napi_loop_begin(&lconf), 0);
+	a = stats(main_lcore);
 	t0 = dw_now_ns();
-	a = stats(worker);
-	dw_test_sleep_us(200000);
-	b = stats(worker);
+	for (i = 0; i < 20; i++)
+		ck_assert_uint_eq(dw_napi_poll_once(), 1);
 	t1 = dw_now_ns();
-	looped = (b.busy_ns + b.poll_ns + b.sleep_ns) - (a.busy_ns + a.poll_ns + a.sleep_ns);
-	printf("time accounting: %.1f ms looped in %.1f ms of wall time\n", (double)looped / 1e6,
-	       (double)(t1 - t0) / 1e6);
-	ck_assert_uint_eq(b.sleep_ns, a.sleep_ns);
-	ck_assert_uint_ge(looped, (t1 - t0) / 2);
-	ck_assert_uint_le(looped, t1 - t0);
-	a = b;
-	fake_inject(&f, 3);
-	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 3, 1000));
-	b = stats(worker);
-	ck_assert_uint_gt(b.busy_ns, a.busy_ns);
-	stop_and_down(worker, &f);
+	b = stats(main_lcore);
+	printf("time accounting: busy %.2f ms for 20 polls of 2 ms in %.2f ms\n",
+	       (double)(b.busy_ns - a.busy_ns) / 1e6, (double)(t1 - t0) / 1e6);
+	ck_assert_uint_ge(b.busy_ns - a.busy_ns, 20 * 2000 * DW_NS_PER_US * 99 / 100);
+	ck_assert_uint_le(b.busy_ns - a.busy_ns, (t1 - t0) * 101 / 100); /* TSC hz rounding */
+	ck_assert_uint_eq(b.poll_ns, a.poll_ns);
+	ck_assert_uint_eq(b.loops - a.loops, 20);
+	ck_assert_int_eq(dw_napi_loop_end(), 0);
+	ck_assert_int_eq(dw_napi_source_unregister(&src), 0);
+
+	/* Idle iterations: poll time, busy time unchanged. */
+	ck_assert_int_eq(dw_napi_source_register(main_lcore, &idle), 0);
+	ck_assert_int_eq(dw_napi_loop_begin(&lconf), 0);
+	a = stats(main_lcore);
+	t0 = dw_now_ns();
+	for (i = 0; i < 20; i++) {
+		ck_assert_uint_eq(dw_napi_poll_once(), 0);
+		dw_test_spin_us(100); /* between iterations: counted nowhere */
+	}
+	t1 = dw_now_ns();
+	b = stats(main_lcore);
+	ck_assert_uint_eq(b.busy_ns, a.busy_ns);
+	ck_assert_uint_gt(b.poll_ns, a.poll_ns);
+	ck_assert_uint_le(b.poll_ns - a.poll_ns, t1 - t0 - 20 * 100 * DW_NS_PER_US);
+	ck_assert_int_eq(dw_napi_loop_end(), 0);
+	ck_assert_int_eq(dw_napi_source_unregister(&idle), 0);
+	fake_env_down();
 }
 END_TEST
 
