@@ -365,6 +365,9 @@ dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st)
 	NAPI_RD(parks);
 	NAPI_RD(park_aborts);
 	NAPI_RD(selftest_fallbacks);
+	st->busy_poll_hits = __atomic_load_n(&lc->win.hits, __ATOMIC_RELAXED);
+	st->busy_poll_misses = __atomic_load_n(&lc->win.misses, __ATOMIC_RELAXED);
+	st->busy_poll_est_ns = __atomic_load_n(&lc->win.est_ns, __ATOMIC_RELAXED);
 	NAPI_RD(fd_updates);
 	for (i = 0; i < DW_NAPI_WAKE_MAX; i++)
 		NAPI_RD(wakeups[i]);

@@ -165,7 +165,6 @@ napi_poll_sources(struct napi_lcore *lc)
 	if (work != 0) {
 		NAPI_STAT_ADD(lc->st.work, work);
 		lc->ramp_ns = lc->ramp_min_ns;
-		lc->idle_since = 0;
 	}
 	return work;
 }
@@ -199,7 +198,6 @@ dw_napi_poll_once(void)
 	}
 	NAPI_STAT_ADD(lc->busy_tsc, t1 - t0);
 	NAPI_STAT_ADD(lc->st.bh_items, bh);
-	lc->idle_since = 0;
 	return work + bh;
 }
 
@@ -431,6 +429,11 @@ dw_napi_park(void)
 		lc->timeout_wake = true;
 	if (why == DW_NAPI_WAKE_TIMEOUT && bound)
 		lc->ramp_ns = RTE_MIN(lc->ramp_ns * 2, lc->ramp_max_ns);
+	/* Adaptive mode follows an rx wake with its busy-poll window (napi_window.h). */
+	if (__atomic_load_n(&lc->mode, __ATOMIC_RELAXED) == DW_NAPI_MODE_ADAPTIVE)
+		napi_win_wake(&lc->win, t_wake, why == DW_NAPI_WAKE_RX);
+	else
+		napi_win_reset(&lc->win);
 	NAPI_STAT_ADD(lc->st.parks, 1);
 	NAPI_STAT_ADD(lc->st.wakeups[why], 1);
 	dw_trace_napi_wake(lc->lcore, why, t_wake - t_sleep);
@@ -455,24 +458,21 @@ int
 dw_napi_try_park(unsigned int work)
 {
 	struct napi_lcore *lc = napi_self();
-	uint64_t now;
 
 	if (unlikely(lc == NULL))
 		return -ENOTSUP;
 	if (work != 0) {
-		lc->idle_since = 0;
+		/* Only after an rx wake in adaptive mode: poll mode never reads the clock. */
+		if (unlikely(napi_win_watching(&lc->win)))
+			napi_win_work(&lc->win, dw_now_ns());
 		return 0;
 	}
 	switch (__atomic_load_n(&lc->mode, __ATOMIC_RELAXED)) {
 	case DW_NAPI_MODE_INTERRUPT:
 		break;
 	case DW_NAPI_MODE_ADAPTIVE:
-		/* Spin first: a gap shorter than spin_ns costs no wake-up. A sleep that
-		 * found nothing keeps idle_since, so the ramp is not spun again. */
-		now = dw_now_ns();
-		if (lc->idle_since == 0)
-			lc->idle_since = now;
-		if (now - lc->idle_since < lc->spin_ns)
+		/* An open window (after an rx wake's work) keeps the lcore polling. */
+		if (lc->win.open_ns != 0 && napi_win_idle(&lc->win, dw_now_ns()))
 			return 0;
 		break;
 	default:
@@ -497,12 +497,19 @@ napi_apply_conf(struct napi_lcore *lc, unsigned int id, const struct dw_lcore_co
 		return -EINVAL;
 	}
 	c.spin_us = c.spin_us ? c.spin_us : DW_NAPI_DFL_SPIN_US;
+	c.busy_poll_budget_us =
+	    c.busy_poll_budget_us ? c.busy_poll_budget_us : DW_NAPI_DFL_BUSY_POLL_BUDGET_US;
 	c.bh_items = c.bh_items ? c.bh_items : DW_NAPI_DFL_BH_ITEMS;
 	c.bh_us = c.bh_us ? c.bh_us : DW_NAPI_DFL_BH_US;
 	c.ramp_min_us = c.ramp_min_us ? c.ramp_min_us : DW_NAPI_DFL_RAMP_MIN_US;
 	c.ramp_max_us = c.ramp_max_us ? c.ramp_max_us : DW_NAPI_DFL_RAMP_MAX_US;
 	c.probe_us = c.probe_us ? c.probe_us : DW_NAPI_DFL_PROBE_US;
 	c.selftest_misses = c.selftest_misses ? c.selftest_misses : DW_NAPI_DFL_SELFTEST_MISSES;
+	if (c.busy_poll_budget_us > DW_NAPI_MAX_BUSY_POLL_BUDGET_US) {
+		NAPI_LOG(ERR, "lcore %u: busy_poll_budget_us %u over %u", id, c.busy_poll_budget_us,
+			 DW_NAPI_MAX_BUSY_POLL_BUDGET_US);
+		return -EINVAL;
+	}
 	if (c.ramp_min_us > c.ramp_max_us) {
 		NAPI_LOG(ERR, "lcore %u: ramp_min_us %u over ramp_max_us %u", id, c.ramp_min_us,
 			 c.ramp_max_us);
@@ -525,7 +532,7 @@ napi_apply_conf(struct napi_lcore *lc, unsigned int id, const struct dw_lcore_co
 	}
 	lc->conf = c;
 	lc->trustee = t;
-	lc->spin_ns = c.spin_us * DW_NS_PER_US;
+	napi_win_init(&lc->win, c.spin_us * DW_NS_PER_US, c.busy_poll_budget_us * DW_NS_PER_US);
 	lc->bh_ns = c.bh_us * DW_NS_PER_US;
 	lc->ramp_min_ns = c.ramp_min_us * DW_NS_PER_US;
 	lc->ramp_max_ns = c.ramp_max_us * DW_NS_PER_US;
@@ -602,7 +609,6 @@ dw_napi_loop_begin(const struct dw_lcore_conf *conf)
 	}
 	__atomic_store_n(&lc->fd_dirty, 0, __ATOMIC_RELAXED);
 	napi_sync_fds(lc);
-	lc->idle_since = 0;
 	lc->wake_ns = 0;
 	lc->timeout_wake = false;
 	__atomic_store_n(&lc->configured, 1, __ATOMIC_RELAXED);

@@ -18,6 +18,7 @@
 #include "dw_common.h"
 #include "dw_log.h"
 #include "dw_napi.h"
+#include "napi_window.h"
 
 extern int dw_napi_logtype;
 #define NAPI_LOG(level, fmt, ...) DW_LOG(dw_napi_logtype, level, fmt, ##__VA_ARGS__)
@@ -83,8 +84,8 @@ struct napi_lcore {
 	struct dw_napi_source *srcs[DW_NAPI_MAX_SOURCES] __rte_cache_aligned;
 	uint32_t nb_srcs; /* atomic for the readers of stats */
 	struct dw_lcore_conf conf;
-	uint64_t spin_ns, bh_ns, ramp_min_ns, ramp_max_ns, probe_ns;
-	uint64_t idle_since; /* start of the current idle streak, 0 while busy */
+	uint64_t bh_ns, ramp_min_ns, ramp_max_ns, probe_ns;
+	struct napi_win win; /* adaptive mode's busy-poll window (stats: est, hits, misses) */
 	uint64_t ramp_ns;    /* next ramp sleep */
 	uint64_t wake_ns;    /* start of the pending wake latency, 0 if none */
 	bool timeout_wake;   /* the last wake was a timeout: the self-test looks */

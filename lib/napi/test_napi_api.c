@@ -166,6 +166,9 @@ START_TEST(test_bad_input)
 	lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
 	lconf.trustee = (int32_t)worker;
 	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), -EINVAL);
+	lconf = conf_mode(DW_NAPI_MODE_ADAPTIVE);
+	lconf.busy_poll_budget_us = DW_NAPI_MAX_BUSY_POLL_BUDGET_US + 1;
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), -EINVAL);
 	/* A good one; a second begin on the running lcore is refused. */
 	lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
 	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
@@ -400,6 +403,61 @@ START_TEST(test_time_accounting)
 	ck_assert_int_eq(dw_napi_loop_end(), 0);
 	ck_assert_int_eq(dw_napi_source_unregister(&idle), 0);
 	fake_env_down();
+}
+END_TEST
+
+/*
+ * Adaptive mode's busy-poll window on a real loop: after an rx wake found
+ * work, a "response" made visible without any interrupt (fake_add: no
+ * eventfd write, no doorbell) is still handled, because the lcore polls
+ * for the window before it parks; then the idle lcore parks. In interrupt
+ * mode the same response would wait for the next wake (the first half of
+ * the test shows that: it stays unhandled while the lcore sleeps). The
+ * window is long (seed 300 ms, budget 1 s) so that the test thread's own
+ * delays under sanitizers cannot close it first.
+ */
+START_TEST(test_busy_poll_window)
+{
+	struct dw_lcore_conf lconf = conf_mode(DW_NAPI_MODE_INTERRUPT);
+	struct dw_lcore_stats a, b;
+	struct fake_src f;
+	unsigned int worker;
+
+	worker = fake_env_up();
+	fake_init(&f, "window", true, true);
+	ck_assert_int_eq(dw_napi_source_register(worker, &f.src), 0);
+	lconf.spin_us = 300000;
+	lconf.busy_poll_budget_us = 1000000;
+	ck_assert_int_eq(dw_lcore_launch(worker, &lconf), 0);
+	ck_assert(wait_parked(worker));
+	/* Interrupt mode: request by interrupt, response without: the lcore sleeps on. */
+	fake_inject(&f, 1);
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 1, 2000));
+	ck_assert(wait_parked(worker));
+	fake_add(&f, 1);
+	dw_test_sleep_us(20000);
+	ck_assert_uint_eq(fake_handled(&f), 1);
+	fake_inject(&f, 0); /* its interrupt hands it over */
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 2, 2000));
+	ck_assert(wait_parked(worker));
+
+	ck_assert_int_eq(dw_lcore_set_mode(worker, DW_NAPI_MODE_ADAPTIVE), 0);
+	ck_assert(
+	    DW_TEST_WAIT((b = stats(worker), b.mode == DW_NAPI_MODE_ADAPTIVE && b.parked), 2000));
+	a = stats(worker);
+	fake_inject(&f, 1);
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 3, 2000));
+	fake_add(&f, 1);
+	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 4, 2000));
+	b = stats(worker);
+	ck_assert_uint_eq(b.wakeups[DW_NAPI_WAKE_RX] - a.wakeups[DW_NAPI_WAKE_RX], 1);
+	ck_assert_uint_ge(b.busy_poll_hits - a.busy_poll_hits, 1);
+	/* Then nothing: the window after the hit closes and the idle lcore parks. */
+	ck_assert(wait_parked(worker));
+	b = stats(worker);
+	ck_assert_uint_ge(b.busy_poll_misses - a.busy_poll_misses, 1);
+	ck_assert_uint_gt(b.busy_poll_est_ns, 0);
+	stop_and_down(worker, &f);
 }
 END_TEST
 
@@ -912,6 +970,7 @@ main(void)
 	tcase_add_test(tc, test_ramp);
 	tcase_add_test(tc, test_doorbell_bh);
 	tcase_add_test(tc, test_time_accounting);
+	tcase_add_test(tc, test_busy_poll_window);
 	tcase_add_test(tc, test_mode_switch);
 	tcase_add_test(tc, test_stop_handover);
 	tcase_add_test(tc, test_selftest);
