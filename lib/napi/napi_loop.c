@@ -169,15 +169,13 @@ napi_poll_sources(struct napi_lcore *lc)
 	return work;
 }
 
-unsigned int
-dw_napi_poll_once(void)
+/* dw_napi_poll_once() for the loop's own @p lc. */
+static inline unsigned int
+napi_poll_once(struct napi_lcore *lc)
 {
-	struct napi_lcore *lc = napi_self();
 	unsigned int work, bh;
 	uint64_t t0, t1;
 
-	if (unlikely(lc == NULL))
-		return 0;
 	/* Statistics only: the TSC (decisions on time stay on dw_now_ns()). */
 	t0 = rte_rdtsc();
 	if (unlikely(lc->wake_ns != 0)) {
@@ -199,6 +197,16 @@ dw_napi_poll_once(void)
 	NAPI_STAT_ADD(lc->busy_tsc, t1 - t0);
 	NAPI_STAT_ADD(lc->st.bh_items, bh);
 	return work + bh;
+}
+
+unsigned int
+dw_napi_poll_once(void)
+{
+	struct napi_lcore *lc = napi_self();
+
+	if (unlikely(lc == NULL))
+		return 0;
+	return napi_poll_once(lc);
 }
 
 /*
@@ -454,13 +462,10 @@ abort:
 	return 0;
 }
 
-int
-dw_napi_try_park(unsigned int work)
+/* dw_napi_try_park() for the loop's own @p lc. */
+static inline int
+napi_try_park(struct napi_lcore *lc, unsigned int work)
 {
-	struct napi_lcore *lc = napi_self();
-
-	if (unlikely(lc == NULL))
-		return -ENOTSUP;
 	if (work != 0) {
 		/* Only after an rx wake in adaptive mode: poll mode never reads the clock. */
 		if (unlikely(napi_win_watching(&lc->win)))
@@ -479,6 +484,16 @@ dw_napi_try_park(unsigned int work)
 		return 0;
 	}
 	return dw_napi_park();
+}
+
+int
+dw_napi_try_park(unsigned int work)
+{
+	struct napi_lcore *lc = napi_self();
+
+	if (unlikely(lc == NULL))
+		return -ENOTSUP;
+	return napi_try_park(lc, work);
 }
 
 /* Validate @p conf (NULL: defaults) into @p lc's runtime parameters. */
@@ -682,13 +697,21 @@ dw_napi_loop_end(void)
 int
 dw_lcore_run(const struct dw_lcore_conf *conf)
 {
+	struct napi_lcore *lc;
 	int rc, end;
 
 	rc = dw_napi_loop_begin(conf);
 	if (rc < 0)
 		return rc;
-	while (!dw_napi_should_stop()) {
-		rc = dw_napi_try_park(dw_napi_poll_once());
+	/*
+	 * The building blocks' own loop, on this lcore's state found once:
+	 * rte_lcore_id() from a shared library is a __tls_get_addr() call,
+	 * three per iteration through the public calls.
+	 */
+	lc = &napi_lcores[rte_lcore_id()];
+	/* Acquire: pairs with the release in dw_lcore_stop() (as dw_napi_should_stop()). */
+	while (!__atomic_load_n(&lc->stop, __ATOMIC_ACQUIRE)) {
+		rc = napi_try_park(lc, napi_poll_once(lc));
 		if (rc < 0)
 			break;
 	}
