@@ -217,8 +217,20 @@ dw_napi_poll_once(void)
 static bool
 napi_recheck(struct napi_lcore *lc)
 {
-	if (napi_poll_sources(lc) != 0)
+	uint64_t now;
+
+	if (napi_poll_sources(lc) != 0) {
+		/*
+		 * Work that came while the lcore was going to sleep is what an rx
+		 * wake would have brought: adaptive mode opens its window on it.
+		 */
+		if (__atomic_load_n(&lc->mode, __ATOMIC_RELAXED) == DW_NAPI_MODE_ADAPTIVE) {
+			now = dw_now_ns();
+			napi_win_wake(&lc->win, now, true);
+			napi_win_work(&lc->win, now);
+		}
 		return true;
+	}
 	if (dw_bh_lane_pending(lc->lcore) || dw_bh_lane_next_timer(lc->lcore) <= dw_now_ns())
 		return true;
 	return __atomic_load_n(&lc->stop, __ATOMIC_RELAXED) ||

@@ -442,16 +442,18 @@ START_TEST(test_busy_poll_window)
 	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 2, 2000));
 	ck_assert(wait_parked(worker));
 
+	/* The mode switch wakes the lcore: wait for that sleep to end and the next to begin. */
+	a = stats(worker);
 	ck_assert_int_eq(dw_lcore_set_mode(worker, DW_NAPI_MODE_ADAPTIVE), 0);
-	ck_assert(
-	    DW_TEST_WAIT((b = stats(worker), b.mode == DW_NAPI_MODE_ADAPTIVE && b.parked), 2000));
+	ck_assert(DW_TEST_WAIT((b = stats(worker), b.parks > a.parks && b.parked), 2000));
 	a = stats(worker);
 	fake_inject(&f, 1);
 	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 3, 2000));
 	fake_add(&f, 1);
 	ck_assert(DW_TEST_WAIT(fake_handled(&f) == 4, 2000));
 	b = stats(worker);
-	ck_assert_uint_eq(b.wakeups[DW_NAPI_WAKE_RX] - a.wakeups[DW_NAPI_WAKE_RX], 1);
+	/* One rx wake, or none when the request came during the park's re-check (also a window). */
+	ck_assert_uint_le(b.wakeups[DW_NAPI_WAKE_RX] - a.wakeups[DW_NAPI_WAKE_RX], 1);
 	ck_assert_uint_ge(b.busy_poll_hits - a.busy_poll_hits, 1);
 	/* Then nothing: the window after the hit (up to 1 s) closes and the idle lcore parks. */
 	ck_assert(DW_TEST_WAIT((b = stats(worker), b.parked), 5000));
