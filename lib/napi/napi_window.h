@@ -81,6 +81,9 @@ napi_win_learn(struct napi_win *w, uint64_t gap_ns)
 {
 	uint64_t est = w->est_ns;
 
+	/* A hit found late (the lcore preempted past the window's end) says no more than that. */
+	if (gap_ns > w->budget_ns)
+		gap_ns = w->budget_ns;
 	est = gap_ns >= est ? gap_ns : est - (est - gap_ns) / NAPI_WIN_DECAY;
 	__atomic_store_n(&w->est_ns, est, __ATOMIC_RELAXED);
 }

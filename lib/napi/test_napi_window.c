@@ -100,6 +100,11 @@ START_TEST(test_window_budget)
 	ck_assert_uint_eq(napi_win_len(&w), 200 * US);
 	before = w.est_ns;
 	ck_assert_uint_eq(before, 200 * US);
+	/* A hit found 5 ms late (the lcore was preempted in its window): learned as the budget. */
+	napi_win_wake(&w, 0, true);
+	napi_win_work(&w, 1 * US);
+	napi_win_work(&w, 5001 * US);
+	ck_assert_uint_eq(w.est_ns, 200 * US);
 }
 END_TEST
 
