@@ -73,7 +73,11 @@ tp_usage(FILE *f, const char *prog)
 		"  --flows=N                flowgen: flows (UDP ports and IPs varied; default 64)\n"
 		"  --rx-mode=MODE           poll | interrupt | adaptive (default poll);\n"
 		"                           change at run time with 'set rx-mode'\n"
-		"  --spin-us=US             adaptive: idle spin before sleeping (default %d)\n"
+		"  --spin-us=US             adaptive: busy-poll window after an rx wake until\n"
+		"                           one is learned from the traffic (default %d)\n"
+		"  --busy-poll-budget=US    adaptive: longest busy-poll window after an rx\n"
+		"                           wake, the lcore's latency budget (1..%d;\n"
+		"                           default %d)\n"
 		"  --no-rx-intr             do not ask ports for rx interrupts (sleep ramp)\n"
 		"  --no-lsc                 do not ask ports for link-change interrupts\n"
 		"  --stats-period=SECONDS   print port and lcore rates every SECONDS\n"
@@ -87,7 +91,8 @@ tp_usage(FILE *f, const char *prog)
 		"\n"
 		"Exit status: 0 on a clean run; 1 on start-up errors; 2 on bad arguments;\n"
 		"3 when mbufs were missing from the pool at exit.\n",
-		prog, TP_MAX_QUEUES, TP_MAX_BURST, TP_DFL_BURST, DW_NAPI_DFL_SPIN_US);
+		prog, TP_MAX_QUEUES, TP_MAX_BURST, TP_DFL_BURST, DW_NAPI_DFL_SPIN_US,
+		DW_NAPI_MAX_BUSY_POLL_BUDGET_US, DW_NAPI_DFL_BUSY_POLL_BUDGET_US);
 }
 
 /* Strict unsigned parse of the whole string into [min, max]. */
@@ -211,6 +216,7 @@ enum {
 	OPT_TX_FIRST,
 	OPT_RX_MODE,
 	OPT_SPIN,
+	OPT_BUSY_POLL_BUDGET,
 	OPT_NO_RX_INTR,
 	OPT_NO_LSC,
 	OPT_STATS_PERIOD,
@@ -241,6 +247,7 @@ static const struct option long_opts[] = {
 	{ "tx-first", no_argument, NULL, OPT_TX_FIRST },
 	{ "rx-mode", required_argument, NULL, OPT_RX_MODE },
 	{ "spin-us", required_argument, NULL, OPT_SPIN },
+	{ "busy-poll-budget", required_argument, NULL, OPT_BUSY_POLL_BUDGET },
 	{ "no-rx-intr", no_argument, NULL, OPT_NO_RX_INTR },
 	{ "no-lsc", no_argument, NULL, OPT_NO_LSC },
 	{ "stats-period", required_argument, NULL, OPT_STATS_PERIOD },
@@ -361,6 +368,11 @@ tp_parse_args(int argc, char **argv)
 		case OPT_SPIN:
 			rc = parse_uint("spin-us", optarg, 0, 10000000, &v);
 			tp_conf.spin_us = (uint32_t)v;
+			break;
+		case OPT_BUSY_POLL_BUDGET:
+			rc = parse_uint("busy-poll-budget", optarg, 1,
+					DW_NAPI_MAX_BUSY_POLL_BUDGET_US, &v);
+			tp_conf.busy_poll_budget_us = (uint32_t)v;
 			break;
 		case OPT_NO_RX_INTR:
 			tp_conf.no_rx_intr = true;

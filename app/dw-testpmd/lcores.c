@@ -186,6 +186,7 @@ tp_fwd_start(void)
 		.flags = DW_LCORE_F_KEEP_LANE,
 		.mode = tp_conf.mode,
 		.spin_us = tp_conf.spin_us,
+		.busy_poll_budget_us = tp_conf.busy_poll_budget_us,
 		.trustee = -1,
 	};
 	unsigned int i;

@@ -164,6 +164,11 @@ tp_show_lcores(void)
 		       wake_lat_p50(&st, b));
 		printf("  self-test fallbacks %" PRIu64 "  last busy source '%s'\n",
 		       st.selftest_fallbacks, st.last_busy_source);
+		printf("  busy-poll windows (adaptive): hits %" PRIu64 "  misses %" PRIu64
+		       "  learned gap %.1f us\n",
+		       st.busy_poll_hits - b->busy_poll_hits,
+		       st.busy_poll_misses - b->busy_poll_misses,
+		       (double)st.busy_poll_est_ns / 1e3);
 	}
 }
 

@@ -74,20 +74,20 @@ help)
 	for o in --interactive --auto-start --port= --rxq= --rxd= --txd= --burst= \
 		--total-num-mbufs= --nb-cores= --config= --forward-mode= --port-topology= \
 		--txpkts= --tx-rate= --tx-duration= --tx-first --flows= --rx-mode= --spin-us= \
-		--no-rx-intr --no-lsc --stats-period= --duration= --slow-work --stats-file= \
+		--busy-poll-budget= --no-rx-intr --no-lsc --stats-period= --duration= --slow-work --stats-file= \
 		--fw-sleep-ms=; do
 		grep -q -- "$o" "$tmp/out" || fail "--help does not document $o"
 	done
 	# Every option the parser knows is in the list above.
 	n=$(grep -c '^	{ "' "$(dirname "$0")/args.c")
-	[ "$n" -eq 27 ] || fail "args.c has $n options: update this test's list"
+	[ "$n" -eq 28 ] || fail "args.c has $n options: update this test's list"
 	echo "help: ok"
 	;;
 badargs)
 	for a in --forward-mode=bogus --rx-mode=sleepy --rxq=0 --rxq=99 --burst=abc \
 		--config='(0,0)' --config='(4294967296,0,1)' --config='(0,4294967296,1)' \
 		--config='(-1,0,1)' --config='(0,0,1)x' --duration=-1 --txpkts=10 --nosuch-option --port-topology=ring \
-		--stats-period=x "--tx-duration=2" stray; do
+		--stats-period=x "--tx-duration=2" --busy-poll-budget=0 --busy-poll-budget=1000001 stray; do
 		run "${eal[@]}" --vdev=net_null0 -- "$a"
 		[ "$rc" -eq 2 ] || fail "'$a': exit $rc, not 2"
 		grep -q '^dw-testpmd: ' "$tmp/err" || fail "'$a': no message"

@@ -82,7 +82,8 @@ struct tp_conf {
 	enum tp_topology topology;
 	enum dw_napi_mode mode;
 	uint32_t spin_us;
-	uint16_t txpkts;     /* generated frame size, bytes without CRC */
+	uint32_t busy_poll_budget_us; /* adaptive; 0: the library's default */
+	uint16_t txpkts;	      /* generated frame size, bytes without CRC */
 	uint64_t tx_rate;    /* generated packets per second over all lcores; 0: no limit */
 	double tx_duration;  /* seconds of generation, then idle; 0: for ever */
 	uint32_t flows;	     /* flowgen: number of flows */

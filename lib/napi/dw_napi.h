@@ -234,7 +234,14 @@ int dw_napi_source_free(struct dw_napi_source *src);
 enum dw_napi_mode {
 	DW_NAPI_MODE_POLL = 0,	/**< Never sleep. */
 	DW_NAPI_MODE_INTERRUPT, /**< Park as soon as a loop found no work. */
-	DW_NAPI_MODE_ADAPTIVE,	/**< Keep polling for spin_us of idleness, then park. */
+	/**
+	 * Park as interrupt mode does, except that after an rx wake the lcore
+	 * keeps polling for a window learned from the traffic (the gap from
+	 * the work the wake found to the next work: a response, the next
+	 * packet of a burst), at most busy_poll_budget_us; work found in the
+	 * window opens the next one.
+	 */
+	DW_NAPI_MODE_ADAPTIVE,
 	DW_NAPI_MODE_MAX,
 };
 
@@ -245,8 +252,12 @@ enum dw_napi_mode {
  */
 const char *dw_napi_mode_name(enum dw_napi_mode mode);
 
-/** Default spin of adaptive mode before it parks, in microseconds. */
+/** Default first busy-poll window of adaptive mode (before one is learned), in microseconds. */
 #define DW_NAPI_DFL_SPIN_US 50
+/** Default bound on adaptive mode's busy-poll window (the per-lcore latency budget), in us. */
+#define DW_NAPI_DFL_BUSY_POLL_BUDGET_US 200
+/** Largest busy_poll_budget_us dw_napi_loop_begin() accepts (one second). */
+#define DW_NAPI_MAX_BUSY_POLL_BUDGET_US 1000000
 /** Default BH items run per loop iteration. */
 #define DW_NAPI_DFL_BH_ITEMS 64
 /** Default time limit of the BH lane per loop iteration, in microseconds. */
@@ -282,7 +293,7 @@ struct dw_lcore_conf {
 	size_t size;		  /**< sizeof(struct dw_lcore_conf); rules in dw_common.h. */
 	uint32_t flags;		  /**< DW_LCORE_F_*. */
 	enum dw_napi_mode mode;	  /**< Initial mode. */
-	uint32_t spin_us;	  /**< Adaptive spin before parking. */
+	uint32_t spin_us;	  /**< Adaptive: the busy-poll window until one is learned. */
 	uint32_t bh_items;	  /**< BH items per iteration. */
 	uint32_t bh_us;		  /**< BH time per iteration. */
 	uint32_t ramp_min_us;	  /**< First sleep of the ramp. */
@@ -296,6 +307,13 @@ struct dw_lcore_conf {
 	 * means lcore 0.
 	 */
 	int32_t trustee;
+	/**
+	 * Adaptive: the longest busy-poll window after an rx wake, in us
+	 * (0: DW_NAPI_DFL_BUSY_POLL_BUDGET_US; at most
+	 * DW_NAPI_MAX_BUSY_POLL_BUDGET_US). What a request may cost in polling
+	 * to get its response at poll-mode latency.
+	 */
+	uint32_t busy_poll_budget_us;
 };
 
 /**
@@ -323,8 +341,8 @@ unsigned int dw_napi_poll_once(void);
 /**
  * Given the @p work the last dw_napi_poll_once() did, park if the mode says
  * the lcore has been idle long enough (see dw_napi_park()). Poll mode never
- * parks; interrupt mode parks after one idle iteration; adaptive mode after
- * spin_us of idle iterations.
+ * parks; interrupt mode parks after one idle iteration; adaptive mode too,
+ * unless its busy-poll window after an rx wake is open.
  * @return 1 if it slept, 0 if it did not (busy, spinning, poll mode, or the
  *   park was aborted because work showed up); -ENOTSUP (not in a loop).
  * Context: the lcore, inside its loop; may sleep.
@@ -437,6 +455,9 @@ struct dw_lcore_stats {
 	uint64_t selftest_fallbacks;		 /**< Sources demoted by the self-test. */
 	uint64_t fd_updates;			 /**< Source fds (re-)registered in epoll. */
 	char last_busy_source[DW_NAPI_NAME_LEN]; /**< Source that last kept the lcore awake. */
+	uint64_t busy_poll_hits;		 /**< Adaptive: work found in a busy-poll window. */
+	uint64_t busy_poll_misses; /**< Adaptive: windows that closed without work (then parked). */
+	uint64_t busy_poll_est_ns; /**< Adaptive: the learned gap the next window follows. */
 };
 
 /**

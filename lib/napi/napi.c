@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 
 #include "dw_common.h"
@@ -332,7 +333,7 @@ dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st)
 	const struct dw_lcore_stats *s;
 	struct dw_napi_source *busy;
 	struct napi_lcore *lc;
-	uint64_t since, now;
+	uint64_t since, now, hz;
 	unsigned int i;
 
 	if (st == NULL || lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcore)) {
@@ -350,6 +351,10 @@ dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st)
 	NAPI_RD(loops);
 	NAPI_RD(busy_ns);
 	NAPI_RD(poll_ns);
+	/* The loop's iterations count TSC cycles; parks count ns into poll_ns directly. */
+	hz = rte_get_tsc_hz();
+	st->busy_ns += napi_tsc_to_ns(__atomic_load_n(&lc->busy_tsc, __ATOMIC_RELAXED), hz);
+	st->poll_ns += napi_tsc_to_ns(__atomic_load_n(&lc->poll_tsc, __ATOMIC_RELAXED), hz);
 	NAPI_RD(sleep_ns);
 	since = __atomic_load_n(&lc->sleep_since, __ATOMIC_RELAXED);
 	now = dw_now_ns();
@@ -360,6 +365,9 @@ dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st)
 	NAPI_RD(parks);
 	NAPI_RD(park_aborts);
 	NAPI_RD(selftest_fallbacks);
+	st->busy_poll_hits = __atomic_load_n(&lc->win.hits, __ATOMIC_RELAXED);
+	st->busy_poll_misses = __atomic_load_n(&lc->win.misses, __ATOMIC_RELAXED);
+	st->busy_poll_est_ns = __atomic_load_n(&lc->win.est_ns, __ATOMIC_RELAXED);
 	NAPI_RD(fd_updates);
 	for (i = 0; i < DW_NAPI_WAKE_MAX; i++)
 		NAPI_RD(wakeups[i]);

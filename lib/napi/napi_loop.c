@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_launch.h>
 
 #include "dw_bh.h"
@@ -165,23 +166,22 @@ napi_poll_sources(struct napi_lcore *lc)
 	if (work != 0) {
 		NAPI_STAT_ADD(lc->st.work, work);
 		lc->ramp_ns = lc->ramp_min_ns;
-		lc->idle_since = 0;
 	}
 	return work;
 }
 
-unsigned int
-dw_napi_poll_once(void)
+/* dw_napi_poll_once() for the loop's own @p lc. */
+static inline unsigned int
+napi_poll_once(struct napi_lcore *lc)
 {
-	struct napi_lcore *lc = napi_self();
 	unsigned int work, bh;
 	uint64_t t0, t1;
 
-	if (unlikely(lc == NULL))
-		return 0;
-	t0 = dw_now_ns();
-	if (lc->wake_ns != 0) {
-		napi_lat_add(lc, t0 - lc->wake_ns);
+	/* Statistics only: the TSC (decisions on time stay on dw_now_ns()). */
+	t0 = rte_rdtsc();
+	if (unlikely(lc->wake_ns != 0)) {
+		/* wake_ns is a dw_now_ns() time (the ringer's or epoll's return). */
+		napi_lat_add(lc, dw_now_ns() - lc->wake_ns);
 		lc->wake_ns = 0;
 	}
 	work = napi_poll_sources(lc);
@@ -189,16 +189,25 @@ dw_napi_poll_once(void)
 	bh = dw_bh_lane_run(lc->conf.bh_items, lc->bh_ns);
 	/* Nothing loaded from a port's fast path is held past this point. */
 	dw_netdev_reader_quiescent();
-	t1 = dw_now_ns();
+	t1 = rte_rdtsc();
 	NAPI_STAT_ADD(lc->st.loops, 1);
 	if (work + bh == 0) {
-		NAPI_STAT_ADD(lc->st.poll_ns, t1 - t0);
+		NAPI_STAT_ADD(lc->poll_tsc, t1 - t0);
 		return 0;
 	}
-	NAPI_STAT_ADD(lc->st.busy_ns, t1 - t0);
+	NAPI_STAT_ADD(lc->busy_tsc, t1 - t0);
 	NAPI_STAT_ADD(lc->st.bh_items, bh);
-	lc->idle_since = 0;
 	return work + bh;
+}
+
+unsigned int
+dw_napi_poll_once(void)
+{
+	struct napi_lcore *lc = napi_self();
+
+	if (unlikely(lc == NULL))
+		return 0;
+	return napi_poll_once(lc);
 }
 
 /*
@@ -209,8 +218,20 @@ dw_napi_poll_once(void)
 static bool
 napi_recheck(struct napi_lcore *lc)
 {
-	if (napi_poll_sources(lc) != 0)
+	uint64_t now;
+
+	if (napi_poll_sources(lc) != 0) {
+		/*
+		 * Work that came while the lcore was going to sleep is what an rx
+		 * wake would have brought: adaptive mode opens its window on it.
+		 */
+		if (__atomic_load_n(&lc->mode, __ATOMIC_RELAXED) == DW_NAPI_MODE_ADAPTIVE) {
+			now = dw_now_ns();
+			napi_win_wake(&lc->win, now, true);
+			napi_win_work(&lc->win, now);
+		}
 		return true;
+	}
 	if (dw_bh_lane_pending(lc->lcore) || dw_bh_lane_next_timer(lc->lcore) <= dw_now_ns())
 		return true;
 	return __atomic_load_n(&lc->stop, __ATOMIC_RELAXED) ||
@@ -449,6 +470,11 @@ dw_napi_park(void)
 		lc->timeout_wake = true;
 	if (why == DW_NAPI_WAKE_TIMEOUT && bound)
 		lc->ramp_ns = RTE_MIN(lc->ramp_ns * 2, lc->ramp_max_ns);
+	/* Adaptive mode follows an rx wake with its busy-poll window (napi_window.h). */
+	if (__atomic_load_n(&lc->mode, __ATOMIC_RELAXED) == DW_NAPI_MODE_ADAPTIVE)
+		napi_win_wake(&lc->win, t_wake, why == DW_NAPI_WAKE_RX);
+	else
+		napi_win_reset(&lc->win);
 	NAPI_STAT_ADD(lc->st.parks, 1);
 	NAPI_STAT_ADD(lc->st.wakeups[why], 1);
 	dw_trace_napi_wake(lc->lcore, why, t_wake - t_sleep);
@@ -469,34 +495,38 @@ abort:
 	return 0;
 }
 
-int
-dw_napi_try_park(unsigned int work)
+/* dw_napi_try_park() for the loop's own @p lc. */
+static inline int
+napi_try_park(struct napi_lcore *lc, unsigned int work)
 {
-	struct napi_lcore *lc = napi_self();
-	uint64_t now;
-
-	if (unlikely(lc == NULL))
-		return -ENOTSUP;
 	if (work != 0) {
-		lc->idle_since = 0;
+		/* Only after an rx wake in adaptive mode: poll mode never reads the clock. */
+		if (unlikely(napi_win_watching(&lc->win)))
+			napi_win_work(&lc->win, dw_now_ns());
 		return 0;
 	}
 	switch (__atomic_load_n(&lc->mode, __ATOMIC_RELAXED)) {
 	case DW_NAPI_MODE_INTERRUPT:
 		break;
 	case DW_NAPI_MODE_ADAPTIVE:
-		/* Spin first: a gap shorter than spin_ns costs no wake-up. A sleep that
-		 * found nothing keeps idle_since, so the ramp is not spun again. */
-		now = dw_now_ns();
-		if (lc->idle_since == 0)
-			lc->idle_since = now;
-		if (now - lc->idle_since < lc->spin_ns)
+		/* An open window (after an rx wake's work) keeps the lcore polling. */
+		if (lc->win.open_ns != 0 && napi_win_idle(&lc->win, dw_now_ns()))
 			return 0;
 		break;
 	default:
 		return 0;
 	}
 	return dw_napi_park();
+}
+
+int
+dw_napi_try_park(unsigned int work)
+{
+	struct napi_lcore *lc = napi_self();
+
+	if (unlikely(lc == NULL))
+		return -ENOTSUP;
+	return napi_try_park(lc, work);
 }
 
 /* Validate @p conf (NULL: defaults) into @p lc's runtime parameters. */
@@ -515,12 +545,19 @@ napi_apply_conf(struct napi_lcore *lc, unsigned int id, const struct dw_lcore_co
 		return -EINVAL;
 	}
 	c.spin_us = c.spin_us ? c.spin_us : DW_NAPI_DFL_SPIN_US;
+	c.busy_poll_budget_us =
+	    c.busy_poll_budget_us ? c.busy_poll_budget_us : DW_NAPI_DFL_BUSY_POLL_BUDGET_US;
 	c.bh_items = c.bh_items ? c.bh_items : DW_NAPI_DFL_BH_ITEMS;
 	c.bh_us = c.bh_us ? c.bh_us : DW_NAPI_DFL_BH_US;
 	c.ramp_min_us = c.ramp_min_us ? c.ramp_min_us : DW_NAPI_DFL_RAMP_MIN_US;
 	c.ramp_max_us = c.ramp_max_us ? c.ramp_max_us : DW_NAPI_DFL_RAMP_MAX_US;
 	c.probe_us = c.probe_us ? c.probe_us : DW_NAPI_DFL_PROBE_US;
 	c.selftest_misses = c.selftest_misses ? c.selftest_misses : DW_NAPI_DFL_SELFTEST_MISSES;
+	if (c.busy_poll_budget_us > DW_NAPI_MAX_BUSY_POLL_BUDGET_US) {
+		NAPI_LOG(ERR, "lcore %u: busy_poll_budget_us %u over %u", id, c.busy_poll_budget_us,
+			 DW_NAPI_MAX_BUSY_POLL_BUDGET_US);
+		return -EINVAL;
+	}
 	if (c.ramp_min_us > c.ramp_max_us) {
 		NAPI_LOG(ERR, "lcore %u: ramp_min_us %u over ramp_max_us %u", id, c.ramp_min_us,
 			 c.ramp_max_us);
@@ -543,7 +580,7 @@ napi_apply_conf(struct napi_lcore *lc, unsigned int id, const struct dw_lcore_co
 	}
 	lc->conf = c;
 	lc->trustee = t;
-	lc->spin_ns = c.spin_us * DW_NS_PER_US;
+	napi_win_init(&lc->win, c.spin_us * DW_NS_PER_US, c.busy_poll_budget_us * DW_NS_PER_US);
 	lc->bh_ns = c.bh_us * DW_NS_PER_US;
 	lc->ramp_min_ns = c.ramp_min_us * DW_NS_PER_US;
 	lc->ramp_max_ns = c.ramp_max_us * DW_NS_PER_US;
@@ -620,7 +657,6 @@ dw_napi_loop_begin(const struct dw_lcore_conf *conf)
 	}
 	__atomic_store_n(&lc->fd_dirty, 0, __ATOMIC_RELAXED);
 	napi_sync_fds(lc);
-	lc->idle_since = 0;
 	lc->wake_ns = 0;
 	lc->timeout_wake = false;
 	__atomic_store_n(&lc->configured, 1, __ATOMIC_RELAXED);
@@ -694,13 +730,21 @@ dw_napi_loop_end(void)
 int
 dw_lcore_run(const struct dw_lcore_conf *conf)
 {
+	struct napi_lcore *lc;
 	int rc, end;
 
 	rc = dw_napi_loop_begin(conf);
 	if (rc < 0)
 		return rc;
-	while (!dw_napi_should_stop()) {
-		rc = dw_napi_try_park(dw_napi_poll_once());
+	/*
+	 * The building blocks' own loop, on this lcore's state found once:
+	 * rte_lcore_id() from a shared library is a __tls_get_addr() call,
+	 * three per iteration through the public calls.
+	 */
+	lc = &napi_lcores[rte_lcore_id()];
+	/* Acquire: pairs with the release in dw_lcore_stop() (as dw_napi_should_stop()). */
+	while (!__atomic_load_n(&lc->stop, __ATOMIC_ACQUIRE)) {
+		rc = napi_try_park(lc, napi_poll_once(lc));
 		if (rc < 0)
 			break;
 	}

@@ -15,8 +15,10 @@
 #include <rte_common.h>
 #include <rte_lcore.h>
 
+#include "dw_common.h"
 #include "dw_log.h"
 #include "dw_napi.h"
+#include "napi_window.h"
 
 extern int dw_napi_logtype;
 #define NAPI_LOG(level, fmt, ...) DW_LOG(dw_napi_logtype, level, fmt, ##__VA_ARGS__)
@@ -82,8 +84,8 @@ struct napi_lcore {
 	struct dw_napi_source *srcs[DW_NAPI_MAX_SOURCES] __rte_cache_aligned;
 	uint32_t nb_srcs; /* atomic for the readers of stats */
 	struct dw_lcore_conf conf;
-	uint64_t spin_ns, bh_ns, ramp_min_ns, ramp_max_ns, probe_ns;
-	uint64_t idle_since; /* start of the current idle streak, 0 while busy */
+	uint64_t bh_ns, ramp_min_ns, ramp_max_ns, probe_ns;
+	struct napi_win win; /* adaptive mode's busy-poll window (stats: est, hits, misses) */
 	uint64_t ramp_ns;    /* next ramp sleep */
 	uint64_t wake_ns;    /* start of the pending wake latency, 0 if none */
 	bool timeout_wake;   /* the last wake was a timeout: the self-test looks */
@@ -102,6 +104,13 @@ struct napi_lcore {
 
 	/* Single writer: the owner (NAPI_STAT_*); readers: relaxed loads. */
 	struct dw_lcore_stats st __rte_cache_aligned;
+	/*
+	 * TSC cycles of dw_napi_poll_once() iterations that found work / none
+	 * (same writer and readers as st). dw_lcore_stats_get() adds them to
+	 * st.busy_ns / st.poll_ns in ns: two rte_rdtsc() per iteration cost less
+	 * than two clock_gettime().
+	 */
+	uint64_t busy_tsc, poll_tsc;
 } __rte_cache_aligned;
 
 extern struct napi_lcore napi_lcores[RTE_MAX_LCORE];
@@ -119,6 +128,18 @@ void napi_ring(struct napi_lcore *lc);
 /* Take @src out of @lc's epoll set and close the loop's dup of its fd. */
 void napi_epoll_drop(struct napi_lcore *lc, struct dw_napi_source *src);
 void napi_sync_fds(struct napi_lcore *lc);
+
+/*
+ * @p cycles of a TSC running at @p hz, in ns, without overflow for any
+ * uint64_t count (whole seconds and the remainder apart). 0 when @p hz is 0.
+ */
+static inline uint64_t
+napi_tsc_to_ns(uint64_t cycles, uint64_t hz)
+{
+	if (hz == 0)
+		return 0;
+	return cycles / hz * DW_NS_PER_S + cycles % hz * DW_NS_PER_S / hz;
+}
 
 /* True for an initialised source. */
 static inline bool

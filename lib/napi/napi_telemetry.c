@@ -95,6 +95,9 @@ napi_tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, napi_wake_names[i], st.wakeups[i]);
 	rte_tel_data_add_dict_u64(d, "selftest_fallbacks", st.selftest_fallbacks);
 	rte_tel_data_add_dict_u64(d, "fd_updates", st.fd_updates);
+	rte_tel_data_add_dict_u64(d, "busy_poll_hits", st.busy_poll_hits);
+	rte_tel_data_add_dict_u64(d, "busy_poll_misses", st.busy_poll_misses);
+	rte_tel_data_add_dict_u64(d, "busy_poll_est_ns", st.busy_poll_est_ns);
 	rte_tel_data_add_dict_string(d, "last_busy_source", st.last_busy_source);
 	/* Bucket i: wake latencies in [2^i, 2^(i+1)) ns. */
 	lat = rte_tel_data_alloc();
