@@ -5,7 +5,9 @@
 /*
  * Internals of lib/napi, shared by the control side (napi.c), the loop
  * (napi_loop.c), the netdev source (napi_rxq.c) and telemetry.
- * Field tags: the legend in lib/common/common_private.h ("Owner" is O).
+ * Field tags: the legend in lib/common/common_private.h. In struct
+ * napi_lcore, O is the lcore running the loop ("the owner") and S is
+ * napi_lock.
  */
 
 #include <pthread.h>
@@ -53,36 +55,33 @@ extern uint32_t napi_tsan_fence;
 /* One lcore's loop state. */
 struct napi_lcore {
 	/*
-	 * Owner: writes with seq_cst (dw_napi_park()); producers: read in
-	 * napi_ring() after their seq_cst fence. The Dekker pair of the
-	 * protocol.
+	 * O+A: the owner writes it seq_cst (dw_napi_park()); producers read it
+	 * in napi_ring() after their seq_cst fence: the Dekker pair of the
+	 * parking protocol.
 	 */
 	uint32_t parked;
-	/* Owner writes, stats readers read (atomic): start of the sleep in progress, 0 if none. */
-	uint64_t sleep_since;
-	/* Owner: wo under napi_lock (loop begin/end); others: ro (acquire). */
-	uint32_t running;
-	/* dw_lcore_stop(): wo (release); owner: ro (acquire), cleared at loop end. */
+	uint64_t sleep_since; /* O+A: start of the sleep in progress, 0 if none (stats read it) */
+	uint32_t running;     /* O+A, written under S (loop begin/end); others load acquire */
+	/* A: dw_lcore_stop() stores (release), the owner loads (acquire), cleared at loop end */
 	uint32_t stop;
-	/* dw_lcore_set_mode(): wo; owner: ro (relaxed, each try_park). */
-	uint32_t mode;
-	/* dw_napi_source_set_fd() and the self-test: set; owner: exchanges to 0 before it parks. */
-	uint32_t fd_dirty;
-	/* Owner: wo once, before the first announce (published by it); producers: ro. */
+	uint32_t mode;	   /* A: dw_lcore_set_mode() stores; the owner loads relaxed per try_park */
+	uint32_t fd_dirty; /* A: set_fd and the self-test set it; the owner exchanges it to 0 */
+	/* O: written once, before the first announce that publishes it; producers read it */
 	int doorbell;
-	/* Owner: rw; control threads: epoll_ctl() only while the loop does not run. */
+	/* O; control threads call epoll_ctl() on it only while the loop does not run */
 	int epfd;
-	unsigned int lcore; /* S: napi_lock; the slot's own index (registration, loop begin) */
-	/* Ever began a loop (telemetry list). Owner: wo; others: ro (relaxed). */
-	uint32_t configured;
+	unsigned int lcore;  /* S: the slot's own index (registration, loop begin) */
+	uint32_t configured; /* O+A: ever began a loop (telemetry list) */
 
 	/* Producers' line: the first ringer of a sleep wins the CAS and writes the eventfd. */
-	uint32_t rung __rte_cache_aligned; /* producers: CAS 0->1; owner: store 0 after draining. */
-	uint64_t ring_ns; /* winner: wo (relaxed) before its write(); owner: xchg. */
+	uint32_t
+	    rung __rte_cache_aligned; /* A: producers CAS 0->1; the owner stores 0 after draining */
+	uint64_t
+	    ring_ns; /* A: the winner stores (relaxed) before its write(); the owner exchanges */
 
-	/* Owner only (and control threads under napi_lock while not running). */
+	/* O (control threads write these under S while the loop does not run). */
 	struct dw_napi_source *srcs[DW_NAPI_MAX_SOURCES] __rte_cache_aligned;
-	uint32_t nb_srcs; /* atomic for the readers of stats */
+	uint32_t nb_srcs; /* O+A: stats readers load it */
 	struct dw_lcore_conf conf;
 	uint64_t bh_ns, ramp_min_ns, ramp_max_ns, probe_ns;
 	struct napi_win win; /* adaptive mode's busy-poll window (stats: est, hits, misses) */
@@ -94,15 +93,15 @@ struct napi_lcore {
 	char demoted[DW_NAPI_NAME_LEN]; /* source demoted since the last park, "" if none */
 	int32_t trustee;		/* resolved conf.trustee, -1: no hand-over */
 	unsigned long timerslack;	/* the thread's timer slack before the loop */
-	/* dw_lcore_launch(): written before rte_eal_remote_launch(), read by the lcore. */
+	/* O: dw_lcore_launch()'s until rte_eal_remote_launch() hands it to the lcore */
 	struct dw_lcore_conf launch_conf;
-	uint32_t launch_done; /* the launched dw_lcore_run() returned (atomic) */
-	/* The loop registered this lcore as a fast-path reader (dw_netdev_reader_*). Owner only. */
+	uint32_t launch_done; /* A: the launched dw_lcore_run() returned */
+	/* O: the loop registered this lcore as a fast-path reader (dw_netdev_reader_*) */
 	bool reader;
-	/* Source that last did work; cleared by unregister under napi_lock. Owner: wo. */
+	/* O: the source that last did work; unregister clears it under S */
 	struct dw_napi_source *last_busy;
 
-	/* Single writer: the owner (NAPI_STAT_*); readers: relaxed loads. */
+	/* O+A: the owner writes (NAPI_STAT_*), readers load relaxed. */
 	struct dw_lcore_stats st __rte_cache_aligned;
 	/*
 	 * TSC cycles of dw_napi_poll_once() iterations that found work / none
