@@ -20,6 +20,8 @@
  *   O  Owned by one thread, named in the comment (an lcore, the interrupt
  *      thread, a handler thread): only it writes; it reads plainly, others
  *      read only as another letter allows (O+A: others load it atomically).
+ *   D  Memory shared with a device (descriptor rings): written and read with
+ *      the barriers the code names at each access, never under a lock alone.
  *
  * Letters combine: "L/A" is written under the lock and read lock-free with
  * atomics (counters a stats call reads). A field with no tag is covered by the

@@ -66,18 +66,18 @@ struct virtio_ctrl_req {
 };
 
 struct virtio_port {
-	struct dw_netdev *nd;	       /* [P] */
-	uint16_t port_id;	       /* [P] */
-	const struct virtio_bus *bus;  /* [P] */
-	struct dw_pci_dev *pci;	       /* [P] */
-	struct virtio_regs regs;       /* [P] */
-	volatile uint8_t *notify_base; /* [P] */
-	uint32_t notify_mult;	       /* [P] */
-	uint64_t dev_features;	       /* [P] offered by the device */
-	uint16_t max_pairs;	       /* [P] usable queue pairs */
-	uint16_t cvq_index;	       /* [P] 2 * the device's max_virtqueue_pairs */
-	struct rte_ether_addr mac;     /* [P] */
-	/* Under the control lock: */
+	struct dw_netdev *nd;	       /* I */
+	uint16_t port_id;	       /* I */
+	const struct virtio_bus *bus;  /* I */
+	struct dw_pci_dev *pci;	       /* I */
+	struct virtio_regs regs;       /* I */
+	volatile uint8_t *notify_base; /* I */
+	uint32_t notify_mult;	       /* I */
+	uint64_t dev_features;	       /* I: offered by the device */
+	uint16_t max_pairs;	       /* I: usable queue pairs */
+	uint16_t cvq_index;	       /* I: 2 * the device's max_virtqueue_pairs */
+	struct rte_ether_addr mac;     /* I */
+	/* L (the port's control lock): */
 	uint64_t features; /* negotiated at the last start */
 	struct dw_netdev_conf conf;
 	bool configured;

@@ -10,9 +10,10 @@
  *   dw_virtio.c     the lib/netdev driver: probe, start/stop, config IRQ,
  *                   reset work, control queue
  *
- * Field legend: [P] set at probe, read-only after; [C] under the port's
- * control lock; [L] the queue's lcore only (single writer), read by control
- * for stats with relaxed loads; [D] shared with the device (ring memory).
+ * Field tags: the legend in lib/common/common_private.h. Here I is set at
+ * probe, L is the port's control lock, O is the queue's lcore (its counters
+ * are O+A: control threads read them with relaxed loads) and D is memory
+ * shared with the device (ring memory).
  */
 
 #include <stdbool.h>
@@ -33,40 +34,40 @@
 
 /* One split virtqueue as the driver sees it. */
 struct virtio_vq {
-	struct vring_desc *desc;      /* [D] */
-	struct vring_avail *avail;    /* [D] written by the driver */
-	struct vring_used *used;      /* [D] written by the device */
-	volatile uint16_t *doorbell;  /* [C] notify address of the queue */
-	uint16_t size, mask;	      /* [C] */
-	uint16_t qidx;		      /* [C] device queue index */
-	bool event_idx;		      /* [C] VIRTIO_F_RING_EVENT_IDX negotiated */
-	uint16_t avail_idx;	      /* [L] shadow of avail->idx */
-	uint16_t last_used;	      /* [L] next used entry to consume */
-	uint16_t free_head;	      /* [L] free descriptor list (tx, ctrl) */
-	uint16_t nfree;		      /* [L] */
-	const struct rte_memzone *mz; /* [C] ring memory */
-	uint64_t iova;		      /* [C] of the ring block */
+	struct vring_desc *desc;      /* D */
+	struct vring_avail *avail;    /* D: written by the driver */
+	struct vring_used *used;      /* D: written by the device */
+	volatile uint16_t *doorbell;  /* L: notify address of the queue */
+	uint16_t size, mask;	      /* L */
+	uint16_t qidx;		      /* L: device queue index */
+	bool event_idx;		      /* L: VIRTIO_F_RING_EVENT_IDX negotiated */
+	uint16_t avail_idx;	      /* O: shadow of avail->idx */
+	uint16_t last_used;	      /* O: next used entry to consume */
+	uint16_t free_head;	      /* O: free descriptor list (tx, ctrl) */
+	uint16_t nfree;		      /* O */
+	const struct rte_memzone *mz; /* L: ring memory */
+	uint64_t iova;		      /* L: of the ring block */
 };
 
 struct virtio_rxq {
 	struct virtio_vq vq;
-	struct rte_mempool *mp;	 /* [C] */
-	struct rte_mbuf **sw;	 /* [L] mbuf posted in descriptor i */
-	uint16_t *free_ids;	 /* [L] descriptors without an mbuf */
-	uint16_t nb_free_ids;	 /* [L] */
-	uint16_t port_id;	 /* [C] lib/netdev port id for mbuf->port */
-	int fd;			 /* [C] MSI-X eventfd, -1 without rx interrupts */
-	uint64_t packets, bytes; /* [L] */
-	uint64_t nombuf, errors; /* [L] */
+	struct rte_mempool *mp;	 /* L */
+	struct rte_mbuf **sw;	 /* O: mbuf posted in descriptor i */
+	uint16_t *free_ids;	 /* O: descriptors without an mbuf */
+	uint16_t nb_free_ids;	 /* O */
+	uint16_t port_id;	 /* L: lib/netdev port id for mbuf->port */
+	int fd;			 /* L: MSI-X eventfd, -1 without rx interrupts */
+	uint64_t packets, bytes; /* O+A */
+	uint64_t nombuf, errors; /* O+A */
 } __rte_cache_aligned;
 
 struct virtio_txq {
 	struct virtio_vq vq;
-	struct rte_mbuf **sw;	 /* [L] packet whose chain starts at descriptor i */
-	uint8_t *hdrs;		 /* [C] VIRTIO_TX_HDR_SLOT bytes per descriptor */
-	uint64_t hdrs_iova;	 /* [C] */
-	uint64_t packets, bytes; /* [L] */
-	uint64_t errors;	 /* [L] */
+	struct rte_mbuf **sw;	 /* O: packet whose chain starts at descriptor i */
+	uint8_t *hdrs;		 /* L: VIRTIO_TX_HDR_SLOT bytes per descriptor */
+	uint64_t hdrs_iova;	 /* L */
+	uint64_t packets, bytes; /* O+A */
+	uint64_t errors;	 /* O+A */
 } __rte_cache_aligned;
 
 /* Control queue: the header, up to this much data, the ack. */
