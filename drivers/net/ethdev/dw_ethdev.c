@@ -55,6 +55,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 
 #include "dw_ethdev.h"
@@ -610,12 +611,19 @@ ethdev_rx_intr_fd(struct dw_netdev *nd, uint16_t q)
  * nothing and every park of the lcore aborts (the frame would be lost to a
  * sleep: the fd's edge is gone). Sent to the arming lcore instead, the signal
  * runs there before the burst that follows the frame, or interrupts its sleep.
+ * Only EAL lcores take it: they live as long as EAL, while the signal of a
+ * thread that exited is sent to nobody, and a thread that only polls the
+ * queue would never see its frames again.
  */
 static void
 ethdev_sigio_to_self(struct ethdev_rxq *rxq, int fd)
 {
-	struct f_owner_ex own = { .type = F_OWNER_TID, .pid = rte_gettid() };
+	unsigned int lcore = rte_lcore_id();
+	struct f_owner_ex own = { .type = F_OWNER_TID };
 
+	if (lcore == LCORE_ID_ANY || rte_eal_lcore_role(lcore) != ROLE_RTE)
+		return;
+	own.pid = rte_gettid();
 	if (__atomic_load_n(&rxq->sigio_tid, __ATOMIC_RELAXED) == own.pid)
 		return;
 	/* Failure keeps the PMD's default: correct, only slower to park. Tried

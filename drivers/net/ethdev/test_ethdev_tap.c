@@ -20,7 +20,6 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -29,6 +28,8 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
 
 #include "dw_ethdev.h"
@@ -448,7 +449,7 @@ START_TEST(test_tap_moved_to_netns)
 END_TEST
 
 /*
- * A minimal napi lcore on its own thread: poll until empty, arm (an -EAGAIN
+ * A minimal napi lcore on an EAL worker: poll until empty, arm (an -EAGAIN
  * is an aborted park: disarm, poll again), sleep in the edge-triggered epoll,
  * disarm. Every sleep must end by a frame (fd edge or, for net_tap, its
  * SIGIO), never by the 1 s timeout while a frame waits.
@@ -464,20 +465,15 @@ struct park_loop {
 	uint64_t timeouts; /* idem: sleeps that ended without a wake */
 };
 
-static void *
+static int
 park_loop_run(void *arg)
 {
 	struct park_loop *pl = arg;
 	struct rte_mbuf *pkts[BURST];
 	struct epoll_event ev;
-	sigset_t io;
 	uint16_t n, i;
 	int ret;
 
-	/* The loop thread takes SIGIO like any lcore (the test's main thread does not). */
-	sigemptyset(&io);
-	sigaddset(&io, SIGIO);
-	pthread_sigmask(SIG_UNBLOCK, &io, NULL);
 	while (!__atomic_load_n(&pl->stop, __ATOMIC_ACQUIRE)) {
 		n = dw_netdev_rx_burst(pl->port, 0, pkts, BURST);
 		for (i = 0; i < n; i++) {
@@ -503,36 +499,66 @@ park_loop_run(void *arg)
 		pl->timeouts += ret == 0;
 		dw_netdev_rx_intr_disarm(pl->port, 0);
 	}
-	return NULL;
+	return 0;
 }
 
 #define PARK_FRAMES 100
 
+/* A thread asleep in read() that takes SIGIO when the fd names it (SA_RESTART resumes the read). */
+struct sigio_sink {
+	int pipe[2];
+	pid_t tid; /* atomic: set by the sink */
+};
+
+static void *
+sigio_sink_run(void *arg)
+{
+	struct sigio_sink *k = arg;
+	char c;
+
+	__atomic_store_n(&k->tid, (pid_t)rte_gettid(), __ATOMIC_RELEASE);
+	while (read(k->pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
 /*
  * One frame at a time at a few hundred frames/s into a parked loop: each frame
- * wakes the sleep and the loop parks again at the first try. Before the fix
- * net_tap's SIGIO went to whichever thread the kernel picked (here not the
- * loop's, as in an app whose main thread blocks it): the burst returned
- * nothing until that thread ran the handler, the re-check's poll() saw the
- * frame and the loop aborted park after park.
+ * wakes the sleep and the loop parks again at the first try. net_tap points
+ * its fd's SIGIO at the process and the kernel hands it to some thread; the
+ * test makes that a thread asleep on the loop's CPU (F_SETOWN_EX to a sink),
+ * which runs only when the scheduler preempts the loop: the worst case an
+ * app meets (dw-testpmd's control threads share CPUs with lcores). Before the fix the loop's burst
+ * returned nothing until the sink ran the handler, the re-check's poll() saw the frame and the loop
+ * aborted park after park; now its first arm takes the signal over.
  */
 START_TEST(test_tap_park_first_try)
 {
 	struct park_loop pl = { .stop = 0 };
-	sigset_t io, old;
+	struct sigio_sink sink = { .tid = 0 };
+	struct f_owner_ex own = { .type = F_OWNER_TID };
+	unsigned int i, worker;
+	rte_cpuset_t cpus;
 	pthread_t th;
-	unsigned int i;
-	int s;
+	int s, fd;
 
 	if (!setup())
 		return;
+	worker = rte_get_next_lcore(-1, 1, 0);
+	ck_assert_msg(worker < RTE_MAX_LCORE, "needs an EAL worker lcore (2 CPUs)");
 	pl.port = open_tap(NULL);
-	pl.ep = epoll_with(dw_netdev_rx_intr_fd(pl.port, 0));
+	fd = dw_netdev_rx_intr_fd(pl.port, 0);
+	ck_assert_int_ge(fd, 0);
+	pl.ep = epoll_with(fd);
 	s = kernel_sock();
-	sigemptyset(&io);
-	sigaddset(&io, SIGIO);
-	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &io, &old), 0);
-	ck_assert_int_eq(pthread_create(&th, NULL, park_loop_run, &pl), 0);
+	ck_assert_int_eq(pipe(sink.pipe), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, sigio_sink_run, &sink), 0);
+	cpus = rte_lcore_cpuset(worker);
+	ck_assert_int_eq(pthread_setaffinity_np(th, sizeof(cpus), &cpus), 0);
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&sink.tid, __ATOMIC_ACQUIRE) != 0, 2000));
+	own.pid = sink.tid;
+	ck_assert_int_eq(fcntl(fd, F_SETOWN_EX, &own), 0);
+	ck_assert_int_eq(rte_eal_remote_launch(park_loop_run, &pl, worker), 0);
 	for (i = 0; i < PARK_FRAMES; i++) {
 		ck_assert(DW_TEST_WAIT(__atomic_load_n(&pl.parked, __ATOMIC_ACQUIRE), 2000));
 		kernel_send(s, 1, i);
@@ -543,7 +569,7 @@ START_TEST(test_tap_park_first_try)
 	}
 	__atomic_store_n(&pl.stop, 1, __ATOMIC_RELEASE);
 	kernel_send(s, 1, PARK_FRAMES); /* wakes the last sleep */
-	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
 	printf("park loop: %u frames, %" PRIu64 " parks, %" PRIu64 " aborted parks, %" PRIu64
 	       " sleep timeouts\n",
 	       PARK_FRAMES, pl.parks, pl.aborts, pl.timeouts);
@@ -551,7 +577,9 @@ START_TEST(test_tap_park_first_try)
 	ck_assert_uint_eq(pl.timeouts, 0);
 	/* At most one aborted park in ten: the signal and the frame race by microseconds. */
 	ck_assert_uint_le(pl.aborts * 10, pl.parks);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(sink.pipe[1]);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	close(sink.pipe[0]);
 	close(s);
 	close(pl.ep);
 	ck_assert_int_eq(dw_netdev_close(pl.port), 0);
