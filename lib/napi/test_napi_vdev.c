@@ -121,11 +121,12 @@ print_stats(const char *what, unsigned int lcore)
 
 	printf("%s: loops %" PRIu64 " work %" PRIu64 " parks %" PRIu64 " wakes rx %" PRIu64
 	       " doorbell %" PRIu64 " timer %" PRIu64 " timeout %" PRIu64 " fallbacks %" PRIu64
-	       " busy %.1f ms poll %.1f ms sleep %.1f ms last busy '%s'\n",
+	       " busy %.1f ms poll %.1f ms sleep %.1f ms last busy '%s' aborts %" PRIu64 "\n",
 	       what, st.loops, st.work, st.parks, st.wakeups[DW_NAPI_WAKE_RX],
 	       st.wakeups[DW_NAPI_WAKE_DOORBELL], st.wakeups[DW_NAPI_WAKE_TIMER],
 	       st.wakeups[DW_NAPI_WAKE_TIMEOUT], st.selftest_fallbacks, (double)st.busy_ns / 1e6,
-	       (double)st.poll_ns / 1e6, (double)st.sleep_ns / 1e6, st.last_busy_source);
+	       (double)st.poll_ns / 1e6, (double)st.sleep_ns / 1e6, st.last_busy_source,
+	       st.park_aborts);
 }
 
 /* CPU time of the lcore's thread, read on the lcore by a BH item. */

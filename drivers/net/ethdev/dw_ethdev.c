@@ -43,6 +43,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -51,8 +52,10 @@
 #include <unistd.h>
 
 #include <rte_dev.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 
 #include "dw_ethdev.h"
@@ -93,6 +96,10 @@ struct ethdev_rxq {
 	 * to re-enable armed queues. Relaxed: a stale read costs one spurious
 	 * re-enable or one poll round, never a lost wakeup (arm re-checks). */
 	bool armed;
+	/* ETHDEV_RECHECK_POLL only: thread the fd's SIGIO goes to (0: the
+	 * PMD's default, the process). Queue's lcore only; reset by control
+	 * with fd, while no lcore polls the port. */
+	pid_t sigio_tid;
 };
 
 struct ethdev_port {
@@ -312,6 +319,7 @@ ethdev_rxq_refresh(struct ethdev_port *p, bool restarted)
 					   p->dw_port, q, fd, how_name[how]);
 		}
 		__atomic_store_n(&rxq->recheck, how, __ATOMIC_RELAXED);
+		__atomic_store_n(&rxq->sigio_tid, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&rxq->fd, fd, __ATOMIC_RELAXED);
 	}
 	return changed;
@@ -596,6 +604,36 @@ ethdev_rx_intr_fd(struct dw_netdev *nd, uint16_t q)
 	return fd >= 0 ? fd : -ENOTSUP;
 }
 
+/*
+ * net_tap's rx burst reads the fd only after its SIGIO handler ran since the
+ * last empty burst; the PMD directs the signal at the process, so any thread
+ * may take it, late. Until it does, poll() says readable, the burst returns
+ * nothing and every park of the lcore aborts (the frame would be lost to a
+ * sleep: the fd's edge is gone). Sent to the arming lcore instead, the signal
+ * runs there before the burst that follows the frame, or interrupts its sleep.
+ * Only EAL lcores take it: they live as long as EAL, while the signal of a
+ * thread that exited is sent to nobody, and a thread that only polls the
+ * queue would never see its frames again.
+ */
+static void
+ethdev_sigio_to_self(struct ethdev_rxq *rxq, int fd)
+{
+	unsigned int lcore = rte_lcore_id();
+	struct f_owner_ex own = { .type = F_OWNER_TID };
+
+	if (lcore == LCORE_ID_ANY || rte_eal_lcore_role(lcore) != ROLE_RTE)
+		return;
+	own.pid = rte_gettid();
+	if (__atomic_load_n(&rxq->sigio_tid, __ATOMIC_RELAXED) == own.pid)
+		return;
+	/* Failure keeps the PMD's default: correct, only slower to park. Tried
+	 * (and logged) once per thread. */
+	if (fcntl(fd, F_SETOWN_EX, &own) < 0)
+		ETHDEV_LOG(WARNING, "rx fd %d: SIGIO stays with the process: F_SETOWN_EX: %s", fd,
+			   strerror(errno));
+	__atomic_store_n(&rxq->sigio_tid, own.pid, __ATOMIC_RELAXED);
+}
+
 static int
 ethdev_rx_intr_arm(struct dw_netdev *nd, uint16_t q)
 {
@@ -620,6 +658,7 @@ ethdev_rx_intr_arm(struct dw_netdev *nd, uint16_t q)
 			   ? -EAGAIN
 			   : 0;
 	case ETHDEV_RECHECK_POLL:
+		ethdev_sigio_to_self(rxq, fd);
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;

@@ -13,10 +13,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +28,8 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
 
 #include "dw_ethdev.h"
@@ -444,6 +448,144 @@ START_TEST(test_tap_moved_to_netns)
 }
 END_TEST
 
+/*
+ * A minimal napi lcore on an EAL worker: poll until empty, arm (an -EAGAIN
+ * is an aborted park: disarm, poll again), sleep in the edge-triggered epoll,
+ * disarm. Every sleep must end by a frame (fd edge or, for net_tap, its
+ * SIGIO), never by the 1 s timeout while a frame waits.
+ */
+struct park_loop {
+	uint16_t port;
+	int ep;
+	uint32_t stop;	   /* atomic: set by the test */
+	uint32_t parked;   /* atomic: 1 while in epoll_wait */
+	uint64_t frames;   /* atomic: test frames received */
+	uint64_t parks;	   /* loop thread only, read after join */
+	uint64_t aborts;   /* idem */
+	uint64_t timeouts; /* idem: sleeps that ended without a wake */
+};
+
+static int
+park_loop_run(void *arg)
+{
+	struct park_loop *pl = arg;
+	struct rte_mbuf *pkts[BURST];
+	struct epoll_event ev;
+	uint16_t n, i;
+	int ret;
+
+	while (!__atomic_load_n(&pl->stop, __ATOMIC_ACQUIRE)) {
+		n = dw_netdev_rx_burst(pl->port, 0, pkts, BURST);
+		for (i = 0; i < n; i++) {
+			const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+
+			if (d[12] == (ETHERTYPE_TEST >> 8) && d[13] == (ETHERTYPE_TEST & 0xff))
+				__atomic_fetch_add(&pl->frames, 1, __ATOMIC_RELEASE);
+		}
+		rte_pktmbuf_free_bulk(pkts, n);
+		if (n > 0)
+			continue;
+		ret = dw_netdev_rx_intr_arm(pl->port, 0);
+		if (ret == -EAGAIN) {
+			pl->aborts++;
+			dw_netdev_rx_intr_disarm(pl->port, 0);
+			continue;
+		}
+		ck_assert_int_eq(ret, 0);
+		pl->parks++;
+		__atomic_store_n(&pl->parked, 1, __ATOMIC_RELEASE);
+		ret = epoll_wait(pl->ep, &ev, 1, 1000);
+		__atomic_store_n(&pl->parked, 0, __ATOMIC_RELEASE);
+		pl->timeouts += ret == 0;
+		dw_netdev_rx_intr_disarm(pl->port, 0);
+	}
+	return 0;
+}
+
+#define PARK_FRAMES 100
+
+/* A thread asleep in read() that takes SIGIO when the fd names it (SA_RESTART resumes the read). */
+struct sigio_sink {
+	int pipe[2];
+	pid_t tid; /* atomic: set by the sink */
+};
+
+static void *
+sigio_sink_run(void *arg)
+{
+	struct sigio_sink *k = arg;
+	char c;
+
+	__atomic_store_n(&k->tid, (pid_t)rte_gettid(), __ATOMIC_RELEASE);
+	while (read(k->pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/*
+ * One frame at a time at a few hundred frames/s into a parked loop: each frame
+ * wakes the sleep and the loop parks again at the first try. net_tap points
+ * its fd's SIGIO at the process and the kernel hands it to some thread; the
+ * test makes that a thread asleep on the loop's CPU (F_SETOWN_EX to a sink),
+ * which runs only when the scheduler preempts the loop: the worst case an
+ * app meets (dw-testpmd's control threads share CPUs with lcores). Before the fix the loop's burst
+ * returned nothing until the sink ran the handler, the re-check's poll() saw the frame and the loop
+ * aborted park after park; now its first arm takes the signal over.
+ */
+START_TEST(test_tap_park_first_try)
+{
+	struct park_loop pl = { .stop = 0 };
+	struct sigio_sink sink = { .tid = 0 };
+	struct f_owner_ex own = { .type = F_OWNER_TID };
+	unsigned int i, worker;
+	rte_cpuset_t cpus;
+	pthread_t th;
+	int s, fd;
+
+	if (!setup())
+		return;
+	worker = rte_get_next_lcore(-1, 1, 0);
+	ck_assert_msg(worker < RTE_MAX_LCORE, "needs an EAL worker lcore (2 CPUs)");
+	pl.port = open_tap(NULL);
+	fd = dw_netdev_rx_intr_fd(pl.port, 0);
+	ck_assert_int_ge(fd, 0);
+	pl.ep = epoll_with(fd);
+	s = kernel_sock();
+	ck_assert_int_eq(pipe(sink.pipe), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, sigio_sink_run, &sink), 0);
+	cpus = rte_lcore_cpuset(worker);
+	ck_assert_int_eq(pthread_setaffinity_np(th, sizeof(cpus), &cpus), 0);
+	ck_assert(DW_TEST_WAIT(__atomic_load_n(&sink.tid, __ATOMIC_ACQUIRE) != 0, 2000));
+	own.pid = sink.tid;
+	ck_assert_int_eq(fcntl(fd, F_SETOWN_EX, &own), 0);
+	ck_assert_int_eq(rte_eal_remote_launch(park_loop_run, &pl, worker), 0);
+	for (i = 0; i < PARK_FRAMES; i++) {
+		ck_assert(DW_TEST_WAIT(__atomic_load_n(&pl.parked, __ATOMIC_ACQUIRE), 2000));
+		kernel_send(s, 1, i);
+		ck_assert_msg(
+		    DW_TEST_WAIT(__atomic_load_n(&pl.frames, __ATOMIC_ACQUIRE) == i + 1, 3000),
+		    "frame %u not received", i);
+		dw_test_sleep_us(3000);
+	}
+	__atomic_store_n(&pl.stop, 1, __ATOMIC_RELEASE);
+	kernel_send(s, 1, PARK_FRAMES); /* wakes the last sleep */
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	printf("park loop: %u frames, %" PRIu64 " parks, %" PRIu64 " aborted parks, %" PRIu64
+	       " sleep timeouts\n",
+	       PARK_FRAMES, pl.parks, pl.aborts, pl.timeouts);
+	ck_assert_uint_ge(pl.parks, PARK_FRAMES);
+	ck_assert_uint_eq(pl.timeouts, 0);
+	/* At most one aborted park in ten: the signal and the frame race by microseconds. */
+	ck_assert_uint_le(pl.aborts * 10, pl.parks);
+	close(sink.pipe[1]);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	close(sink.pipe[0]);
+	close(s);
+	close(pl.ep);
+	ck_assert_int_eq(dw_netdev_close(pl.port), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -454,6 +596,7 @@ main(void)
 	tcase_add_test(tc, test_tap_stop_start);
 	tcase_add_test(tc, test_tap_link_events);
 	tcase_add_test(tc, test_tap_moved_to_netns);
+	tcase_add_test(tc, test_tap_park_first_try);
 	suite_add_tcase(s, tc);
 	return dw_test_run(s);
 }
