@@ -461,9 +461,14 @@ lane_fire_timers(struct lane *l)
 	struct dw_delayed_work *dw;
 	unsigned int n = 0;
 	struct dw_wq *wq;
-	uint64_t now;
+	uint64_t next, now;
 
-	if (__atomic_load_n(&l->next_timer, __ATOMIC_ACQUIRE) > (now = dw_now_ns()))
+	/*
+	 * No timer armed (the usual case on a forwarding lcore): skip the
+	 * clock, one clock_gettime() per loop iteration otherwise.
+	 */
+	next = __atomic_load_n(&l->next_timer, __ATOMIC_ACQUIRE);
+	if (next == UINT64_MAX || next > (now = dw_now_ns()))
 		return 0;
 	for (;;) {
 		pthread_mutex_lock(&l->tlock);
