@@ -44,6 +44,12 @@ releaser_fn(struct dw_work *w)
 		sem_post(&release);
 }
 
+static void
+noop_fn(struct dw_work *w)
+{
+	RTE_SET_USED(w);
+}
+
 /*
  * Fill the pool with waiters, then queue the releaser on a RESCUER queue.
  * Returns 0 when everything completed within the deadline.
@@ -51,15 +57,22 @@ releaser_fn(struct dw_work *w)
 static int
 scenario(struct dw_wq *rq, bool fail_hook)
 {
-	struct dw_work waiters[NWAITERS], releaser;
+	struct dw_work waiters[NWAITERS], releaser, probe;
 	struct dw_pool_stats ps;
 	struct dw_wq_stats st;
 	unsigned int i;
 
 	sem_init(&release, 0, 0);
 	waiters_done = 0;
-	/* The pool starts with one worker; without any, nothing but the rescuer could run. */
-	if (!DW_TEST_WAIT((dw_pool_stats_get(0, &ps), ps.nr_workers >= 1), 2000))
+	/*
+	 * A worker whose thread runs: without one, nothing but the rescuer could
+	 * run, and the waiters are on a queue without a rescuer. nr_workers alone
+	 * is not proof: it counts a worker while its thread is being created, and
+	 * the fail hook set just after would make that creation fail (CI saw
+	 * 0 workers and 10 waiters pending). A worker that ran an item has a thread.
+	 */
+	dw_work_init(&probe, noop_fn);
+	if (!dw_queue_work(dw_system_wq, &probe) || dw_flush_work(&probe) < 0)
 		return -5;
 	if (fail_hook)
 		__atomic_store_n(&work_lib.fail_create, true, __ATOMIC_SEQ_CST);
@@ -72,8 +85,17 @@ scenario(struct dw_wq *rq, bool fail_hook)
 	dw_work_init(&releaser, releaser_fn);
 	if (!dw_queue_work(rq, &releaser))
 		return -2;
-	if (!DW_TEST_WAIT(__atomic_load_n(&waiters_done, __ATOMIC_SEQ_CST) == NWAITERS, 10000))
-		return -3;
+	if (!DW_TEST_WAIT(__atomic_load_n(&waiters_done, __ATOMIC_SEQ_CST) == NWAITERS, 10000)) {
+		dw_pool_stats_get(0, &ps);
+		printf("waiters done %u of %u; pool 0: %u workers, %u pending, %lu creation "
+		       "failures, %lu maydays, %lu rescued\n",
+		       __atomic_load_n(&waiters_done, __ATOMIC_SEQ_CST), NWAITERS, ps.nr_workers,
+		       ps.nr_pending, (unsigned long)ps.create_failures, (unsigned long)ps.maydays,
+		       (unsigned long)ps.rescued);
+		fflush(stdout);
+		/* The waiters are on this stack frame and still queued: end here. */
+		_exit(1);
+	}
 	/*
 	 * The rescuer counts its item after the function returns, and the
 	 * waiters it released may finish first: wait for the count.
