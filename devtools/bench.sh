@@ -77,7 +77,10 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) m = 0; else if (NR %
 fwd_eal=(-l 0-1 --no-huge -m 512 --no-pci --vdev net_null0 --vdev net_null1 --log-level=lib.eal:error)
 if [ -x build-bench/app/dw-testpmd/dw-testpmd ] && command -v dpdk-testpmd >/dev/null; then
 	echo "rep,app,secs,mpps" >"$out/fwd.csv"
-	for rep in $(seq 0 $((reps - 1))); do
+	# A few per cent of run-to-run noise: at least 5 alternated pairs in full runs.
+	fwd_reps=$reps
+	[ "$quick" -eq 0 ] && [ "$fwd_reps" -lt 5 ] && fwd_reps=5
+	for rep in $(seq 0 $((fwd_reps - 1))); do
 		build-bench/app/dw-testpmd/dw-testpmd "${fwd_eal[@]}" --file-prefix "dwbench-dwtp-$$" -- \
 			--forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384 --duration="$fwd_secs" \
 			>"$out/fwd-dw-$rep.log" 2>&1 || true
@@ -93,6 +96,45 @@ if [ -x build-bench/app/dw-testpmd/dw-testpmd ] && command -v dpdk-testpmd >/dev
 			sed "s/^/$rep,dpdk-testpmd,$fwd_secs,/" >>"$out/fwd.csv"
 	done
 	cat "$out/fwd.csv"
+fi
+# The same forwarding under callgrind: instructions the forwarding lcore's
+# thread executed per forwarded packet, a count that does not depend on the
+# machine's load (full runs only; valgrind is optional).
+if [ "$quick" -eq 0 ] && command -v valgrind >/dev/null && [ -x build-bench/app/dw-testpmd/dw-testpmd ] &&
+	command -v dpdk-testpmd >/dev/null; then
+	cg=$out/callgrind
+	rm -rf "$cg" && mkdir -p "$cg"
+	cg_run() { # $1 name, $2 seconds until SIGINT, then the command: a callgrind file per thread, $cg/$1-NN
+		local name=$1 secs=$2
+		shift 2
+		timeout -s INT "$secs" valgrind --tool=callgrind --separate-threads=yes \
+			--callgrind-out-file="$cg/$name" "$@" >"$cg/$name.log" 2>&1 || true
+	}
+	# The forwarding lcore's thread is the busiest one but the main thread (file -01).
+	fwd_ir() {
+		local f
+		for f in "$cg/$1"-[0-9]*; do
+			case $f in *-01) continue ;; esac
+			awk '/^summary:/ { print $2 }' "$f"
+		done | sort -g | tail -n1
+	}
+	cg_run dw 60 build-bench/app/dw-testpmd/dw-testpmd "${fwd_eal[@]}" --file-prefix "dwbench-cgdw-$$" -- \
+		--forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384 --duration=4
+	cg_run dpdk 12 dpdk-testpmd "${fwd_eal[@]}" --file-prefix "dwbench-cgtp-$$" -- \
+		--forward-mode=io --nb-cores=1 --stats-period=1 --total-num-mbufs=16384
+	# Packets forwarded: the ports' rx in dw-testpmd's summary, the accumulated RX-packets in dpdk-testpmd's.
+	dw_pk=$(awk '/^Port [0-9]+ \(.*\): rx / { t += $5 } END { print t + 0 }' "$cg/dw.log")
+	tp_pk=$(awk '/Accumulated forward statistics/ { f = 1 } f && /RX-packets:/ { print $2; exit }' "$cg/dpdk.log")
+	ir_row() { # app, callgrind name, packets
+		awk -v a="$1" -v p="${3:-0}" -v i="$(fwd_ir "$2")" \
+			'BEGIN { printf "%s,%.0f,%.0f,%.2f\n", a, p, i, (p > 0 ? i / p : 0) }'
+	}
+	{
+		echo "app,packets,instructions,per_packet"
+		ir_row dw-testpmd dw "$dw_pk"
+		ir_row dpdk-testpmd dpdk "$tp_pk"
+	} >"$out/fwd_ir.csv"
+	cat "$out/fwd_ir.csv"
 fi
 # Request/response through the forwarders (root: namespaces and tap devices).
 if [ "$(id -u)" -eq 0 ]; then

@@ -398,7 +398,19 @@ def doc_section(out):
             d, t = med(g[("dw-testpmd",)], "mpps"), med(g[("dpdk-testpmd",)], "mpps")
             targets.append(["fwd: dw-testpmd / dpdk-testpmd Mpps", f"{d:.2f} Mpps",
                             f"dpdk-testpmd {t:.2f} Mpps (x{d / t:.2f})" if t > 0 else "-",
-                            "(reported)", "-"])
+                            ">= 1.00", verdict(t > 0 and d / t >= 1.0)])
+    ir = {r["app"]: r for r in load(out, "fwd_ir")}
+    if "dw-testpmd" in ir and "dpdk-testpmd" in ir:
+        d, t = float(ir["dw-testpmd"]["per_packet"]), float(ir["dpdk-testpmd"]["per_packet"])
+        parts.append("\nInstructions the forwarding lcore's thread executed per forwarded packet, counted by "
+                     "callgrind (a few seconds of the same forwarding under valgrind; independent of the "
+                     "machine's load):\n")
+        parts.append(table(["app", "packets", "instructions", "per packet"],
+                           [[a, ir[a]["packets"], ir[a]["instructions"], ir[a]["per_packet"]]
+                            for a in ("dpdk-testpmd", "dw-testpmd")]))
+        if t > 0:
+            targets.append(["fwd: instructions per forwarded packet (callgrind)", f"{d:.2f}",
+                            f"dpdk-testpmd {t:.2f} (x{d / t:.3f})", "(reported)", "-"])
 
     rr_csv = os.path.join(out, "rr.csv")
     if os.path.exists(rr_csv):
