@@ -16,15 +16,6 @@
 
 #if DW_TEST_CLOCK
 
-static uint64_t
-real_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * DW_NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 /* Non-zero while the fake clock runs; written under clk.lock, read by dw_now_ns(). */
 uint64_t dw_clock_fake_ns;
 
@@ -97,7 +88,7 @@ dw_clock_abstime(uint64_t deadline)
 	if (fake == 0)
 		return dw_ns_to_timespec(deadline);
 	/* Fake time moves only when a test advances it: look again after a slice. */
-	return dw_ns_to_timespec(real_now_ns() +
+	return dw_ns_to_timespec(dw_real_now_ns() +
 				 (deadline > fake ? RTE_MIN(deadline - fake, CLOCK_SLICE_NS) : 0));
 }
 
@@ -153,7 +144,7 @@ clock_moved(void)
 	for (i = 0; i < clk.n_hooks; i++)
 		clk.hooks[i].fn(clk.hooks[i].arg);
 	clock_cond_init();
-	dl = dw_ns_to_timespec(real_now_ns() + CLOCK_ACK_TIMEOUT_NS);
+	dl = dw_ns_to_timespec(dw_real_now_ns() + CLOCK_ACK_TIMEOUT_NS);
 	while (clk.n_seen < clk.n_sleepers && rc == 0)
 		rc = -pthread_cond_timedwait(&clk.cond, &clk.lock, &dl);
 	if (rc != 0)
@@ -171,7 +162,7 @@ dw_clock_fake_start(void)
 	if (dw_clock_fake_ns != 0)
 		rc = -EBUSY;
 	else
-		__atomic_store_n(&dw_clock_fake_ns, real_now_ns(), __ATOMIC_RELEASE);
+		__atomic_store_n(&dw_clock_fake_ns, dw_real_now_ns(), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&clk.lock);
 	return rc;
 }

@@ -38,14 +38,28 @@ extern __attribute__((visibility("hidden"))) uint64_t dw_clock_fake_ns;
 #endif
 
 /**
- * Monotonic time in nanoseconds (CLOCK_MONOTONIC, vDSO: no syscall).
+ * Monotonic time in nanoseconds (CLOCK_MONOTONIC, vDSO: no syscall), always
+ * the real clock: for deadlines that must pass in real time even while a
+ * libdwork test runs its fake clock (dw_now_ns() follows that one).
+ * Context: any thread; never sleeps, fit for the fast path.
+ */
+static inline uint64_t
+dw_real_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * DW_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/**
+ * Monotonic time in nanoseconds (CLOCK_MONOTONIC, vDSO: no syscall): the
+ * time every libdwork decision is taken on.
  * Context: any thread; never sleeps, fit for the fast path.
  */
 static inline uint64_t
 dw_now_ns(void)
 {
-	struct timespec ts;
-
 #if defined(DW_TEST_CLOCK) && DW_TEST_CLOCK
 	/* Acquire: pairs with the release in dw_clock_fake_advance(). */
 	uint64_t fake = __atomic_load_n(&dw_clock_fake_ns, __ATOMIC_ACQUIRE);
@@ -53,8 +67,7 @@ dw_now_ns(void)
 	if (__builtin_expect(fake != 0, 0))
 		return fake;
 #endif
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * DW_NS_PER_S + (uint64_t)ts.tv_nsec;
+	return dw_real_now_ns();
 }
 
 /**
