@@ -2,11 +2,12 @@
 /*
  * BH lanes: per-lcore queues of short non-sleeping work (dw_bh.h).
  *
- * A lane has two halves. Producers push on `inbound`, a lock-free stack
- * (compare-and-swap on its head through dw_work.next). The owner lcore takes
- * the whole stack at once (exchange with NULL), reverses it so every
- * producer's items keep their order, and appends it to `local`, a list only
- * the owner touches, which it runs under a budget.
+ * A lane has two halves. Producers on other threads push on `inbound`, a
+ * lock-free stack (compare-and-swap on its head through dw_work.next). The
+ * owner lcore takes the whole stack at once (exchange with NULL), reverses it
+ * so every producer's items keep their order, and appends it to `local`, a
+ * list only the owner touches, which it runs under a budget. The owner
+ * queueing on its own lane appends to `local` directly, with plain stores.
  *
  * An item cannot be taken out of the lock-free stack, so cancelling a queued
  * BH item marks it DEAD where it sits (a tombstone); the owner drops it when
@@ -15,13 +16,23 @@
  * (cancel_sync, flush) spin until the owner has dropped or run the item,
  * running their own lane meanwhile if they are lcores, so waiting on one's
  * own lane cannot deadlock.
+ *
+ * Queueing from an lcore takes no lock and touches no line another lcore
+ * writes, except the item and (towards another lcore) the lane's stack: its
+ * flush-color count, which is also what drain and destroy wait for, is a
+ * single-writer counter of the lcore, ordered against the rare readers by an
+ * asymmetric Dekker pair (bh_fence_fast() / bh_fence_slow()).
  */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <stddef.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <rte_atomic.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -46,9 +57,13 @@ struct lane {
 	unsigned int redirect; /* lane that takes our work once offline (atomic) */
 	bool online;	       /* atomic */
 
-	/* Owner lcore only, except current/current_gen (atomic: read by waiters). */
+	/* Owner lcore only, except where said. */
 	struct work_list local __rte_cache_aligned;
-	bool has_local; /* atomic copy of local.head != NULL, for other threads */
+	struct dw_work *run_end; /* last item of the running dw_bh_lane_run(); NULL once run */
+	uint64_t queued_own;	 /* items the owner appended to local itself (lane_append_own()) */
+	bool has_local;		 /* atomic copy of local.head != NULL, for other threads */
+	bool owner_busy; /* atomic: in lane_append_own(); dw_bh_lane_offline() waits it out */
+	/* Atomic: read by waiters, and by producers checking where an item still runs. */
 	struct dw_work *current;
 	uint64_t current_gen;
 	struct lane *waiting_for; /* atomic: lane an item of ours waits on (bh_wait_deadlocks()) */
@@ -66,16 +81,24 @@ static bool bh_up;
 
 /*
  * A BH queue's fast-path counters on one lcore (dw_wq.bh points at
- * RTE_MAX_LCORE of them). Each is written by that lcore only, with a relaxed
- * load and a release store, never a read-modify-write on a line that other
- * lcores write; bh_wq_stats() sums them on read. Threads without an lcore id
+ * RTE_MAX_LCORE of them, one line each). Each is written by that lcore only,
+ * with a relaxed load and a release store, never a read-modify-write on a
+ * line that other lcores write; readers sum them. Threads without an lcore id
  * and the rare paths (cancel, revive) use the atomics of struct dw_wq.
+ *
+ * in[c] - out[c], summed with dw_wq.in_flight[c], is the number of instances
+ * of flush color c in flight (queued and not finished): what dw_flush_wq()
+ * and dw_drain_wq() wait for. in[] goes up before a producer checks the
+ * color and whether the queue refuses it (bh_color_in()), so it also counts
+ * the producer in while it queues: drain and destroy wait for it there.
  */
 struct bh_ctr {
 	uint64_t queued;    /* counted queueings (dw_wq_stats.queued) */
 	uint64_t linked;    /* instances put on a lane (pending up) */
 	uint64_t started;   /* instances this lcore's lane started (pending down) */
 	uint64_t completed; /* instances this lcore's lane finished */
+	uint64_t in[2];	    /* instances counted in flight by this lcore, per flush color */
+	uint64_t out[2];    /* instances this lcore finished, cancelled or counted out again */
 } __rte_cache_aligned;
 
 static void
@@ -90,6 +113,74 @@ static struct bh_ctr *
 ctr_of(const struct dw_wq *wq, unsigned int id)
 {
 	return id < RTE_MAX_LCORE ? &((struct bh_ctr *)wq->bh)[id] : NULL;
+}
+
+/*
+ * --- fences ---
+ *
+ * Three Dekker pairs have a frequent side (every queueing) and a rare one:
+ *   producer: in[c] += 1, then reads work_color, draining, magic
+ *     vs dw_flush_wq(): flips work_color, then sums in[] (bh_wait_color()),
+ *     vs dw_drain_wq()/dw_wq_destroy(): set draining, then sum in[] (bh_wq_in_flight());
+ *   owner: owner_busy = 1, then reads online (lane_append_own())
+ *     vs dw_bh_lane_offline() from another thread: clears online, then reads owner_busy.
+ * Each side needs a full barrier between its store and its load. With
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) the rare side makes every
+ * running thread of the process execute one (a thread that is not running
+ * passed one when it was switched out), so the frequent side needs only a
+ * compiler barrier: a producer whose load came before that barrier had its
+ * store visible by the time membarrier() returns, a producer whose load comes
+ * after it sees the rare side's store. Without it (the syscall refused, or
+ * DW_BH_NO_MEMBARRIER set) both sides take a seq-cst fence, and the owner
+ * pushes on its own stack instead of appending to `local`.
+ */
+static bool bh_asym; /* set by dw_bh_init() before any lane exists; ro after */
+
+static inline void
+bh_fence_fast(void)
+{
+	if (likely(bh_asym))
+		rte_compiler_barrier();
+	else
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static void
+bh_fence_slow(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Registered by dw_bh_init(): the call cannot fail then. */
+	if (bh_asym && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+		rte_panic("membarrier(PRIVATE_EXPEDITED) failed after registration: %s\n",
+			  strerror(errno));
+}
+
+static void
+bh_fences_init(void)
+{
+	const char *off = getenv("DW_BH_NO_MEMBARRIER");
+	long cmds;
+
+	bh_asym = false;
+	if (off != NULL && off[0] != '\0' && strcmp(off, "0") != 0) {
+		WORK_LOG(DEBUG, "BH lanes: seq-cst fences (DW_BH_NO_MEMBARRIER set)");
+		return;
+	}
+	cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) ||
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0) {
+		WORK_LOG(INFO, "BH lanes: membarrier() unavailable (%s): seq-cst fences",
+			 cmds < 0 ? strerror(errno) : "no PRIVATE_EXPEDITED");
+		return;
+	}
+	bh_asym = true;
+	WORK_LOG(DEBUG, "BH lanes: asymmetric fences (membarrier)");
+}
+
+const char *
+bh_fences_name(void)
+{
+	return bh_asym ? "membarrier" : "seq-cst";
 }
 
 /* Thread-local: the lane whose item the calling thread is running. */
@@ -244,6 +335,43 @@ lane_take(struct lane *l)
 	lane_count_taken(l, n);
 }
 
+/*
+ * The owner queues on its own lane: append to `local` with plain stores.
+ * false if the lane is going offline (then push: lane_push() forwards).
+ * owner_busy and `online` are the owner's half of a Dekker pair with a
+ * dw_bh_lane_offline() called from another thread (see the fences above):
+ * either offline sees us busy and waits before it moves `local`, or we see
+ * the lane offline. Whatever other producers pushed is taken first, so items
+ * of different producers stay in push order.
+ */
+static __rte_always_inline bool
+lane_append_own(struct lane *l, struct dw_work *w)
+{
+	__atomic_store_n(&l->owner_busy, true, __ATOMIC_RELAXED);
+	bh_fence_fast();
+	if (!__atomic_load_n(&l->online, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&l->owner_busy, false, __ATOMIC_RELEASE);
+		return false;
+	}
+	DW_PAUSE_POINT("bh.own.append");
+	if (__atomic_load_n(&l->inbound, __ATOMIC_RELAXED) != NULL)
+		lane_take(l);
+	w->next = NULL;
+	w->prev = l->local.tail;
+	if (l->local.tail != NULL) {
+		l->local.tail->next = w;
+	} else {
+		l->local.head = w;
+		__atomic_store_n(&l->has_local, true, __ATOMIC_RELEASE);
+	}
+	l->local.tail = w;
+	__atomic_store_n(&w->list, &l->local, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->queued_own, l->queued_own + 1, __ATOMIC_RELAXED);
+	/* Release: offline, once it reads false, sees the item on `local`. */
+	__atomic_store_n(&l->owner_busy, false, __ATOMIC_RELEASE);
+	return true;
+}
+
 /* Lane @l is offline: move what was pushed on it to the lane it redirects to. */
 static unsigned int
 lane_forward(struct lane *l)
@@ -259,27 +387,111 @@ lane_forward(struct lane *l)
 }
 
 /*
- * Flush color of an instance queued now, counted in flight. Lanes take no
- * lock, so the color is re-read after the increment: if a flush flipped it
- * in between, the count goes back and the item is counted under the new
- * color. Whatever we return was the current color after our increment, so
- * every flush that flips it later (every flush called after this queueing
- * returned) waits for the item. Seq-cst pairs with wq_flush()'s flip and
- * bh_wait_color()'s load.
+ * Link @w, whose PENDING and LINKED the caller holds, on lane @l: its own
+ * list if the caller owns @l, the stack otherwise.
  */
-static uint32_t
-bh_take_color(struct dw_wq *wq)
+static __rte_always_inline void
+lane_link(struct lane *l, struct dw_work *w, unsigned int self)
+{
+	if (l->lcore == self && bh_asym && lane_append_own(l, w))
+		return;
+	lane_push(l, w);
+}
+
+/*
+ * The lane to link an instance of @w on: @target's (or the caller's, or the
+ * main lcore's), unless the previous instance still runs on another lane:
+ * then that one, so that the item never runs on two lanes at once (the new
+ * instance runs there after the one running now). The caller holds PENDING,
+ * taken with an acquire read-modify-write of the state that the lane's start
+ * of the previous instance released, so it sees current == @w if that lane
+ * started it and has not finished it. @last_is_lane: the item's previous
+ * queue was a BH one (last_pool is a lane, not a pool).
+ */
+static __rte_always_inline struct lane *
+lane_pick(struct dw_work *w, int target, unsigned int self, bool last_is_lane)
+{
+	unsigned int lcore = target >= 0 ? (unsigned int)target : self;
+	struct lane *l, *last;
+
+	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
+		lcore = rte_get_main_lcore();
+	l = lane_of(lcore);
+	last = last_is_lane ? WORK_LOAD((struct lane **)&w->last_pool) : NULL;
+	if (last != NULL && last != l && __atomic_load_n(&last->current, __ATOMIC_ACQUIRE) == w)
+		return last;
+	return l;
+}
+
+/* --- flush colors, counted in flight (see struct bh_ctr) --- */
+
+/*
+ * @n instances of @color ended, or were counted in and out again. @ctr: the
+ * caller's counters, NULL without an lcore id. The queue's own counter may go
+ * below zero (an instance counted on an lcore and cancelled by a thread
+ * without one): only the sum in bh_in_flight() means anything.
+ */
+static void
+bh_color_out(struct dw_wq *wq, struct bh_ctr *ctr, uint32_t color, uint64_t n)
+{
+	if (ctr != NULL)
+		ctr_add(&ctr->out[color], n);
+	else
+		__atomic_sub_fetch(&wq->in_flight[color], n, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Instances of @color in flight. The ends are read before the starts: an
+ * instance's end (on whatever lcore, or in the queue's counter) happens after
+ * its start, so a reader that sees the end also sees the start, and the sum
+ * never counts an instance below zero. After bh_fence_slow(), every start
+ * that a producer kept under @color is seen (the producer read the color
+ * before the barrier), so 0 means none of them is left.
+ */
+static int64_t
+bh_in_flight(const struct dw_wq *wq, uint32_t color)
+{
+	const struct bh_ctr *c = wq->bh;
+	uint64_t in = 0, out = 0, shared;
+	unsigned int i;
+
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		out += __atomic_load_n(&c[i].out[color], __ATOMIC_ACQUIRE);
+	shared = __atomic_load_n(&wq->in_flight[color], __ATOMIC_SEQ_CST);
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		in += __atomic_load_n(&c[i].in[color], __ATOMIC_ACQUIRE);
+	return (int64_t)(shared + in - out);
+}
+
+/*
+ * Count an instance of the current flush color in flight and return that
+ * color. The color is re-read after the count went up: if a flush flipped it
+ * in between, the count moves to the new color. Whatever we return was the
+ * current color after our count, so every flush that flips it later (every
+ * flush called after this queueing returned) waits for the item. The count
+ * and the re-read are the frequent half of the Dekker pairs with
+ * bh_wait_color() and bh_wq_in_flight(); the caller checks draining and
+ * magic after it too (wq_refuses()). @ctr: the caller's counters, NULL
+ * without an lcore id (then the queue's seq-cst atomics).
+ */
+static __rte_always_inline uint32_t
+bh_color_in(struct dw_wq *wq, struct bh_ctr *ctr)
 {
 	/* A guess, checked below: relaxed. */
 	uint32_t color = __atomic_load_n(&wq->work_color, __ATOMIC_RELAXED), now;
 
 	for (;;) {
 		DW_PAUSE_POINT("bh.take_color.loaded");
-		__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
+		if (ctr != NULL) {
+			ctr_add(&ctr->in[color], 1);
+			bh_fence_fast();
+		} else {
+			__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
+		}
 		now = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST);
 		if (now == color)
 			return color;
-		work_color_done(wq, color); /* flipped under us: count it under the new one */
+		bh_color_out(wq, ctr, color, 1); /* flipped under us: count it under the new one */
 		color = now;
 	}
 }
@@ -290,31 +502,16 @@ st_color(uint32_t st)
 	return (st & WORK_BH_COLOR) ? 1 : 0;
 }
 
-static bool
-bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
+static uint32_t
+color_bit(uint32_t color)
 {
-	unsigned int self = rte_lcore_id(), lcore; /* a TLS read through a call: once */
-	struct bh_ctr *ctr = ctr_of(wq, self);
-	uint32_t color, st, nst;
-	struct lane *l;
+	return color ? WORK_BH_COLOR : 0;
+}
 
-	dw_trace_work_queue_work(w, (const void *)(uintptr_t)w->func, wq->name, target);
-	lcore = target >= 0 ? (unsigned int)target : self;
-	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
-		lcore = rte_get_main_lcore();
-	l = lane_of(lcore);
-	WORK_STORE(&w->wq, wq);
-	WORK_STORE(&w->last_pool, (void *)l);
-	w->target = target;
-	/*
-	 * Only the PENDING holder writes it (no read-modify-write needed);
-	 * release pairs with the waiters' acquire. queued_at is left alone:
-	 * only the pool watchdog reads it, and a clock read per item is a
-	 * third of the queueing cost.
-	 */
-	__atomic_store_n(&w->queued_gen, __atomic_load_n(&w->queued_gen, __ATOMIC_RELAXED) + 1,
-			 __ATOMIC_RELEASE);
-	color = bh_take_color(wq);
+/* A queueing of @wq was counted: on the lcore's counters, or the queue's. */
+static void
+bh_count_queued(struct dw_wq *wq, struct bh_ctr *ctr, bool count)
+{
 	if (ctr != NULL) {
 		ctr_add(&ctr->linked, 1);
 		if (count)
@@ -324,21 +521,165 @@ bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 		if (count)
 			__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
 	}
-	/*
-	 * The color lives in the state word: the lane reads it in the same
-	 * compare-and-swap that starts the instance, before a producer can
-	 * queue the next one and change it. One compare-and-swap: a canceller
-	 * or dw_disable_work() may change other bits meanwhile.
-	 */
-	st = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+}
+
+/*
+ * The PENDING holder of @w, bound to @wq, records its new instance: the lane
+ * it goes to (waiters watch it, so before LINKED or the push publishes the
+ * item), the target and the generation. Only the PENDING holder writes them
+ * (no read-modify-write needed); the release pairs with the waiters'
+ * acquire. queued_at is left alone: only the pool watchdog reads it, and a
+ * clock read per item is a third of the queueing cost.
+ */
+static void
+bh_instance(struct dw_work *w, struct lane *l, int target)
+{
+	__atomic_store_n(&w->last_pool, (void *)l, __ATOMIC_RELEASE);
+	w->target = target;
+	__atomic_store_n(&w->queued_gen, __atomic_load_n(&w->queued_gen, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
+}
+
+/* Set LINKED and the instance's @color: one CAS, a canceller or a disable may change other bits. */
+static void
+bh_set_linked(struct dw_work *w, uint32_t color)
+{
+	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_RELAXED), nst;
+
 	do {
-		nst = (st & ~WORK_BH_COLOR) | WORK_BH_LINKED | (color ? WORK_BH_COLOR : 0);
+		nst = (st & ~WORK_BH_COLOR) | WORK_BH_LINKED | color_bit(color);
 	} while (!__atomic_compare_exchange_n(&w->state, &st, nst, true, __ATOMIC_RELEASE,
 					      __ATOMIC_RELAXED));
+}
+
+/*
+ * Queue @w, whose PENDING the caller holds, on @wq (the general path: timers
+ * firing, dw_mod_delayed_work(), a first queueing or a move between queues).
+ * The color lives in the state word: the lane reads it in the same
+ * compare-and-swap that starts the instance, before a producer can queue
+ * the next one and change it.
+ */
+static bool
+bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
+{
+	unsigned int self = rte_lcore_id(); /* a TLS read through a call: once */
+	struct bh_ctr *ctr = ctr_of(wq, self);
+	struct dw_wq *prev = WORK_LOAD(&w->wq);
+	uint32_t color;
+	struct lane *l;
+
+	dw_trace_work_queue_work(w, (const void *)(uintptr_t)w->func, wq->name, target);
+	l = lane_pick(w, target, self, prev != NULL && (prev->flags & DW_WQ_BH));
+	WORK_STORE(&w->wq, wq);
+	bh_instance(w, l, target);
+	color = bh_color_in(wq, ctr);
+	bh_count_queued(wq, ctr, count);
+	bh_set_linked(w, color);
 	DW_PAUSE_POINT("bh.queue.picked");
 	dw_trace_work_activate_work(w);
-	lane_push(l, w);
+	lane_link(l, w, self);
 	return true;
+}
+
+/*
+ * dw_queue_work_on() of a BH queue, in one pass and without the queuer
+ * count: the in-flight count taken first (bh_color_in()) is what drain and
+ * destroy wait for, and the queue is checked after it. Then one
+ * compare-and-swap takes PENDING; for an item queued on this queue before
+ * it also sets LINKED and the color (a first queueing binds the item to the
+ * queue first, as bh_queue() does). Returns 1 (queued or revived), 0 (not
+ * queued: rte_errno set, 0 if the item was pending already) or -EAGAIN: the
+ * item is or was just queued on another queue; the caller takes the general
+ * path (queue_claim(), then bh_queue()), which checks that case.
+ */
+static int
+bh_queue_new(struct dw_wq *wq, struct dw_work *w, int target)
+{
+	unsigned int self = rte_lcore_id(); /* a TLS read through a call: once */
+	struct bh_ctr *ctr = ctr_of(wq, self);
+	uint32_t color, st, nst;
+	struct dw_wq *cur;
+	struct lane *l;
+
+	/*
+	 * The state, then the queue: a state that a PENDING holder released
+	 * (directly, or through the lane's start or drop) shows the queue that
+	 * holder bound the item to. Only for one bound to @wq already do the
+	 * claim and LINKED go together: a canceller that sees LINKED accounts
+	 * the instance on the item's queue.
+	 */
+	st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
+	cur = WORK_LOAD(&w->wq);
+	if (cur != NULL && cur != wq)
+		return -EAGAIN;
+	color = bh_color_in(wq, ctr);
+	if (wq_refuses(wq, "dw_queue_work_on")) {
+		bh_color_out(wq, ctr, color, 1);
+		rte_errno = ESHUTDOWN;
+		return 0;
+	}
+	DW_PAUSE_POINT("bh.queue.counted");
+	for (;;) {
+		if (st & (WORK_DISABLE_MASK | WORK_CANCELING)) {
+			/* Disabled (the caller did it: no log), or a cancel_sync owns the item. */
+			bh_color_out(wq, ctr, color, 1);
+			rte_errno = ECANCELED;
+			return 0;
+		}
+		if (!(st & WORK_PENDING)) {
+			nst = cur == NULL ? st | WORK_PENDING
+					  : (st & ~WORK_BH_COLOR) | WORK_PENDING | WORK_BH_LINKED |
+						color_bit(color);
+		} else if (!(st & WORK_BH_DEAD)) {
+			nst = st; /* pending: the test-and-set fails, a release all the same */
+		} else if (cur != NULL) {
+			nst =
+			    (st & ~(WORK_BH_DEAD | WORK_BH_COLOR)) | color_bit(color); /* revive */
+		} else {
+			bh_color_out(wq, ctr, color, 1);
+			return -EAGAIN; /* a tombstone is bound: we read the queue too early */
+		}
+		if (__atomic_compare_exchange_n(&w->state, &st, nst, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			break;
+		if (WORK_LOAD(&w->wq) != cur) {
+			bh_color_out(wq, ctr, color, 1);
+			return -EAGAIN; /* bound meanwhile (by a first queueing) */
+		}
+	}
+	if (st & WORK_PENDING) {
+		if (!(st & WORK_BH_DEAD)) {
+			bh_color_out(wq, ctr, color, 1);
+			rte_errno = 0;
+			return 0;
+		}
+		/* Revived where it sits, counted as a new queueing; it runs at its old position. */
+		bh_count_queued(wq, ctr, true);
+		return 1;
+	}
+	if (cur == NULL) {
+		/* A first queueing holds PENDING only: bind, then LINKED, as bh_queue(). */
+		if (WORK_LOAD(&w->wq) != NULL) {
+			/* Bound by a queueing that ran meanwhile: the general path decides. */
+			__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
+			bh_color_out(wq, ctr, color, 1);
+			return -EAGAIN;
+		}
+		l = lane_pick(w, target, self, false);
+		WORK_STORE(&w->wq, wq);
+		bh_instance(w, l, target);
+		bh_count_queued(wq, ctr, true);
+		bh_set_linked(w, color);
+	} else {
+		l = lane_pick(w, target, self, true);
+		bh_instance(w, l, target);
+		bh_count_queued(wq, ctr, true);
+	}
+	dw_trace_work_queue_work(w, (const void *)(uintptr_t)w->func, wq->name, target);
+	DW_PAUSE_POINT("bh.queue.picked");
+	dw_trace_work_activate_work(w);
+	lane_link(l, w, self);
+	return 1;
 }
 
 /* PENDING is set and DEAD may be: try to take the tombstone back. */
@@ -347,15 +688,17 @@ bh_revive(struct dw_work *w, bool count)
 {
 	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
 	struct dw_wq *wq = WORK_LOAD(&w->wq);
+	struct bh_ctr *ctr;
 	uint32_t color, nst;
 
 	if (!(st & WORK_BH_DEAD))
 		return false;
+	ctr = ctr_of(wq, rte_lcore_id());
 	/* In flight before it can run: a flusher must never see the count dip. */
-	color = bh_take_color(wq);
+	color = bh_color_in(wq, ctr);
 	__atomic_fetch_add(&wq->n_pending, 1, __ATOMIC_RELAXED);
 	while (st & WORK_BH_DEAD) {
-		nst = (st & ~(WORK_BH_DEAD | WORK_BH_COLOR)) | (color ? WORK_BH_COLOR : 0);
+		nst = (st & ~(WORK_BH_DEAD | WORK_BH_COLOR)) | color_bit(color);
 		if (__atomic_compare_exchange_n(&w->state, &st, nst, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
 			if (count)
@@ -365,7 +708,7 @@ bh_revive(struct dw_work *w, bool count)
 	}
 	/* The lane dropped it first: undo. */
 	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
-	work_color_done(wq, color);
+	bh_color_out(wq, ctr, color, 1);
 	return false;
 }
 
@@ -509,7 +852,7 @@ batch_settle(struct lane_batch *b)
 
 	for (c = 0; c < 2; c++)
 		if (b->done[c] != 0) {
-			work_color_done_n(b->wq, c, b->done[c]);
+			bh_color_out(b->wq, b->ctr, c, b->done[c]);
 			b->done[c] = 0;
 		}
 }
@@ -526,12 +869,45 @@ batch_switch(struct lane_batch *b, struct dw_wq *wq, unsigned int lcore)
 	b->ctr = &((struct bh_ctr *)wq->bh)[lcore];
 }
 
+/*
+ * Owner: take the head of the local list off (it is not empty); inline
+ * work_list_pop(). Storing to the next item's line here, before the run's
+ * compare-and-swap on this one, measured faster than leaving it for the
+ * next compare-and-swap (it fetches that line for writing early).
+ */
+static struct dw_work *
+lane_pop(struct lane *l)
+{
+	struct dw_work *w = l->local.head;
+
+	l->local.head = w->next;
+	if (w->next != NULL)
+		w->next->prev = NULL;
+	else
+		l->local.tail = NULL;
+	/* bh_drop_own() reads it: an item off the list must not look on it. */
+	__atomic_store_n(&w->list, NULL, __ATOMIC_RELAXED);
+	return w;
+}
+
+/* TSC deadline @max_ns from now (0: none); computed once, not per item. */
+static uint64_t
+run_deadline(uint64_t max_ns)
+{
+	uint64_t hz = rte_get_tsc_hz();
+
+	if (max_ns == 0)
+		return UINT64_MAX;
+	return rte_get_tsc_cycles() + max_ns / DW_NS_PER_S * hz +
+	       max_ns % DW_NS_PER_S * hz / DW_NS_PER_S;
+}
+
 unsigned int
 dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 {
 	struct lane *l = lane_self();
 	struct lane_batch b = { 0 };
-	uint64_t start = 0, gen;
+	uint64_t deadline, gen;
 	unsigned int ran = 0;
 	struct dw_work *w;
 	struct dw_wq *wq;
@@ -545,17 +921,25 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 	if (l->local.head == NULL)
 		return 0;
 	__atomic_store_n(&l->has_local, true, __ATOMIC_RELAXED);
-	if (max_ns != 0)
-		start = rte_get_tsc_cycles();
-	while (ran < max_items && (w = work_list_pop(&l->local)) != NULL) {
+	/*
+	 * What is queued now: items the owner's own items append meanwhile
+	 * wait for the next run, as those other producers push do.
+	 */
+	l->run_end = l->local.tail;
+	deadline = run_deadline(max_ns);
+	while (ran < max_items && l->run_end != NULL) {
+		w = lane_pop(l);
+		if (w == l->run_end)
+			l->run_end = NULL;
 		wq = WORK_LOAD(&w->wq);
 		gen = __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE);
 		__atomic_store_n(&l->current_gen, gen, __ATOMIC_RELAXED);
 		/*
 		 * Waiters see current before PENDING goes: the release half of
 		 * the compare-and-swap below publishes it to whoever reads the
-		 * cleared state (bh_busy() reads state, then current). Message
-		 * passing, not a Dekker pair: no seq-cst store needed.
+		 * cleared state (bh_busy() reads state, then current; a
+		 * producer's claim, then lane_pick()). Message passing, not a
+		 * Dekker pair: no seq-cst store needed.
 		 */
 		__atomic_store_n(&l->current, w, __ATOMIC_RELAXED);
 		/*
@@ -588,23 +972,23 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 		/* @w may be gone: only its copies are used from here. */
 		__atomic_store_n(&l->current, NULL, __ATOMIC_RELEASE);
 		ctr_add(&b.ctr->completed, 1);
-		/* Single writer; relaxed stores so readers on other threads see whole values. */
-		__atomic_store_n(&l->ran, l->ran + 1, __ATOMIC_RELAXED);
 		b.done[color]++;
 		ran++;
-		if (max_ns != 0 &&
-		    rte_get_tsc_cycles() - start > max_ns * rte_get_tsc_hz() / DW_NS_PER_S)
+		if (deadline != UINT64_MAX && rte_get_tsc_cycles() > deadline)
 			break;
 	}
+	/* Single writer; relaxed stores so readers on other threads see whole values. */
+	__atomic_store_n(&l->ran, l->ran + ran, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->runs, l->runs + (ran > 0), __ATOMIC_RELAXED);
 	dw_trace_bh_lane_run(l->lcore, ran, l->local.head != NULL);
-	if (l->local.head != NULL)
+	if (l->run_end != NULL)
 		__atomic_store_n(&l->budget_exhausted, l->budget_exhausted + 1, __ATOMIC_RELAXED);
+	l->run_end = NULL;
 	__atomic_store_n(&l->has_local, l->local.head != NULL, __ATOMIC_RELEASE);
 	/*
 	 * Last: a flusher returns once the batch is settled and must then read
 	 * the lane's counters (and the items' effects) whole; the settle's
-	 * read-modify-write releases them.
+	 * release store publishes them.
 	 */
 	if (b.wq != NULL)
 		batch_settle(&b);
@@ -794,7 +1178,7 @@ bh_kill(struct dw_work *w, struct dw_wq *wq, uint32_t st)
 		return false;
 	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
-	work_color_done(wq, st_color(st));
+	bh_color_out(wq, ctr_of(wq, rte_lcore_id()), st_color(st), 1);
 	return true;
 }
 
@@ -823,6 +1207,9 @@ bh_drop_own(struct dw_work *w)
 	lane_take(l);
 	if (__atomic_load_n(&w->list, __ATOMIC_ACQUIRE) != &l->local)
 		return false; /* its producer has not pushed it yet */
+	/* The running dw_bh_lane_run() stops at run_end: keep it on the list. */
+	if (l->run_end == w)
+		l->run_end = w->prev;
 	work_list_remove(&l->local, w);
 	/* Only the lane (us) clears LINKED: the state is ours to change. */
 	__atomic_fetch_and(&w->state, ~(WORK_PENDING | WORK_BH_LINKED | WORK_BH_DEAD),
@@ -965,7 +1352,6 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 {
 	struct lane *l, *t;
 	struct dw_delayed_work *dw;
-	struct dw_work *w;
 	int moved = 0;
 
 	if (lcore >= RTE_MAX_LCORE || trustee >= RTE_MAX_LCORE || lcore == trustee ||
@@ -984,12 +1370,25 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 	__atomic_store_n(&l->redirect, trustee, __ATOMIC_RELEASE);
 	/* Seq-cst: pairs with lane_push()'s re-check, and bh_arm() reads it under tlock. */
 	__atomic_store_n(&l->online, false, __ATOMIC_SEQ_CST);
+	/*
+	 * The owner may be appending to its own list (lane_append_own()): the
+	 * rare half of that Dekker pair. After the fence it either sees the
+	 * lane offline or we see it busy, and wait until its item is on `local`.
+	 */
+	if (lane_self() != l) {
+		bh_fence_slow();
+		while (__atomic_load_n(&l->owner_busy, __ATOMIC_ACQUIRE)) {
+			DW_PAUSE_POINT("bh.offline.owner_busy");
+			rte_pause();
+		}
+	}
 	/* ...and what is already here follows, tombstones included, in order. */
 	lane_take(l);
-	while ((w = work_list_pop(&l->local)) != NULL) {
-		lane_hand_over(t, w);
+	while (l->local.head != NULL) {
+		lane_hand_over(t, lane_pop(l));
 		moved++;
 	}
+	__atomic_store_n(&l->has_local, false, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&l->tlock);
 	while ((dw = dw_heap_top(&l->heap)) != NULL) {
 		pthread_mutex_lock(&t->tlock);
@@ -1049,12 +1448,40 @@ bh_fire_wq(struct dw_wq *wq)
 	return n;
 }
 
-/* dw_flush_wq() of a BH queue: wait for a color to drain, helping our own lane. */
+/*
+ * dw_flush_wq() of a BH queue, after it flipped the color (seq-cst): wait for
+ * the old one to drain, helping our own lane. The fence is the rare half of
+ * the Dekker pair with bh_color_in(): after it, every producer that kept
+ * @color is counted in bh_in_flight().
+ */
 static void
 bh_wait_color(struct dw_wq *wq, uint32_t color)
 {
-	while (__atomic_load_n(&wq->in_flight[color], __ATOMIC_ACQUIRE) != 0)
+	int64_t n;
+
+	bh_fence_slow();
+	while ((n = bh_in_flight(wq, color)) != 0) {
+		DW_ASSERT(n > 0);
+		DW_PAUSE_POINT("bh.flush.wait_color");
 		bh_help();
+	}
+}
+
+/*
+ * Instances of @wq in flight, for dw_drain_wq() and dw_wq_destroy() after
+ * they set `draining` (seq-cst): the fence is the rare half of the Dekker
+ * pair with a producer's count and its check of `draining` (bh_color_in(),
+ * wq_refuses()), so a producer that went ahead is counted here.
+ */
+static uint64_t
+bh_wq_in_flight(struct dw_wq *wq)
+{
+	int64_t n;
+
+	bh_fence_slow();
+	n = bh_in_flight(wq, 0) + bh_in_flight(wq, 1);
+	DW_ASSERT(n >= 0);
+	return n > 0 ? (uint64_t)n : 0;
 }
 
 static int
@@ -1069,12 +1496,14 @@ bh_wq_init(struct dw_wq *wq)
 	return 0;
 }
 
-/* After the queue drained: no lane touches its counters any more. */
+/*
+ * After the queue drained. Its counters stay with the husk (wq_free() frees
+ * them): a producer that checked the queue alive before the destroy counts
+ * itself in there before it sees the queue refuse it.
+ */
 static void
 bh_wq_fini(struct dw_wq *wq)
 {
-	free(wq->bh);
-	wq->bh = NULL;
 	if (wq == dw_system_bh_wq)
 		dw_system_bh_wq = NULL;
 }
@@ -1124,6 +1553,7 @@ bh_lane_exists(int lcore)
 
 static const struct work_bh_ops bh_ops = {
 	.queue = bh_queue,
+	.queue_new = bh_queue_new,
 	.arm = bh_arm,
 	.revive = bh_revive,
 	.cancel = bh_cancel,
@@ -1132,6 +1562,7 @@ static const struct work_bh_ops bh_ops = {
 	.flush_delayed = bh_flush_delayed,
 	.running = bh_running,
 	.wait_color = bh_wait_color,
+	.in_flight = bh_wq_in_flight,
 	.fire_wq = bh_fire_wq,
 	.lane_exists = bh_lane_exists,
 	.wq_init = bh_wq_init,
@@ -1160,6 +1591,7 @@ dw_bh_init(void)
 	}
 	if (bh_up)
 		return -EALREADY;
+	bh_fences_init();
 	RTE_LCORE_FOREACH(lcore) {
 		l = rte_zmalloc_socket("dw_bh_lane", sizeof(*l), RTE_CACHE_LINE_SIZE,
 				       (int)rte_lcore_to_socket_id(lcore));
@@ -1232,7 +1664,8 @@ dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st)
 		return -ESHUTDOWN;
 	if (lcore >= RTE_MAX_LCORE || (l = lanes[lcore]) == NULL || st == NULL)
 		return -EINVAL;
-	st->queued = __atomic_load_n(&l->queued, __ATOMIC_RELAXED);
+	st->queued = __atomic_load_n(&l->queued, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&l->queued_own, __ATOMIC_RELAXED);
 	st->ran = __atomic_load_n(&l->ran, __ATOMIC_RELAXED);
 	st->dropped = __atomic_load_n(&l->dropped, __ATOMIC_RELAXED);
 	st->timers = __atomic_load_n(&l->timers, __ATOMIC_RELAXED);
