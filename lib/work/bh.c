@@ -15,7 +15,8 @@
  * twice; queueing a DEAD item clears DEAD again (revives it). Waiters
  * (cancel_sync, flush) spin until the owner has dropped or run the item,
  * running their own lane meanwhile if they are lcores, so waiting on one's
- * own lane cannot deadlock.
+ * own lane cannot deadlock; they live in bh_wait.c (shared internals:
+ * bh_private.h).
  *
  * Queueing from an lcore takes no lock and touches no line another lcore
  * writes, except the item and (towards another lcore) the lane's stack: its
@@ -40,79 +41,21 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include "bh_private.h"
 #include "dw_bh.h"
 #include "dw_common.h"
 #include "dw_debug.h"
 #include "dw_heap.h"
 #include "dw_trace.h"
-#include "work_private.h"
 
-struct lane {
-	/* Producers (any thread): atomic. */
-	struct dw_work *inbound;
-	uint64_t queued; /* counted when taken off inbound, a batch at a time */
-	uint64_t kicks;
-	dw_bh_kick_t kick; /* set by the run loop, read by producers (atomic) */
-	void *kick_arg;
-	unsigned int redirect; /* lane that takes our work once offline (atomic) */
-	bool online;	       /* atomic */
-
-	/* Owner lcore only, except where said. */
-	struct work_list local __rte_cache_aligned;
-	struct dw_work *run_end; /* last item of the running dw_bh_lane_run(); NULL once run */
-	uint64_t queued_own;	 /* items the owner appended to local itself (lane_append_own()) */
-	bool has_local;		 /* atomic copy of local.head != NULL, for other threads */
-	bool owner_busy; /* atomic: in lane_append_own(); dw_bh_lane_offline() waits it out */
-	/* Atomic: read by waiters, and by producers checking where an item still runs. */
-	struct dw_work *current;
-	uint64_t current_gen;
-	struct lane *waiting_for; /* atomic: lane an item of ours waits on (bh_wait_deadlocks()) */
-	uint64_t ran, dropped, timers, runs, budget_exhausted;
-
-	/* Delayed BH work: a small heap under a mutex (not the fast path). */
-	pthread_mutex_t tlock __rte_cache_aligned; /* a mutex: TSan cannot see rte_spinlock asm */
-	struct dw_heap heap;			   /* of struct dw_delayed_work by expires */
-	uint64_t next_timer; /* atomic copy of the heap's earliest expiry, UINT64_MAX if none */
-	unsigned int lcore;
-} __rte_cache_aligned;
-
-static struct lane *lanes[RTE_MAX_LCORE];
+struct lane *bh_lanes[RTE_MAX_LCORE];
 static bool bh_up;
-
-/*
- * A BH queue's fast-path counters on one lcore (dw_wq.bh points at
- * RTE_MAX_LCORE of them, one line each). Each is written by that lcore only,
- * with a relaxed load and a release store, never a read-modify-write on a
- * line that other lcores write; readers sum them. Threads without an lcore id
- * and the rare paths (cancel, revive) use the atomics of struct dw_wq.
- *
- * in[c] - out[c], summed with dw_wq.in_flight[c], is the number of instances
- * of flush color c in flight (queued and not finished): what dw_flush_wq()
- * and dw_drain_wq() wait for. in[] goes up before a producer checks the
- * color and whether the queue refuses it (bh_color_in()), so it also counts
- * the producer in while it queues: drain and destroy wait for it there.
- */
-struct bh_ctr {
-	uint64_t queued;    /* counted queueings (dw_wq_stats.queued) */
-	uint64_t linked;    /* instances put on a lane (pending up) */
-	uint64_t started;   /* instances this lcore's lane started (pending down) */
-	uint64_t completed; /* instances this lcore's lane finished */
-	uint64_t in[2];	    /* instances counted in flight by this lcore, per flush color */
-	uint64_t out[2];    /* instances this lcore finished, cancelled or counted out again */
-} __rte_cache_aligned;
 
 static void
 ctr_add(uint64_t *c, uint64_t n)
 {
 	/* Single writer: release so that a reader that sees the sum sees what came before. */
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELEASE);
-}
-
-/* Lcore @id's counters of @wq; NULL for a thread without an lcore id. */
-static struct bh_ctr *
-ctr_of(const struct dw_wq *wq, unsigned int id)
-{
-	return id < RTE_MAX_LCORE ? &((struct bh_ctr *)wq->bh)[id] : NULL;
 }
 
 /*
@@ -145,7 +88,7 @@ bh_fence_fast(void)
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-static void
+void
 bh_fence_slow(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -183,35 +126,8 @@ bh_fences_name(void)
 	return bh_asym ? "membarrier" : "seq-cst";
 }
 
-/* Thread-local: the lane whose item the calling thread is running. */
-/*
- * Initial-exec: a load off the thread pointer instead of a __tls_get_addr()
- * call, twice per item run (libdwork is linked, not dlopen()ed, and one
- * pointer fits the static TLS reserve even then).
- */
-static __thread struct lane *tls_running_lane __attribute__((tls_model("initial-exec")));
-
-static struct lane *
-lane_of(unsigned int lcore)
-{
-	struct lane *l;
-	unsigned int hops = 0;
-
-	if (lcore >= RTE_MAX_LCORE || (l = lanes[lcore]) == NULL)
-		return NULL;
-	/* Follow offline lanes to their trustee (chains are short). */
-	while (!__atomic_load_n(&l->online, __ATOMIC_ACQUIRE) && hops++ < RTE_MAX_LCORE)
-		l = lanes[__atomic_load_n(&l->redirect, __ATOMIC_ACQUIRE)];
-	return l;
-}
-
-static struct lane *
-lane_self(void)
-{
-	unsigned int id = rte_lcore_id();
-
-	return id < RTE_MAX_LCORE ? lanes[id] : NULL;
-}
+/* See bh_private.h. */
+__thread struct lane *bh_running_lane __attribute__((tls_model("initial-exec")));
 
 static void
 lane_kick(struct lane *l)
@@ -309,8 +225,8 @@ lane_grab(struct lane *l)
  * linked in front of the one pushed after it (the run's drain is a chain of
  * cache misses here, so no second pass).
  */
-static void
-lane_take(struct lane *l)
+void
+bh_lane_take(struct lane *l)
 {
 	struct dw_work *w = lane_detach(l), *newest = w, *newer = NULL, *next;
 	uint64_t n = 0;
@@ -355,7 +271,7 @@ lane_append_own(struct lane *l, struct dw_work *w)
 	}
 	DW_PAUSE_POINT("bh.own.append");
 	if (__atomic_load_n(&l->inbound, __ATOMIC_RELAXED) != NULL)
-		lane_take(l);
+		bh_lane_take(l);
 	w->next = NULL;
 	w->prev = l->local.tail;
 	if (l->local.tail != NULL) {
@@ -414,7 +330,7 @@ lane_pick(struct dw_work *w, int target, unsigned int self, bool last_is_lane)
 	unsigned int lcore = target >= 0 ? (unsigned int)target : self;
 	struct lane *l, *last;
 
-	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
+	if (lcore >= RTE_MAX_LCORE || bh_lanes[lcore] == NULL)
 		lcore = rte_get_main_lcore();
 	l = lane_of(lcore);
 	last = last_is_lane ? WORK_LOAD((struct lane **)&w->last_pool) : NULL;
@@ -431,7 +347,7 @@ lane_pick(struct dw_work *w, int target, unsigned int self, bool last_is_lane)
  * below zero (an instance counted on an lcore and cancelled by a thread
  * without one): only the sum in bh_in_flight() means anything.
  */
-static void
+void
 bh_color_out(struct dw_wq *wq, struct bh_ctr *ctr, uint32_t color, uint64_t n)
 {
 	if (ctr != NULL)
@@ -448,7 +364,7 @@ bh_color_out(struct dw_wq *wq, struct bh_ctr *ctr, uint32_t color, uint64_t n)
  * that a producer kept under @color is seen (the producer read the color
  * before the barrier), so 0 means none of them is left.
  */
-static int64_t
+int64_t
 bh_in_flight(const struct dw_wq *wq, uint32_t color)
 {
 	const struct bh_ctr *c = wq->bh;
@@ -494,12 +410,6 @@ bh_color_in(struct dw_wq *wq, struct bh_ctr *ctr)
 		bh_color_out(wq, ctr, color, 1); /* flipped under us: count it under the new one */
 		color = now;
 	}
-}
-
-static uint32_t
-st_color(uint32_t st)
-{
-	return (st & WORK_BH_COLOR) ? 1 : 0;
 }
 
 static uint32_t
@@ -559,7 +469,7 @@ bh_set_linked(struct dw_work *w, uint32_t color)
  * compare-and-swap that starts the instance, before a producer can queue
  * the next one and change it.
  */
-static bool
+bool
 bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 {
 	unsigned int self = rte_lcore_id(); /* a TLS read through a call: once */
@@ -683,7 +593,7 @@ bh_queue_new(struct dw_wq *wq, struct dw_work *w, int target)
 }
 
 /* PENDING is set and DEAD may be: try to take the tombstone back. */
-static bool
+bool
 bh_revive(struct dw_work *w, bool count)
 {
 	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
@@ -744,13 +654,13 @@ theap_insert(struct lane *l, struct dw_delayed_work *dw)
 	return 0;
 }
 
-static void
+void
 bh_arm(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_us)
 {
 	unsigned int lcore = target >= 0 ? (unsigned int)target : rte_lcore_id();
 	struct lane *l;
 
-	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
+	if (lcore >= RTE_MAX_LCORE || bh_lanes[lcore] == NULL)
 		lcore = rte_get_main_lcore();
 	WORK_STORE(&dw->work.wq, wq);
 	dw->cpu = target;
@@ -777,7 +687,7 @@ bh_arm(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_
 }
 
 /* Take @dw off whatever lane timer holds it; true if it was armed. */
-static bool
+bool
 bh_disarm(struct dw_delayed_work *dw)
 {
 	struct lane *l;
@@ -913,11 +823,11 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 	struct dw_wq *wq;
 	uint32_t st, color;
 
-	if (l == NULL || tls_running_lane != NULL)
+	if (l == NULL || bh_running_lane != NULL)
 		return 0; /* not an lcore with a lane, or nested in a BH item */
 	lane_fire_timers(l);
 	if (__atomic_load_n(&l->inbound, __ATOMIC_RELAXED) != NULL)
-		lane_take(l);
+		bh_lane_take(l);
 	if (l->local.head == NULL)
 		return 0;
 	__atomic_store_n(&l->has_local, true, __ATOMIC_RELAXED);
@@ -963,12 +873,12 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 		color = st_color(st);
 		batch_switch(&b, wq, l->lcore);
 		ctr_add(&b.ctr->started, 1);
-		tls_running_lane = l;
+		bh_running_lane = l;
 		dw_work_func_t fn = w->func; /* execute_end must not read @w */
 		dw_trace_work_execute_start(w, (const void *)(uintptr_t)fn);
 		fn(w);
 		dw_trace_work_execute_end(w, (const void *)(uintptr_t)fn);
-		tls_running_lane = NULL;
+		bh_running_lane = NULL;
 		/* @w may be gone: only its copies are used from here. */
 		__atomic_store_n(&l->current, NULL, __ATOMIC_RELEASE);
 		ctr_add(&b.ctr->completed, 1);
@@ -998,7 +908,7 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 bool
 dw_bh_lane_pending(unsigned int lcore)
 {
-	struct lane *l = lcore < RTE_MAX_LCORE ? lanes[lcore] : NULL;
+	struct lane *l = lcore < RTE_MAX_LCORE ? bh_lanes[lcore] : NULL;
 
 	if (l == NULL)
 		return false;
@@ -1013,7 +923,7 @@ dw_bh_lane_pending(unsigned int lcore)
 uint64_t
 dw_bh_lane_next_timer(unsigned int lcore)
 {
-	struct lane *l = lcore < RTE_MAX_LCORE ? lanes[lcore] : NULL;
+	struct lane *l = lcore < RTE_MAX_LCORE ? bh_lanes[lcore] : NULL;
 
 	return l != NULL ? __atomic_load_n(&l->next_timer, __ATOMIC_ACQUIRE) : UINT64_MAX;
 }
@@ -1021,7 +931,7 @@ dw_bh_lane_next_timer(unsigned int lcore)
 int
 dw_bh_set_kick(unsigned int lcore, dw_bh_kick_t kick, void *arg)
 {
-	struct lane *l = lcore < RTE_MAX_LCORE ? lanes[lcore] : NULL;
+	struct lane *l = lcore < RTE_MAX_LCORE ? bh_lanes[lcore] : NULL;
 
 	if (l == NULL) {
 		WORK_LOG(ERR, "no BH lane on lcore %u", lcore);
@@ -1031,318 +941,6 @@ dw_bh_set_kick(unsigned int lcore, dw_bh_kick_t kick, void *arg)
 	/* Release: a producer that sees the hook sees its argument. */
 	__atomic_store_n(&l->kick, kick, __ATOMIC_RELEASE);
 	return 0;
-}
-
-/* --- waiting: spin, helping one's own lane --- */
-
-/* While waiting on lane work: run our own lane if we are an lcore, else yield. */
-void
-bh_help(void)
-{
-	if (lane_self() != NULL && tls_running_lane == NULL && dw_bh_lane_run(64, 0) > 0)
-		return;
-	rte_pause();
-	sched_yield();
-}
-
-/* Is an instance of @w up to @gen pending or running? */
-static bool
-bh_busy(struct dw_work *w, uint64_t gen)
-{
-	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_SEQ_CST);
-	struct lane *l;
-
-	if ((st & WORK_PENDING) && !(st & WORK_BH_DEAD) && !(st & WORK_TIMER) &&
-	    __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE) <= gen)
-		return true;
-	/*
-	 * Not pending: the lane that started it (or a hand-over before that)
-	 * stored last_pool before the state we just read, so read it after.
-	 */
-	l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
-	return l != NULL && __atomic_load_n(&l->current, __ATOMIC_SEQ_CST) == w &&
-	       __atomic_load_n(&l->current_gen, __ATOMIC_RELAXED) <= gen;
-}
-
-static bool
-bh_running(struct dw_work *w, uint64_t *gen)
-{
-	struct lane *l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
-
-	if (l == NULL || __atomic_load_n(&l->current, __ATOMIC_SEQ_CST) != w)
-		return false;
-	if (gen != NULL)
-		*gen = __atomic_load_n(&l->current_gen, __ATOMIC_RELAXED);
-	return true;
-}
-
-/* Calling this on the lane that runs @w from inside @w would never end. */
-static bool
-self_wait(struct dw_work *w)
-{
-	return tls_running_lane != NULL && tls_running_lane->current == w;
-}
-
-/* The lane that holds or runs @w (where a waiter must see progress). */
-static struct lane *
-bh_lane_of_item(struct dw_work *w)
-{
-	struct lane *l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
-
-	return l != NULL ? lane_of(l->lcore) : NULL;
-}
-
-/*
- * From inside a BH item, a wait for @w ends only if another lane makes
- * progress: the caller's own lane is stuck until the item returns. True
- * (a deadlock) if @w waits on the caller's lane, or if the lanes whose items
- * wait on each other lead from @w's lane back to the caller's. Each waiting
- * lane records its target (seq-cst) before it follows the chain, so of two
- * lanes that start waiting on each other at least one sees the cycle.
- * Outside BH items it is always false.
- */
-static bool
-bh_wait_deadlocks(struct dw_work *w)
-{
-	struct lane *self = tls_running_lane, *t = bh_lane_of_item(w), *l;
-	unsigned int hops = 0;
-
-	if (self == NULL || t == NULL)
-		return false;
-	if (t == self)
-		return true;
-	__atomic_store_n(&self->waiting_for, t, __ATOMIC_SEQ_CST);
-	for (l = t; l != NULL && hops++ < RTE_MAX_LCORE;
-	     l = __atomic_load_n(&l->waiting_for, __ATOMIC_SEQ_CST))
-		if (l == self)
-			return true;
-	return false;
-}
-
-static void
-bh_wait_end(void)
-{
-	if (tls_running_lane != NULL)
-		__atomic_store_n(&tls_running_lane->waiting_for, NULL, __ATOMIC_SEQ_CST);
-}
-
-static int
-bh_flush(struct dw_work *w)
-{
-	uint64_t gen = __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE);
-	int rc = 0;
-
-	if (self_wait(w))
-		return -EDEADLK;
-	while (bh_busy(w, gen)) {
-		if (bh_wait_deadlocks(w)) {
-			WORK_LOG(ERR, "BH item %p flushes %p, which waits on its own lane",
-				 bh_current_work(), w);
-			rc = -EDEADLK;
-			break;
-		}
-		rc = 1;
-		DW_PAUSE_POINT("bh.flush.wait");
-		bh_help();
-	}
-	bh_wait_end();
-	return rc;
-}
-
-static int
-bh_flush_delayed(struct dw_delayed_work *dw)
-{
-	struct dw_wq *wq = WORK_LOAD(&dw->work.wq);
-	bool fired = false;
-	int rc;
-
-	/* Counted in as a queuer: see dw_flush_delayed_work(). */
-	wq_queuer_enter(wq);
-	if (wq_magic(wq) == WQ_MAGIC && bh_disarm(dw)) {
-		bh_queue(dw->timer_wq, &dw->work, dw->cpu, false);
-		fired = true;
-	}
-	wq_queuer_exit(wq);
-	rc = bh_flush(&dw->work);
-	return rc < 0 ? rc : (rc || fired);
-}
-
-/* Tombstone a linked live instance; true if we did (and accounted it). */
-static bool
-bh_kill(struct dw_work *w, struct dw_wq *wq, uint32_t st)
-{
-	if (!(st & WORK_BH_LINKED) || (st & WORK_BH_DEAD))
-		return false;
-	if (!__atomic_compare_exchange_n(&w->state, &st, st | WORK_BH_DEAD, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		return false;
-	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
-	bh_color_out(wq, ctr_of(wq, rte_lcore_id()), st_color(st), 1);
-	return true;
-}
-
-/* From inside a BH item: does @w sit on (or last ran on) the caller's lane? */
-static bool
-bh_on_own_lane(struct dw_work *w)
-{
-	return tls_running_lane != NULL && bh_lane_of_item(w) == tls_running_lane;
-}
-
-/*
- * From inside a BH item: if @w is a tombstone queued on the caller's own
- * lane, drop it now, as the lane would when it got there (the caller owns
- * the lane's local list; the run loop pops from it afresh after each item).
- * True if it did.
- */
-static bool
-bh_drop_own(struct dw_work *w)
-{
-	struct lane *l = tls_running_lane;
-	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
-
-	if (l == NULL || !(st & WORK_BH_DEAD) || bh_lane_of_item(w) != l)
-		return false;
-	DW_ASSERT(lane_self() == l); /* only the owner touches its local list */
-	lane_take(l);
-	if (__atomic_load_n(&w->list, __ATOMIC_ACQUIRE) != &l->local)
-		return false; /* its producer has not pushed it yet */
-	/* The running dw_bh_lane_run() stops at run_end: keep it on the list. */
-	if (l->run_end == w)
-		l->run_end = w->prev;
-	work_list_remove(&l->local, w);
-	/* Only the lane (us) clears LINKED: the state is ours to change. */
-	__atomic_fetch_and(&w->state, ~(WORK_PENDING | WORK_BH_LINKED | WORK_BH_DEAD),
-			   __ATOMIC_RELEASE);
-	__atomic_store_n(&l->dropped, l->dropped + 1, __ATOMIC_RELAXED);
-	return true;
-}
-
-/*
- * Cancel a BH item: disarm its timer or tombstone it in its lane.
- * Without @sync that is all. With @sync, CANCELING goes up first so nothing
- * can queue or revive the item meanwhile; then we wait for the lane to drop
- * the tombstone, take PENDING ourselves, and wait for a running instance.
- */
-static int
-bh_cancel(struct dw_work *w, bool sync)
-{
-	struct dw_wq *wq = WORK_LOAD(&w->wq);
-	int was = 0, rc = 0;
-	uint32_t st;
-
-	if (!sync) {
-		if (bh_disarm(dw_to_delayed_work(w))) {
-			/* We hold PENDING now (the timer's); the instance never started. */
-			__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
-			__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
-			return 1;
-		}
-		for (;;) {
-			st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
-			if (!(st & WORK_PENDING) || (st & (WORK_BH_DEAD | WORK_CANCELING)))
-				return 0; /* idle, already cancelled, or a cancel_sync owns it */
-			if ((st & WORK_TIMER) && bh_disarm(dw_to_delayed_work(w))) {
-				__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
-				__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
-				return 1;
-			}
-			if (bh_kill(w, wq, st))
-				return 1;
-			bh_help(); /* being queued or fired right now: let it land */
-		}
-	}
-	if (self_wait(w))
-		return -EDEADLK;
-	/* One canceller at a time; queueing fails with ECANCELED from here on. */
-	while (__atomic_fetch_or(&w->state, WORK_CANCELING, __ATOMIC_ACQ_REL) & WORK_CANCELING) {
-		/* The other canceller may wait for our lane to drop the item. */
-		if (bh_drop_own(w))
-			continue;
-		if (!bh_on_own_lane(w) && bh_wait_deadlocks(w)) {
-			bh_wait_end();
-			WORK_LOG(ERR, "BH item %p cancels %p, whose canceller waits on its lane",
-				 bh_current_work(), w);
-			return -EDEADLK;
-		}
-		bh_help();
-	}
-	for (;;) {
-		if (bh_disarm(dw_to_delayed_work(w))) {
-			__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
-			was = 1;
-			break; /* the timer's PENDING is ours now */
-		}
-		st = __atomic_fetch_or(&w->state, WORK_PENDING, __ATOMIC_ACQ_REL);
-		if (!(st & WORK_PENDING))
-			break; /* idle: PENDING is ours */
-		if (bh_kill(w, wq, st))
-			was = 1;
-		/* Tombstoned behind us on our own lane: drop it here, as the lane would. */
-		if (bh_drop_own(w))
-			continue;
-		if (!bh_on_own_lane(w) && bh_wait_deadlocks(w)) {
-			rc = -EDEADLK;
-			goto out; /* tombstoned: it will not run, but it is still linked */
-		}
-		DW_PAUSE_POINT("bh.cancel.wait_pending");
-		bh_help(); /* wait for the lane to drop it, or a queueing in flight to land */
-	}
-	while (bh_running(w, NULL)) {
-		if (bh_wait_deadlocks(w)) {
-			rc = -EDEADLK; /* not pending any more, but still running */
-			break;
-		}
-		DW_PAUSE_POINT("bh.cancel.wait_running");
-		bh_help();
-	}
-	/* Pairs with the fetch_or in queue_prepare(). */
-	__atomic_fetch_and(&w->state, ~(WORK_PENDING | WORK_CANCELING), __ATOMIC_RELEASE);
-	bh_wait_end();
-	if (rc < 0)
-		WORK_LOG(ERR, "BH item %p cancels %p, which waits on its own lane",
-			 bh_current_work(), w);
-	return rc < 0 ? rc : was;
-out:
-	__atomic_fetch_and(&w->state, ~WORK_CANCELING, __ATOMIC_RELEASE);
-	bh_wait_end();
-	WORK_LOG(ERR, "BH item %p cancels %p, which waits on its own lane", bh_current_work(), w);
-	return rc;
-}
-
-static int
-bh_mod(struct dw_wq *wq, struct dw_delayed_work *dw, uint64_t delay_us)
-{
-	uint32_t st;
-
-	for (;;) {
-		if (bh_disarm(dw)) {
-			if (delay_us == 0)
-				bh_queue(wq, &dw->work, dw->work.target, false);
-			else
-				bh_arm(wq, dw, dw->work.target, delay_us);
-			return 1;
-		}
-		st = __atomic_fetch_or(&dw->work.state, WORK_PENDING, __ATOMIC_ACQ_REL);
-		if (!(st & WORK_PENDING)) {
-			__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
-			if (delay_us == 0)
-				bh_queue(wq, &dw->work, dw->work.target, false);
-			else
-				bh_arm(wq, dw, dw->work.target, delay_us);
-			return 0;
-		}
-		if (st & WORK_CANCELING)
-			return -ECANCELED;
-		if (st & WORK_BH_DEAD) {
-			if (bh_revive(&dw->work, true))
-				return 0;
-			continue;
-		}
-		if (st & WORK_BH_LINKED)
-			return 1; /* already queued: it runs as soon as its lane gets to it */
-		bh_help();
-	}
 }
 
 /* --- lanes offline, drain support --- */
@@ -1355,12 +953,12 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 	int moved = 0;
 
 	if (lcore >= RTE_MAX_LCORE || trustee >= RTE_MAX_LCORE || lcore == trustee ||
-	    (l = lanes[lcore]) == NULL || (t = lanes[trustee]) == NULL ||
+	    (l = bh_lanes[lcore]) == NULL || (t = bh_lanes[trustee]) == NULL ||
 	    !__atomic_load_n(&t->online, __ATOMIC_ACQUIRE)) {
 		WORK_LOG(ERR, "cannot hand lane %u to lane %u", lcore, trustee);
 		return -EINVAL;
 	}
-	if (lane_self() == l && tls_running_lane == l) {
+	if (lane_self() == l && bh_running_lane == l) {
 		WORK_LOG(ERR, "lane %u taken offline from one of its own items", lcore);
 		return -EBUSY;
 	}
@@ -1383,7 +981,7 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 		}
 	}
 	/* ...and what is already here follows, tombstones included, in order. */
-	lane_take(l);
+	bh_lane_take(l);
 	while (l->local.head != NULL) {
 		lane_hand_over(t, lane_pop(l));
 		moved++;
@@ -1409,7 +1007,7 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 	pthread_mutex_unlock(&l->tlock);
 	/*
 	 * A producer that raced with the switch may have pushed here after
-	 * lane_take(): it forwards that item itself once it sees us offline,
+	 * bh_lane_take(): it forwards that item itself once it sees us offline,
 	 * or we find it here (lane_push() explains why one of us does).
 	 */
 	moved += (int)lane_forward(l);
@@ -1425,7 +1023,7 @@ bh_fire_wq(struct dw_wq *wq)
 	struct lane *l;
 
 	for (lc = 0; lc < RTE_MAX_LCORE; lc++) {
-		if ((l = lanes[lc]) == NULL)
+		if ((l = bh_lanes[lc]) == NULL)
 			continue;
 		for (;;) {
 			pthread_mutex_lock(&l->tlock);
@@ -1446,42 +1044,6 @@ bh_fire_wq(struct dw_wq *wq)
 		}
 	}
 	return n;
-}
-
-/*
- * dw_flush_wq() of a BH queue, after it flipped the color (seq-cst): wait for
- * the old one to drain, helping our own lane. The fence is the rare half of
- * the Dekker pair with bh_color_in(): after it, every producer that kept
- * @color is counted in bh_in_flight().
- */
-static void
-bh_wait_color(struct dw_wq *wq, uint32_t color)
-{
-	int64_t n;
-
-	bh_fence_slow();
-	while ((n = bh_in_flight(wq, color)) != 0) {
-		DW_ASSERT(n > 0);
-		DW_PAUSE_POINT("bh.flush.wait_color");
-		bh_help();
-	}
-}
-
-/*
- * Instances of @wq in flight, for dw_drain_wq() and dw_wq_destroy() after
- * they set `draining` (seq-cst): the fence is the rare half of the Dekker
- * pair with a producer's count and its check of `draining` (bh_color_in(),
- * wq_refuses()), so a producer that went ahead is counted here.
- */
-static uint64_t
-bh_wq_in_flight(struct dw_wq *wq)
-{
-	int64_t n;
-
-	bh_fence_slow();
-	n = bh_in_flight(wq, 0) + bh_in_flight(wq, 1);
-	DW_ASSERT(n >= 0);
-	return n > 0 ? (uint64_t)n : 0;
 }
 
 static int
@@ -1548,7 +1110,7 @@ bh_wq_stats(const struct dw_wq *wq, struct dw_wq_stats *st)
 static bool
 bh_lane_exists(int lcore)
 {
-	return lcore >= 0 && lcore < RTE_MAX_LCORE && lanes[lcore] != NULL;
+	return lcore >= 0 && lcore < RTE_MAX_LCORE && bh_lanes[lcore] != NULL;
 }
 
 static const struct work_bh_ops bh_ops = {
@@ -1573,7 +1135,7 @@ static const struct work_bh_ops bh_ops = {
 struct dw_work *
 bh_current_work(void)
 {
-	struct lane *l = tls_running_lane;
+	struct lane *l = bh_running_lane;
 
 	return l != NULL ? l->current : NULL;
 }
@@ -1602,7 +1164,7 @@ dw_bh_init(void)
 		l->next_timer = UINT64_MAX;
 		pthread_mutex_init(&l->tlock, NULL);
 		DW_HEAP_INIT(&l->heap, struct dw_delayed_work, expires, heap_idx);
-		lanes[lcore] = l;
+		bh_lanes[lcore] = l;
 	}
 	work_bh = &bh_ops;
 	bh_up = true;
@@ -1622,11 +1184,11 @@ bh_fini(void)
 	unsigned int i;
 
 	for (i = 0; i < RTE_MAX_LCORE; i++) {
-		if (lanes[i] == NULL)
+		if (bh_lanes[i] == NULL)
 			continue;
-		dw_heap_fini(&lanes[i]->heap);
-		rte_free(lanes[i]);
-		lanes[i] = NULL;
+		dw_heap_fini(&bh_lanes[i]->heap);
+		rte_free(bh_lanes[i]);
+		bh_lanes[i] = NULL;
 	}
 	work_bh = NULL;
 	bh_up = false;
@@ -1642,13 +1204,13 @@ bh_prepare_drain(void)
 {
 	unsigned int self = rte_lcore_id(), lcore;
 
-	if (self >= RTE_MAX_LCORE || lanes[self] == NULL)
+	if (self >= RTE_MAX_LCORE || bh_lanes[self] == NULL)
 		self = rte_get_main_lcore();
 	/* Our own lane may be offline already (a run loop ended here): use its trustee. */
 	self = lane_of(self)->lcore;
 	RTE_LCORE_FOREACH(lcore) {
-		if (lcore == self || lanes[lcore] == NULL ||
-		    !__atomic_load_n(&lanes[lcore]->online, __ATOMIC_ACQUIRE))
+		if (lcore == self || bh_lanes[lcore] == NULL ||
+		    !__atomic_load_n(&bh_lanes[lcore]->online, __ATOMIC_ACQUIRE))
 			continue;
 		if (rte_eal_get_lcore_state(lcore) != RUNNING)
 			dw_bh_lane_offline(lcore, self);
@@ -1662,7 +1224,7 @@ dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st)
 
 	if (!bh_up)
 		return -ESHUTDOWN;
-	if (lcore >= RTE_MAX_LCORE || (l = lanes[lcore]) == NULL || st == NULL)
+	if (lcore >= RTE_MAX_LCORE || (l = bh_lanes[lcore]) == NULL || st == NULL)
 		return -EINVAL;
 	st->queued = __atomic_load_n(&l->queued, __ATOMIC_RELAXED) +
 		     __atomic_load_n(&l->queued_own, __ATOMIC_RELAXED);
