@@ -81,6 +81,7 @@ down(void)
 	stop_loop();
 	ck_assert_int_eq(dw_work_lib_fini(), 0);
 	rte_eal_cleanup();
+	fences_seqcst = false; /* each test chooses its own */
 }
 
 struct bitem {
