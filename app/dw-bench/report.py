@@ -347,7 +347,10 @@ def doc_section(out):
         parts.append("\n### BH lanes: items/s\n")
         parts.append("same-lcore: the lcore queues a batch on its own lane (or ring), then drains it; "
                      "other-lcore: the main lcore queues, the other lcore (busy polling) runs them; "
-                     "rate = first push to last run, the slower side sets it.\n")
+                     "rate = first push to last run, the slower side sets it. "
+                     "ring: polled by a bare loop; ring-napi, floor and bh: polled by the same napi loop. "
+                     "floor: only what a work item's semantics force per item (PENDING's test-and-set and a link, "
+                     "the compare-and-swap that clears PENDING and the call).\n")
         seen = []
         for r in rate:
             k = (r["case"], r["mech"])
@@ -370,6 +373,22 @@ def doc_section(out):
             a = med(g[("same-lcore", "ring")], "drain_per_s") / 1e6
             targets.append(["BH: items/s drained per lcore (median, best)", f"{d:.1f}, {b:.1f} M/s",
                             f"rte_ring {a:.0f} M/s (x{d / a:.2f})", ">= 20 M/s", verdict(d >= 20)])
+            if ("same-lcore", "floor") in g:
+                f = med(g[("same-lcore", "floor")], "drain_per_s") / 1e6
+                targets.append(["BH: same-lcore drain / rte_ring drain", f"x{d / a:.2f}",
+                                f"floor (CAS + call per item) x{f / a:.2f} of the ring, "
+                                f"BH x{d / f:.2f} of the floor", ">= 0.5", verdict(d / a >= 0.5)])
+            p = med(g[("same-lcore", "bh")], "push_per_s")
+            pa = med(g[("same-lcore", "ring")], "push_per_s")
+            targets.append(["BH: same-lcore queueing / rte_ring enqueue", f"x{p / pa:.2f}",
+                            f"{p / 1e6:.1f} vs {pa / 1e6:.1f} M/s", ">= 0.3", verdict(p / pa >= 0.3)])
+        if ("other-lcore", "bh") in g and ("other-lcore", "ring-napi") in g:
+            d = med(g[("other-lcore", "bh")], "drain_per_s")
+            a = med(g[("other-lcore", "ring-napi")], "drain_per_s")
+            r = med(g.get(("other-lcore", "ring"), []), "drain_per_s")
+            targets.append(["BH: pipeline / rte_ring pipeline (both polled by the napi loop)",
+                            f"x{d / a:.2f}", f"{d / 1e6:.1f} vs {a / 1e6:.1f} M/s "
+                            f"(ring in a bare loop {r / 1e6:.1f})", ">= 0.5", verdict(d / a >= 0.5)])
     if idle:
         g = group(idle, "mode")
         parts.append("\n### Idle cost of an lcore (CPU share of its thread while nothing arrives)\n")

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Lcore scenarios: BH lanes against a plain rte_ring handoff with a polling
- * consumer, and the napi loop's idle cost and wake-up latency against a raw
- * eventfd -> epoll floor. The main lcore produces; the second lcore runs one
- * function whose phase says what it does (poll the ring, run the napi loop,
- * wait in a bare epoll), so both mechanisms are measured in the same run,
- * interleaved per repetition.
+ * consumer and against a floor (a loop doing only what a work item's
+ * semantics force per item), and the napi loop's idle cost and wake-up
+ * latency against a raw eventfd -> epoll floor. The main lcore produces; the
+ * second lcore runs one function whose phase says what it does (poll the
+ * ring, run the napi loop, wait in a bare epoll), so every mechanism is
+ * measured in the same run, interleaved per repetition.
  *
  * Writes lcore_lat.csv, lcore_rate.csv and lcore_idle.csv.
  */
@@ -27,13 +28,15 @@
 #include "dw_bh.h"
 #include "dw_napi.h"
 
-enum phase { PH_IDLE, PH_RING, PH_NAPI, PH_EPOLL, PH_EXIT };
+/* PH_NAPI_SRC: the napi loop with the ring and the floor as its sources. */
+enum phase { PH_IDLE, PH_RING, PH_NAPI, PH_NAPI_SRC, PH_EPOLL, PH_EXIT };
 
-/* A handoff item: the same callback whether a lane or the ring delivers it. */
+/* A handoff item: the same callback whether a lane, the ring or the floor delivers it. */
 struct lat_item {
 	struct dw_work w;
 	void (*fn)(struct lat_item *li);
 	uint64_t ran; /* rte_rdtsc() when run (atomic), 0 before */
+	bool last;    /* rate: the batch's last item, its run ends the batch */
 };
 
 static struct rte_ring *ring;
@@ -42,8 +45,21 @@ static int worker_state;			/* atomic; 0 starting, 1 running, -1 failed */
 static clockid_t worker_clk;			/* worker's CPU clock, set before worker_state */
 static int efd = -1, epfd = -1;			/* the eventfd floor */
 static uint64_t epoll_woke __rte_cache_aligned; /* atomic; tsc when the bare epoll returned */
-static uint64_t drained __rte_cache_aligned;	/* atomic; items run by count_fn */
 static unsigned int worker_lcore;
+/*
+ * Rate items count on a line only the consumer writes, and only the batch's
+ * last item writes the line the producer waits on: a counter the producer
+ * polls would cost the consumer a line transfer per item (for the ring,
+ * whose producer finishes long before its consumer, that was most of the
+ * measured time). Each has a 128-byte pair to itself (the adjacent-line
+ * prefetcher pairs lines).
+ */
+static struct {
+	uint64_t ran; /* consumer: rw; producer: ro after batch_done */
+} cons __attribute__((aligned(128)));
+static struct {
+	uint64_t done; /* atomic; set (release) by the last item of a batch */
+} batch __attribute__((aligned(128)));
 
 static void
 stamp_fn(struct lat_item *li)
@@ -54,10 +70,9 @@ stamp_fn(struct lat_item *li)
 static void
 count_fn(struct lat_item *li)
 {
-	RTE_SET_USED(li);
-	/* Single writer per measurement; relaxed add keeps it cheap on one lcore. */
-	__atomic_store_n(&drained, __atomic_load_n(&drained, __ATOMIC_RELAXED) + 1,
-			 __ATOMIC_RELEASE);
+	cons.ran++;
+	if (li->last) /* FIFO: every item before it ran */
+		__atomic_store_n(&batch.done, 1, __ATOMIC_RELEASE);
 }
 
 static void
@@ -82,6 +97,157 @@ ring_poll(void)
 	}
 }
 
+/*
+ * The floor: a queue doing, per item, only what a work item's semantics
+ * force. Queueing is PENDING's test-and-set and a link (plain stores on the
+ * own lcore, one compare-and-swap on a stack head towards another lcore);
+ * running is the compare-and-swap that clears PENDING (it decides the race
+ * with a canceller) and the call. No flush colour, queuer count, counters,
+ * trace, offline check or kick. It borrows the items' state and next fields
+ * (every series re-initialises them with dw_work_init()). Consumer side as a
+ * lane's: take the whole stack, reverse it, run under a budget.
+ */
+#define FLOOR_PENDING 1u
+struct floor_list {
+	struct dw_work *head, *tail;
+};
+static struct dw_work *floor_inbound __attribute__((aligned(128))); /* atomic: MP stack */
+/* The main lcore's own list (same lcore), and the worker's (it drains floor_inbound). */
+static struct floor_list floor_own __attribute__((aligned(128)));
+static struct floor_list floor_worker __attribute__((aligned(128)));
+
+static bool
+floor_claim(struct dw_work *w)
+{
+	return !(__atomic_fetch_or(&w->state, FLOOR_PENDING, __ATOMIC_ACQ_REL) & FLOOR_PENDING);
+}
+
+/* Same lcore: the owner links with plain stores. */
+static void
+floor_push_own(struct dw_work *w)
+{
+	if (!floor_claim(w))
+		return;
+	w->next = NULL;
+	if (floor_own.tail != NULL)
+		floor_own.tail->next = w;
+	else
+		floor_own.head = w;
+	floor_own.tail = w;
+}
+
+static void
+floor_push_remote(struct dw_work *w)
+{
+	struct dw_work *head = __atomic_load_n(&floor_inbound, __ATOMIC_RELAXED);
+
+	if (!floor_claim(w))
+		return;
+	do {
+		w->next = head;
+	} while (!__atomic_compare_exchange_n(&floor_inbound, &head, w, true, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+}
+
+/* Move the inbound stack, oldest first, to the tail of @p l (one pass). */
+static void
+floor_take(struct floor_list *l)
+{
+	struct dw_work *w = __atomic_exchange_n(&floor_inbound, NULL, __ATOMIC_ACQUIRE);
+	struct dw_work *newest = w, *newer = NULL, *next;
+
+	if (w == NULL)
+		return;
+	for (; w != NULL; newer = w, w = next) {
+		next = w->next;
+		w->next = newer;
+	}
+	if (l->tail != NULL)
+		l->tail->next = newer; /* @newer is the oldest now */
+	else
+		l->head = newer;
+	l->tail = newest;
+}
+
+/* Owner of @p l: run up to @p budget items, oldest first. */
+static unsigned int
+floor_run(struct floor_list *l, unsigned int budget)
+{
+	unsigned int n = 0;
+	struct dw_work *w;
+	uint32_t st;
+
+	if (__atomic_load_n(&floor_inbound, __ATOMIC_RELAXED) != NULL)
+		floor_take(l);
+	while (n < budget && (w = l->head) != NULL) {
+		l->head = w->next;
+		if (l->head == NULL)
+			l->tail = NULL;
+		st = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+		while (!__atomic_compare_exchange_n(&w->state, &st, st & ~FLOOR_PENDING, false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			;
+		w->func(w);
+		n++;
+	}
+	return n;
+}
+
+/* The ring and the floor polled by the napi loop, like a lane, in PH_NAPI_SRC. */
+static unsigned int
+src_ring_poll(struct dw_napi_source *src, unsigned int budget)
+{
+	void *objs[32];
+	unsigned int n, i, done = 0;
+
+	RTE_SET_USED(src);
+	do {
+		n = rte_ring_sc_dequeue_burst(ring, objs, RTE_MIN(budget - done, RTE_DIM(objs)),
+					      NULL);
+		for (i = 0; i < n; i++) {
+			struct lat_item *li = objs[i];
+
+			li->fn(li);
+		}
+		done += n;
+	} while (n != 0 && done < budget);
+	return done;
+}
+
+static unsigned int
+src_floor_poll(struct dw_napi_source *src, unsigned int budget)
+{
+	RTE_SET_USED(src);
+	return floor_run(&floor_worker, budget);
+}
+
+static struct dw_napi_source srcs[2];
+
+static int
+src_init(struct dw_napi_source *src, const char *name, dw_napi_poll_t poll)
+{
+	struct dw_napi_source_conf c = { .size = sizeof(c), .name = name, .poll = poll, .fd = -1 };
+
+	return dw_napi_source_init(src, &c);
+}
+
+/* Worker: register the sources while in PH_NAPI_SRC, unregister otherwise. */
+static void
+worker_sources(bool on)
+{
+	static bool registered;
+	unsigned int i;
+
+	if (on == registered)
+		return;
+	for (i = 0; i < RTE_DIM(srcs); i++)
+		if (on)
+			dw_napi_source_register(worker_lcore, &srcs[i]);
+		else
+			dw_napi_source_unregister(&srcs[i]);
+	registered = on;
+}
+
 static int
 worker_main(void *arg)
 {
@@ -98,11 +264,13 @@ worker_main(void *arg)
 	}
 	__atomic_store_n(&worker_state, 1, __ATOMIC_RELEASE);
 	while ((ph = __atomic_load_n(&phase, __ATOMIC_ACQUIRE)) != PH_EXIT) {
+		worker_sources(ph == PH_NAPI_SRC);
 		switch (ph) {
 		case PH_RING:
 			ring_poll();
 			break;
 		case PH_NAPI:
+		case PH_NAPI_SRC:
 			dw_napi_try_park(dw_napi_poll_once());
 			break;
 		case PH_EPOLL:
@@ -113,6 +281,7 @@ worker_main(void *arg)
 			rte_pause();
 		}
 	}
+	worker_sources(false);
 	dw_napi_loop_end();
 	return 0;
 }
@@ -210,41 +379,75 @@ lat_series(struct bench_csv *csv, unsigned int rep, const char *cas, const char 
 /* Batch of the same-lcore rate test: small enough to stay in the lcore's caches. */
 #define RATE_BATCH 4096u
 
-/* Push @p n items to the lane or ring of @p lcore (DW_WORK_ANY: the caller's). */
+enum rate_mech { R_BH, R_RING, R_FLOOR };
+
+/* Queue @p n items on the lane, ring or floor of @p lcore (DW_WORK_ANY: the caller's). */
 static void
-rate_push(struct lat_item *items, unsigned int n, int lcore, bool bh)
+rate_push(struct lat_item *items, unsigned int n, int lcore, enum rate_mech m)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		if (bh)
+		switch (m) {
+		case R_BH:
 			dw_queue_work_on(lcore, dw_system_bh_wq, &items[i].w);
-		else
+			break;
+		case R_RING:
 			while (rte_ring_mp_enqueue(ring, &items[i]) != 0)
 				rte_pause();
+			break;
+		case R_FLOOR:
+			if (lcore == DW_WORK_ANY)
+				floor_push_own(&items[i].w);
+			else
+				floor_push_remote(&items[i].w);
+			break;
+		}
+	}
+}
+
+/* Same lcore: run what the caller queued on its own lane, ring or floor. */
+static void
+rate_drain(enum rate_mech m)
+{
+	switch (m) {
+	case R_BH:
+		dw_bh_lane_run(1u << 30, 0);
+		break;
+	case R_RING:
+		ring_poll();
+		break;
+	case R_FLOOR:
+		floor_run(&floor_own, UINT32_MAX);
+		break;
 	}
 }
 
 /*
- * Items/s. Same lcore: push a batch on the lcore's own lane (or the ring),
- * then drain it, @p n items in all; push and drain are timed apart. Other
- * lcore: push @p n items to the busy-polling worker, timed from the first push
- * to the last run (a pipeline: the slower side sets the rate).
+ * Items/s. Same lcore: push a batch on the lcore's own lane (or ring, or
+ * floor), then drain it, @p n items in all; push and drain are timed apart.
+ * Other lcore: push @p n items to the busy-polling worker, timed from the
+ * first push to the last run (a pipeline: the slower side sets the rate).
+ * The batch's last item signals its end (count_fn()); the consumer's count
+ * is checked afterwards.
  */
 static void
 rate_series(struct bench_csv *csv, unsigned int rep, const char *cas, const char *mech,
-	    struct lat_item *items, unsigned int n, bool remote, bool bh)
+	    struct lat_item *items, unsigned int n, bool remote, enum rate_mech m)
 {
 	double ns_per_cyc = 1e9 / (double)rte_get_tsc_hz(), rates[64], prates[64], pmed, med, best;
 	unsigned int i, b = remote ? n : RTE_MIN(n, RATE_BATCH), nb = 0;
-	uint64_t t0, t1, done;
+	uint64_t t0, t1, done, ran0;
 
 	for (i = 0; i < n; i++) {
 		dw_work_init(&items[i].w, bh_fn);
 		items[i].fn = count_fn;
+		items[i].last = i == b - 1;
 	}
 	for (done = 0; done + b <= n && nb < RTE_DIM(rates); done += b) {
-		__atomic_store_n(&drained, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&batch.done, 0, __ATOMIC_RELAXED);
+		/* Remote: the worker wrote cons.ran before the batch.done we saw last. */
+		ran0 = cons.ran;
 		t0 = rte_rdtsc();
 		/*
 		 * Same lcore: every batch reuses the first @b items, so they are
@@ -254,18 +457,19 @@ rate_series(struct bench_csv *csv, unsigned int rep, const char *cas, const char
 		 * when it enqueues).
 		 */
 		rate_push(remote ? items + done : items, b,
-			  remote ? (int)worker_lcore : DW_WORK_ANY, bh);
+			  remote ? (int)worker_lcore : DW_WORK_ANY, m);
 		t1 = rte_rdtsc();
 		prates[nb] = b / ((double)(t1 - t0) * ns_per_cyc / 1e9);
-		while (__atomic_load_n(&drained, __ATOMIC_ACQUIRE) < b) {
+		while (__atomic_load_n(&batch.done, __ATOMIC_ACQUIRE) == 0) {
 			if (remote)
 				rte_pause();
-			else if (bh)
-				dw_bh_lane_run(1u << 30, 0);
 			else
-				ring_poll();
+				rate_drain(m);
 		}
 		rates[nb++] = b / ((double)(rte_rdtsc() - (remote ? t0 : t1)) * ns_per_cyc / 1e9);
+		if (cons.ran - ran0 != b)
+			fprintf(stderr, "dw-bench: %s %s: %" PRIu64 " of %u items ran\n", cas, mech,
+				cons.ran - ran0, b);
 	}
 	/* A batch during which another tenant preempted the lcore is slow: median and best. */
 	best = bench_pct(rates, nb, 100);
@@ -333,12 +537,16 @@ static void
 rate_part(struct bench_csv *rate, unsigned int rep, struct lat_item *items, unsigned int n)
 {
 	set_phase(PH_IDLE, DW_NAPI_MODE_POLL);
-	rate_series(rate, rep, "same-lcore", "bh", items, n, false, true);
-	rate_series(rate, rep, "same-lcore", "ring", items, n, false, false);
+	rate_series(rate, rep, "same-lcore", "bh", items, n, false, R_BH);
+	rate_series(rate, rep, "same-lcore", "ring", items, n, false, R_RING);
+	rate_series(rate, rep, "same-lcore", "floor", items, n, false, R_FLOOR);
 	set_phase(PH_RING, DW_NAPI_MODE_POLL);
-	rate_series(rate, rep, "other-lcore", "ring", items, n, true, false);
-	set_phase(PH_NAPI, DW_NAPI_MODE_POLL);
-	rate_series(rate, rep, "other-lcore", "bh", items, n, true, true);
+	rate_series(rate, rep, "other-lcore", "ring", items, n, true, R_RING);
+	/* The napi loop polls the ring and the floor as sources, the lane as itself. */
+	set_phase(PH_NAPI_SRC, DW_NAPI_MODE_POLL);
+	rate_series(rate, rep, "other-lcore", "ring-napi", items, n, true, R_RING);
+	rate_series(rate, rep, "other-lcore", "floor", items, n, true, R_FLOOR);
+	rate_series(rate, rep, "other-lcore", "bh", items, n, true, R_BH);
 }
 
 /* CPU share of an idle lcore: raw ring polling, and the napi loop in each mode. */
@@ -368,6 +576,11 @@ setup(void)
 	if (ring == NULL || efd < 0 || epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, efd, &ev) < 0) {
 		fprintf(stderr, "dw-bench: ring/eventfd/epoll setup failed\n");
 		return -ENOMEM;
+	}
+	if (src_init(&srcs[0], "ring", src_ring_poll) < 0 ||
+	    src_init(&srcs[1], "floor", src_floor_poll) < 0) {
+		fprintf(stderr, "dw-bench: napi source setup failed\n");
+		return -EINVAL;
 	}
 	if (rte_eal_remote_launch(worker_main, NULL, worker_lcore) != 0)
 		return -EBUSY;

@@ -2,11 +2,12 @@
 /*
  * BH lanes: per-lcore queues of short non-sleeping work (dw_bh.h).
  *
- * A lane has two halves. Producers push on `inbound`, a lock-free stack
- * (compare-and-swap on its head through dw_work.next). The owner lcore takes
- * the whole stack at once (exchange with NULL), reverses it so every
- * producer's items keep their order, and appends it to `local`, a list only
- * the owner touches, which it runs under a budget.
+ * A lane has two halves. Producers on other threads push on `inbound`, a
+ * lock-free stack (compare-and-swap on its head through dw_work.next). The
+ * owner lcore takes the whole stack at once (exchange with NULL), reverses it
+ * so every producer's items keep their order, and appends it to `local`, a
+ * list only the owner touches, which it runs under a budget. The owner
+ * queueing on its own lane appends to `local` directly, with plain stores.
  *
  * An item cannot be taken out of the lock-free stack, so cancelling a queued
  * BH item marks it DEAD where it sits (a tombstone); the owner drops it when
@@ -14,14 +15,25 @@
  * twice; queueing a DEAD item clears DEAD again (revives it). Waiters
  * (cancel_sync, flush) spin until the owner has dropped or run the item,
  * running their own lane meanwhile if they are lcores, so waiting on one's
- * own lane cannot deadlock.
+ * own lane cannot deadlock; they live in bh_wait.c (shared internals:
+ * bh_private.h).
+ *
+ * Queueing from an lcore takes no lock and touches no line another lcore
+ * writes, except the item and (towards another lcore) the lane's stack: its
+ * flush-color count, which is also what drain and destroy wait for, is a
+ * single-writer counter of the lcore, ordered against the rare readers by an
+ * asymmetric Dekker pair (bh_fence_fast() / bh_fence_slow()).
  */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <stddef.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <rte_atomic.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -29,54 +41,15 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include "bh_private.h"
 #include "dw_bh.h"
 #include "dw_common.h"
 #include "dw_debug.h"
 #include "dw_heap.h"
 #include "dw_trace.h"
-#include "work_private.h"
 
-struct lane {
-	/* Producers (any thread): atomic. */
-	struct dw_work *inbound;
-	uint64_t queued; /* counted when taken off inbound, a batch at a time */
-	uint64_t kicks;
-	dw_bh_kick_t kick; /* set by the run loop, read by producers (atomic) */
-	void *kick_arg;
-	unsigned int redirect; /* lane that takes our work once offline (atomic) */
-	bool online;	       /* atomic */
-
-	/* Owner lcore only, except current/current_gen (atomic: read by waiters). */
-	struct work_list local __rte_cache_aligned;
-	bool has_local; /* atomic copy of local.head != NULL, for other threads */
-	struct dw_work *current;
-	uint64_t current_gen;
-	struct lane *waiting_for; /* atomic: lane an item of ours waits on (bh_wait_deadlocks()) */
-	uint64_t ran, dropped, timers, runs, budget_exhausted;
-
-	/* Delayed BH work: a small heap under a mutex (not the fast path). */
-	pthread_mutex_t tlock __rte_cache_aligned; /* a mutex: TSan cannot see rte_spinlock asm */
-	struct dw_heap heap;			   /* of struct dw_delayed_work by expires */
-	uint64_t next_timer; /* atomic copy of the heap's earliest expiry, UINT64_MAX if none */
-	unsigned int lcore;
-} __rte_cache_aligned;
-
-static struct lane *lanes[RTE_MAX_LCORE];
+struct lane *bh_lanes[RTE_MAX_LCORE];
 static bool bh_up;
-
-/*
- * A BH queue's fast-path counters on one lcore (dw_wq.bh points at
- * RTE_MAX_LCORE of them). Each is written by that lcore only, with a relaxed
- * load and a release store, never a read-modify-write on a line that other
- * lcores write; bh_wq_stats() sums them on read. Threads without an lcore id
- * and the rare paths (cancel, revive) use the atomics of struct dw_wq.
- */
-struct bh_ctr {
-	uint64_t queued;    /* counted queueings (dw_wq_stats.queued) */
-	uint64_t linked;    /* instances put on a lane (pending up) */
-	uint64_t started;   /* instances this lcore's lane started (pending down) */
-	uint64_t completed; /* instances this lcore's lane finished */
-} __rte_cache_aligned;
 
 static void
 ctr_add(uint64_t *c, uint64_t n)
@@ -85,42 +58,76 @@ ctr_add(uint64_t *c, uint64_t n)
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELEASE);
 }
 
-/* Lcore @id's counters of @wq; NULL for a thread without an lcore id. */
-static struct bh_ctr *
-ctr_of(const struct dw_wq *wq, unsigned int id)
-{
-	return id < RTE_MAX_LCORE ? &((struct bh_ctr *)wq->bh)[id] : NULL;
-}
-
-/* Thread-local: the lane whose item the calling thread is running. */
 /*
- * Initial-exec: a load off the thread pointer instead of a __tls_get_addr()
- * call, twice per item run (libdwork is linked, not dlopen()ed, and one
- * pointer fits the static TLS reserve even then).
+ * --- fences ---
+ *
+ * Three Dekker pairs have a frequent side (every queueing) and a rare one:
+ *   producer: in[c] += 1, then reads work_color, draining, magic
+ *     vs dw_flush_wq(): flips work_color, then sums in[] (bh_wait_color()),
+ *     vs dw_drain_wq()/dw_wq_destroy(): set draining, then sum in[] (bh_wq_in_flight());
+ *   owner: owner_busy = 1, then reads online (lane_append_own())
+ *     vs dw_bh_lane_offline() from another thread: clears online, then reads owner_busy.
+ * Each side needs a full barrier between its store and its load. With
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) the rare side makes every
+ * running thread of the process execute one (a thread that is not running
+ * passed one when it was switched out), so the frequent side needs only a
+ * compiler barrier: a producer whose load came before that barrier had its
+ * store visible by the time membarrier() returns, a producer whose load comes
+ * after it sees the rare side's store. Without it (the syscall refused, or
+ * DW_BH_NO_MEMBARRIER set) both sides take a seq-cst fence, and the owner
+ * pushes on its own stack instead of appending to `local`.
  */
-static __thread struct lane *tls_running_lane __attribute__((tls_model("initial-exec")));
+static bool bh_asym; /* set by dw_bh_init() before any lane exists; ro after */
 
-static struct lane *
-lane_of(unsigned int lcore)
+static inline void
+bh_fence_fast(void)
 {
-	struct lane *l;
-	unsigned int hops = 0;
-
-	if (lcore >= RTE_MAX_LCORE || (l = lanes[lcore]) == NULL)
-		return NULL;
-	/* Follow offline lanes to their trustee (chains are short). */
-	while (!__atomic_load_n(&l->online, __ATOMIC_ACQUIRE) && hops++ < RTE_MAX_LCORE)
-		l = lanes[__atomic_load_n(&l->redirect, __ATOMIC_ACQUIRE)];
-	return l;
+	if (likely(bh_asym))
+		rte_compiler_barrier();
+	else
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-static struct lane *
-lane_self(void)
+void
+bh_fence_slow(void)
 {
-	unsigned int id = rte_lcore_id();
-
-	return id < RTE_MAX_LCORE ? lanes[id] : NULL;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Registered by dw_bh_init(): the call cannot fail then. */
+	if (bh_asym && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+		rte_panic("membarrier(PRIVATE_EXPEDITED) failed after registration: %s\n",
+			  strerror(errno));
 }
+
+static void
+bh_fences_init(void)
+{
+	const char *off = getenv("DW_BH_NO_MEMBARRIER");
+	long cmds;
+
+	bh_asym = false;
+	if (off != NULL && off[0] != '\0' && strcmp(off, "0") != 0) {
+		WORK_LOG(DEBUG, "BH lanes: seq-cst fences (DW_BH_NO_MEMBARRIER set)");
+		return;
+	}
+	cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) ||
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0) {
+		WORK_LOG(INFO, "BH lanes: membarrier() unavailable (%s): seq-cst fences",
+			 cmds < 0 ? strerror(errno) : "no PRIVATE_EXPEDITED");
+		return;
+	}
+	bh_asym = true;
+	WORK_LOG(DEBUG, "BH lanes: asymmetric fences (membarrier)");
+}
+
+const char *
+bh_fences_name(void)
+{
+	return bh_asym ? "membarrier" : "seq-cst";
+}
+
+/* See bh_private.h. */
+__thread struct lane *bh_running_lane __attribute__((tls_model("initial-exec")));
 
 static void
 lane_kick(struct lane *l)
@@ -218,8 +225,8 @@ lane_grab(struct lane *l)
  * linked in front of the one pushed after it (the run's drain is a chain of
  * cache misses here, so no second pass).
  */
-static void
-lane_take(struct lane *l)
+void
+bh_lane_take(struct lane *l)
 {
 	struct dw_work *w = lane_detach(l), *newest = w, *newer = NULL, *next;
 	uint64_t n = 0;
@@ -244,6 +251,43 @@ lane_take(struct lane *l)
 	lane_count_taken(l, n);
 }
 
+/*
+ * The owner queues on its own lane: append to `local` with plain stores.
+ * false if the lane is going offline (then push: lane_push() forwards).
+ * owner_busy and `online` are the owner's half of a Dekker pair with a
+ * dw_bh_lane_offline() called from another thread (see the fences above):
+ * either offline sees us busy and waits before it moves `local`, or we see
+ * the lane offline. Whatever other producers pushed is taken first, so items
+ * of different producers stay in push order.
+ */
+static __rte_always_inline bool
+lane_append_own(struct lane *l, struct dw_work *w)
+{
+	__atomic_store_n(&l->owner_busy, true, __ATOMIC_RELAXED);
+	bh_fence_fast();
+	if (!__atomic_load_n(&l->online, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&l->owner_busy, false, __ATOMIC_RELEASE);
+		return false;
+	}
+	DW_PAUSE_POINT("bh.own.append");
+	if (__atomic_load_n(&l->inbound, __ATOMIC_RELAXED) != NULL)
+		bh_lane_take(l);
+	w->next = NULL;
+	w->prev = l->local.tail;
+	if (l->local.tail != NULL) {
+		l->local.tail->next = w;
+	} else {
+		l->local.head = w;
+		__atomic_store_n(&l->has_local, true, __ATOMIC_RELEASE);
+	}
+	l->local.tail = w;
+	__atomic_store_n(&w->list, &l->local, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->queued_own, l->queued_own + 1, __ATOMIC_RELAXED);
+	/* Release: offline, once it reads false, sees the item on `local`. */
+	__atomic_store_n(&l->owner_busy, false, __ATOMIC_RELEASE);
+	return true;
+}
+
 /* Lane @l is offline: move what was pushed on it to the lane it redirects to. */
 static unsigned int
 lane_forward(struct lane *l)
@@ -259,62 +303,125 @@ lane_forward(struct lane *l)
 }
 
 /*
- * Flush color of an instance queued now, counted in flight. Lanes take no
- * lock, so the color is re-read after the increment: if a flush flipped it
- * in between, the count goes back and the item is counted under the new
- * color. Whatever we return was the current color after our increment, so
- * every flush that flips it later (every flush called after this queueing
- * returned) waits for the item. Seq-cst pairs with wq_flush()'s flip and
- * bh_wait_color()'s load.
+ * Link @w, whose PENDING and LINKED the caller holds, on lane @l: its own
+ * list if the caller owns @l, the stack otherwise.
  */
-static uint32_t
-bh_take_color(struct dw_wq *wq)
+static __rte_always_inline void
+lane_link(struct lane *l, struct dw_work *w, unsigned int self)
+{
+	if (l->lcore == self && bh_asym && lane_append_own(l, w))
+		return;
+	lane_push(l, w);
+}
+
+/*
+ * The lane to link an instance of @w on: @target's (or the caller's, or the
+ * main lcore's), unless the previous instance still runs on another lane:
+ * then that one, so that the item never runs on two lanes at once (the new
+ * instance runs there after the one running now). The caller holds PENDING,
+ * taken with an acquire read-modify-write of the state that the lane's start
+ * of the previous instance released, so it sees current == @w if that lane
+ * started it and has not finished it. @last_is_lane: the item's previous
+ * queue was a BH one (last_pool is a lane, not a pool).
+ */
+static __rte_always_inline struct lane *
+lane_pick(struct dw_work *w, int target, unsigned int self, bool last_is_lane)
+{
+	unsigned int lcore = target >= 0 ? (unsigned int)target : self;
+	struct lane *l, *last;
+
+	if (lcore >= RTE_MAX_LCORE || bh_lanes[lcore] == NULL)
+		lcore = rte_get_main_lcore();
+	l = lane_of(lcore);
+	last = last_is_lane ? WORK_LOAD((struct lane **)&w->last_pool) : NULL;
+	if (last != NULL && last != l && __atomic_load_n(&last->current, __ATOMIC_ACQUIRE) == w)
+		return last;
+	return l;
+}
+
+/* --- flush colors, counted in flight (see struct bh_ctr) --- */
+
+/*
+ * @n instances of @color ended, or were counted in and out again. @ctr: the
+ * caller's counters, NULL without an lcore id. The queue's own counter may go
+ * below zero (an instance counted on an lcore and cancelled by a thread
+ * without one): only the sum in bh_in_flight() means anything.
+ */
+void
+bh_color_out(struct dw_wq *wq, struct bh_ctr *ctr, uint32_t color, uint64_t n)
+{
+	if (ctr != NULL)
+		ctr_add(&ctr->out[color], n);
+	else
+		__atomic_sub_fetch(&wq->in_flight[color], n, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Instances of @color in flight. The ends are read before the starts: an
+ * instance's end (on whatever lcore, or in the queue's counter) happens after
+ * its start, so a reader that sees the end also sees the start, and the sum
+ * never counts an instance below zero. After bh_fence_slow(), every start
+ * that a producer kept under @color is seen (the producer read the color
+ * before the barrier), so 0 means none of them is left.
+ */
+int64_t
+bh_in_flight(const struct dw_wq *wq, uint32_t color)
+{
+	const struct bh_ctr *c = wq->bh;
+	uint64_t in = 0, out = 0, shared;
+	unsigned int i;
+
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		out += __atomic_load_n(&c[i].out[color], __ATOMIC_ACQUIRE);
+	shared = __atomic_load_n(&wq->in_flight[color], __ATOMIC_SEQ_CST);
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		in += __atomic_load_n(&c[i].in[color], __ATOMIC_ACQUIRE);
+	return (int64_t)(shared + in - out);
+}
+
+/*
+ * Count an instance of the current flush color in flight and return that
+ * color. The color is re-read after the count went up: if a flush flipped it
+ * in between, the count moves to the new color. Whatever we return was the
+ * current color after our count, so every flush that flips it later (every
+ * flush called after this queueing returned) waits for the item. The count
+ * and the re-read are the frequent half of the Dekker pairs with
+ * bh_wait_color() and bh_wq_in_flight(); the caller checks draining and
+ * magic after it too (wq_refuses()). @ctr: the caller's counters, NULL
+ * without an lcore id (then the queue's seq-cst atomics).
+ */
+static __rte_always_inline uint32_t
+bh_color_in(struct dw_wq *wq, struct bh_ctr *ctr)
 {
 	/* A guess, checked below: relaxed. */
 	uint32_t color = __atomic_load_n(&wq->work_color, __ATOMIC_RELAXED), now;
 
 	for (;;) {
 		DW_PAUSE_POINT("bh.take_color.loaded");
-		__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
+		if (ctr != NULL) {
+			ctr_add(&ctr->in[color], 1);
+			bh_fence_fast();
+		} else {
+			__atomic_fetch_add(&wq->in_flight[color], 1, __ATOMIC_SEQ_CST);
+		}
 		now = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST);
 		if (now == color)
 			return color;
-		work_color_done(wq, color); /* flipped under us: count it under the new one */
+		bh_color_out(wq, ctr, color, 1); /* flipped under us: count it under the new one */
 		color = now;
 	}
 }
 
 static uint32_t
-st_color(uint32_t st)
+color_bit(uint32_t color)
 {
-	return (st & WORK_BH_COLOR) ? 1 : 0;
+	return color ? WORK_BH_COLOR : 0;
 }
 
-static bool
-bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
+/* A queueing of @wq was counted: on the lcore's counters, or the queue's. */
+static void
+bh_count_queued(struct dw_wq *wq, struct bh_ctr *ctr, bool count)
 {
-	unsigned int self = rte_lcore_id(), lcore; /* a TLS read through a call: once */
-	struct bh_ctr *ctr = ctr_of(wq, self);
-	uint32_t color, st, nst;
-	struct lane *l;
-
-	dw_trace_work_queue_work(w, (const void *)(uintptr_t)w->func, wq->name, target);
-	lcore = target >= 0 ? (unsigned int)target : self;
-	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
-		lcore = rte_get_main_lcore();
-	l = lane_of(lcore);
-	WORK_STORE(&w->wq, wq);
-	WORK_STORE(&w->last_pool, (void *)l);
-	w->target = target;
-	/*
-	 * Only the PENDING holder writes it (no read-modify-write needed);
-	 * release pairs with the waiters' acquire. queued_at is left alone:
-	 * only the pool watchdog reads it, and a clock read per item is a
-	 * third of the queueing cost.
-	 */
-	__atomic_store_n(&w->queued_gen, __atomic_load_n(&w->queued_gen, __ATOMIC_RELAXED) + 1,
-			 __ATOMIC_RELEASE);
-	color = bh_take_color(wq);
 	if (ctr != NULL) {
 		ctr_add(&ctr->linked, 1);
 		if (count)
@@ -324,38 +431,184 @@ bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
 		if (count)
 			__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
 	}
-	/*
-	 * The color lives in the state word: the lane reads it in the same
-	 * compare-and-swap that starts the instance, before a producer can
-	 * queue the next one and change it. One compare-and-swap: a canceller
-	 * or dw_disable_work() may change other bits meanwhile.
-	 */
-	st = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+}
+
+/*
+ * The PENDING holder of @w, bound to @wq, records its new instance: the lane
+ * it goes to (waiters watch it, so before LINKED or the push publishes the
+ * item), the target and the generation. Only the PENDING holder writes them
+ * (no read-modify-write needed); the release pairs with the waiters'
+ * acquire. queued_at is left alone: only the pool watchdog reads it, and a
+ * clock read per item is a third of the queueing cost.
+ */
+static void
+bh_instance(struct dw_work *w, struct lane *l, int target)
+{
+	__atomic_store_n(&w->last_pool, (void *)l, __ATOMIC_RELEASE);
+	w->target = target;
+	__atomic_store_n(&w->queued_gen, __atomic_load_n(&w->queued_gen, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
+}
+
+/* Set LINKED and the instance's @color: one CAS, a canceller or a disable may change other bits. */
+static void
+bh_set_linked(struct dw_work *w, uint32_t color)
+{
+	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_RELAXED), nst;
+
 	do {
-		nst = (st & ~WORK_BH_COLOR) | WORK_BH_LINKED | (color ? WORK_BH_COLOR : 0);
+		nst = (st & ~WORK_BH_COLOR) | WORK_BH_LINKED | color_bit(color);
 	} while (!__atomic_compare_exchange_n(&w->state, &st, nst, true, __ATOMIC_RELEASE,
 					      __ATOMIC_RELAXED));
+}
+
+/*
+ * Queue @w, whose PENDING the caller holds, on @wq (the general path: timers
+ * firing, dw_mod_delayed_work(), a first queueing or a move between queues).
+ * The color lives in the state word: the lane reads it in the same
+ * compare-and-swap that starts the instance, before a producer can queue
+ * the next one and change it.
+ */
+bool
+bh_queue(struct dw_wq *wq, struct dw_work *w, int target, bool count)
+{
+	unsigned int self = rte_lcore_id(); /* a TLS read through a call: once */
+	struct bh_ctr *ctr = ctr_of(wq, self);
+	struct dw_wq *prev = WORK_LOAD(&w->wq);
+	uint32_t color;
+	struct lane *l;
+
+	dw_trace_work_queue_work(w, (const void *)(uintptr_t)w->func, wq->name, target);
+	l = lane_pick(w, target, self, prev != NULL && (prev->flags & DW_WQ_BH));
+	WORK_STORE(&w->wq, wq);
+	bh_instance(w, l, target);
+	color = bh_color_in(wq, ctr);
+	bh_count_queued(wq, ctr, count);
+	bh_set_linked(w, color);
 	DW_PAUSE_POINT("bh.queue.picked");
 	dw_trace_work_activate_work(w);
-	lane_push(l, w);
+	lane_link(l, w, self);
 	return true;
 }
 
+/*
+ * dw_queue_work_on() of a BH queue, in one pass and without the queuer
+ * count: the in-flight count taken first (bh_color_in()) is what drain and
+ * destroy wait for, and the queue is checked after it. Then one
+ * compare-and-swap takes PENDING; for an item queued on this queue before
+ * it also sets LINKED and the color (a first queueing binds the item to the
+ * queue first, as bh_queue() does). Returns 1 (queued or revived), 0 (not
+ * queued: rte_errno set, 0 if the item was pending already) or -EAGAIN: the
+ * item is or was just queued on another queue; the caller takes the general
+ * path (queue_claim(), then bh_queue()), which checks that case.
+ */
+static int
+bh_queue_new(struct dw_wq *wq, struct dw_work *w, int target)
+{
+	unsigned int self = rte_lcore_id(); /* a TLS read through a call: once */
+	struct bh_ctr *ctr = ctr_of(wq, self);
+	uint32_t color, st, nst;
+	struct dw_wq *cur;
+	struct lane *l;
+
+	/*
+	 * The state, then the queue: a state that a PENDING holder released
+	 * (directly, or through the lane's start or drop) shows the queue that
+	 * holder bound the item to. Only for one bound to @wq already do the
+	 * claim and LINKED go together: a canceller that sees LINKED accounts
+	 * the instance on the item's queue.
+	 */
+	st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
+	cur = WORK_LOAD(&w->wq);
+	if (cur != NULL && cur != wq)
+		return -EAGAIN;
+	color = bh_color_in(wq, ctr);
+	if (wq_refuses(wq, "dw_queue_work_on")) {
+		bh_color_out(wq, ctr, color, 1);
+		rte_errno = ESHUTDOWN;
+		return 0;
+	}
+	DW_PAUSE_POINT("bh.queue.counted");
+	for (;;) {
+		if (st & (WORK_DISABLE_MASK | WORK_CANCELING)) {
+			/* Disabled (the caller did it: no log), or a cancel_sync owns the item. */
+			bh_color_out(wq, ctr, color, 1);
+			rte_errno = ECANCELED;
+			return 0;
+		}
+		if (!(st & WORK_PENDING)) {
+			nst = cur == NULL ? st | WORK_PENDING
+					  : (st & ~WORK_BH_COLOR) | WORK_PENDING | WORK_BH_LINKED |
+						color_bit(color);
+		} else if (!(st & WORK_BH_DEAD)) {
+			nst = st; /* pending: the test-and-set fails, a release all the same */
+		} else if (cur != NULL) {
+			nst =
+			    (st & ~(WORK_BH_DEAD | WORK_BH_COLOR)) | color_bit(color); /* revive */
+		} else {
+			bh_color_out(wq, ctr, color, 1);
+			return -EAGAIN; /* a tombstone is bound: we read the queue too early */
+		}
+		if (__atomic_compare_exchange_n(&w->state, &st, nst, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			break;
+		if (WORK_LOAD(&w->wq) != cur) {
+			bh_color_out(wq, ctr, color, 1);
+			return -EAGAIN; /* bound meanwhile (by a first queueing) */
+		}
+	}
+	if (st & WORK_PENDING) {
+		if (!(st & WORK_BH_DEAD)) {
+			bh_color_out(wq, ctr, color, 1);
+			rte_errno = 0;
+			return 0;
+		}
+		/* Revived where it sits, counted as a new queueing; it runs at its old position. */
+		bh_count_queued(wq, ctr, true);
+		return 1;
+	}
+	if (cur == NULL) {
+		/* A first queueing holds PENDING only: bind, then LINKED, as bh_queue(). */
+		if (WORK_LOAD(&w->wq) != NULL) {
+			/* Bound by a queueing that ran meanwhile: the general path decides. */
+			__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
+			bh_color_out(wq, ctr, color, 1);
+			return -EAGAIN;
+		}
+		l = lane_pick(w, target, self, false);
+		WORK_STORE(&w->wq, wq);
+		bh_instance(w, l, target);
+		bh_count_queued(wq, ctr, true);
+		bh_set_linked(w, color);
+	} else {
+		l = lane_pick(w, target, self, true);
+		bh_instance(w, l, target);
+		bh_count_queued(wq, ctr, true);
+	}
+	dw_trace_work_queue_work(w, (const void *)(uintptr_t)w->func, wq->name, target);
+	DW_PAUSE_POINT("bh.queue.picked");
+	dw_trace_work_activate_work(w);
+	lane_link(l, w, self);
+	return 1;
+}
+
 /* PENDING is set and DEAD may be: try to take the tombstone back. */
-static bool
+bool
 bh_revive(struct dw_work *w, bool count)
 {
 	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
 	struct dw_wq *wq = WORK_LOAD(&w->wq);
+	struct bh_ctr *ctr;
 	uint32_t color, nst;
 
 	if (!(st & WORK_BH_DEAD))
 		return false;
+	ctr = ctr_of(wq, rte_lcore_id());
 	/* In flight before it can run: a flusher must never see the count dip. */
-	color = bh_take_color(wq);
+	color = bh_color_in(wq, ctr);
 	__atomic_fetch_add(&wq->n_pending, 1, __ATOMIC_RELAXED);
 	while (st & WORK_BH_DEAD) {
-		nst = (st & ~(WORK_BH_DEAD | WORK_BH_COLOR)) | (color ? WORK_BH_COLOR : 0);
+		nst = (st & ~(WORK_BH_DEAD | WORK_BH_COLOR)) | color_bit(color);
 		if (__atomic_compare_exchange_n(&w->state, &st, nst, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
 			if (count)
@@ -365,7 +618,7 @@ bh_revive(struct dw_work *w, bool count)
 	}
 	/* The lane dropped it first: undo. */
 	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
-	work_color_done(wq, color);
+	bh_color_out(wq, ctr, color, 1);
 	return false;
 }
 
@@ -401,13 +654,13 @@ theap_insert(struct lane *l, struct dw_delayed_work *dw)
 	return 0;
 }
 
-static void
+void
 bh_arm(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_us)
 {
 	unsigned int lcore = target >= 0 ? (unsigned int)target : rte_lcore_id();
 	struct lane *l;
 
-	if (lcore >= RTE_MAX_LCORE || lanes[lcore] == NULL)
+	if (lcore >= RTE_MAX_LCORE || bh_lanes[lcore] == NULL)
 		lcore = rte_get_main_lcore();
 	WORK_STORE(&dw->work.wq, wq);
 	dw->cpu = target;
@@ -434,7 +687,7 @@ bh_arm(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_
 }
 
 /* Take @dw off whatever lane timer holds it; true if it was armed. */
-static bool
+bool
 bh_disarm(struct dw_delayed_work *dw)
 {
 	struct lane *l;
@@ -509,7 +762,7 @@ batch_settle(struct lane_batch *b)
 
 	for (c = 0; c < 2; c++)
 		if (b->done[c] != 0) {
-			work_color_done_n(b->wq, c, b->done[c]);
+			bh_color_out(b->wq, b->ctr, c, b->done[c]);
 			b->done[c] = 0;
 		}
 }
@@ -526,36 +779,77 @@ batch_switch(struct lane_batch *b, struct dw_wq *wq, unsigned int lcore)
 	b->ctr = &((struct bh_ctr *)wq->bh)[lcore];
 }
 
+/*
+ * Owner: take the head of the local list off (it is not empty); inline
+ * work_list_pop(). Storing to the next item's line here, before the run's
+ * compare-and-swap on this one, measured faster than leaving it for the
+ * next compare-and-swap (it fetches that line for writing early).
+ */
+static struct dw_work *
+lane_pop(struct lane *l)
+{
+	struct dw_work *w = l->local.head;
+
+	l->local.head = w->next;
+	if (w->next != NULL)
+		w->next->prev = NULL;
+	else
+		l->local.tail = NULL;
+	/* bh_drop_own() reads it: an item off the list must not look on it. */
+	__atomic_store_n(&w->list, NULL, __ATOMIC_RELAXED);
+	return w;
+}
+
+/* TSC deadline @max_ns from now (0: none); computed once, not per item. */
+static uint64_t
+run_deadline(uint64_t max_ns)
+{
+	uint64_t hz = rte_get_tsc_hz();
+
+	if (max_ns == 0)
+		return UINT64_MAX;
+	return rte_get_tsc_cycles() + max_ns / DW_NS_PER_S * hz +
+	       max_ns % DW_NS_PER_S * hz / DW_NS_PER_S;
+}
+
 unsigned int
 dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 {
 	struct lane *l = lane_self();
 	struct lane_batch b = { 0 };
-	uint64_t start = 0, gen;
+	uint64_t deadline, gen;
 	unsigned int ran = 0;
 	struct dw_work *w;
 	struct dw_wq *wq;
 	uint32_t st, color;
 
-	if (l == NULL || tls_running_lane != NULL)
+	if (l == NULL || bh_running_lane != NULL)
 		return 0; /* not an lcore with a lane, or nested in a BH item */
 	lane_fire_timers(l);
 	if (__atomic_load_n(&l->inbound, __ATOMIC_RELAXED) != NULL)
-		lane_take(l);
+		bh_lane_take(l);
 	if (l->local.head == NULL)
 		return 0;
 	__atomic_store_n(&l->has_local, true, __ATOMIC_RELAXED);
-	if (max_ns != 0)
-		start = rte_get_tsc_cycles();
-	while (ran < max_items && (w = work_list_pop(&l->local)) != NULL) {
+	/*
+	 * What is queued now: items the owner's own items append meanwhile
+	 * wait for the next run, as those other producers push do.
+	 */
+	l->run_end = l->local.tail;
+	deadline = run_deadline(max_ns);
+	while (ran < max_items && l->run_end != NULL) {
+		w = lane_pop(l);
+		if (w == l->run_end)
+			l->run_end = NULL;
 		wq = WORK_LOAD(&w->wq);
 		gen = __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE);
 		__atomic_store_n(&l->current_gen, gen, __ATOMIC_RELAXED);
 		/*
 		 * Waiters see current before PENDING goes: the release half of
 		 * the compare-and-swap below publishes it to whoever reads the
-		 * cleared state (bh_busy() reads state, then current). Message
-		 * passing, not a Dekker pair: no seq-cst store needed.
+		 * cleared state (bh_busy() reads state, then current; a
+		 * producer's claim, then lane_pick()). Message passing, not a
+		 * Dekker pair: no seq-cst store needed.
 		 */
 		__atomic_store_n(&l->current, w, __ATOMIC_RELAXED);
 		/*
@@ -579,32 +873,32 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 		color = st_color(st);
 		batch_switch(&b, wq, l->lcore);
 		ctr_add(&b.ctr->started, 1);
-		tls_running_lane = l;
+		bh_running_lane = l;
 		dw_work_func_t fn = w->func; /* execute_end must not read @w */
 		dw_trace_work_execute_start(w, (const void *)(uintptr_t)fn);
 		fn(w);
 		dw_trace_work_execute_end(w, (const void *)(uintptr_t)fn);
-		tls_running_lane = NULL;
+		bh_running_lane = NULL;
 		/* @w may be gone: only its copies are used from here. */
 		__atomic_store_n(&l->current, NULL, __ATOMIC_RELEASE);
 		ctr_add(&b.ctr->completed, 1);
-		/* Single writer; relaxed stores so readers on other threads see whole values. */
-		__atomic_store_n(&l->ran, l->ran + 1, __ATOMIC_RELAXED);
 		b.done[color]++;
 		ran++;
-		if (max_ns != 0 &&
-		    rte_get_tsc_cycles() - start > max_ns * rte_get_tsc_hz() / DW_NS_PER_S)
+		if (deadline != UINT64_MAX && rte_get_tsc_cycles() > deadline)
 			break;
 	}
+	/* Single writer; relaxed stores so readers on other threads see whole values. */
+	__atomic_store_n(&l->ran, l->ran + ran, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->runs, l->runs + (ran > 0), __ATOMIC_RELAXED);
 	dw_trace_bh_lane_run(l->lcore, ran, l->local.head != NULL);
-	if (l->local.head != NULL)
+	if (l->run_end != NULL)
 		__atomic_store_n(&l->budget_exhausted, l->budget_exhausted + 1, __ATOMIC_RELAXED);
+	l->run_end = NULL;
 	__atomic_store_n(&l->has_local, l->local.head != NULL, __ATOMIC_RELEASE);
 	/*
 	 * Last: a flusher returns once the batch is settled and must then read
 	 * the lane's counters (and the items' effects) whole; the settle's
-	 * read-modify-write releases them.
+	 * release store publishes them.
 	 */
 	if (b.wq != NULL)
 		batch_settle(&b);
@@ -614,7 +908,7 @@ dw_bh_lane_run(unsigned int max_items, uint64_t max_ns)
 bool
 dw_bh_lane_pending(unsigned int lcore)
 {
-	struct lane *l = lcore < RTE_MAX_LCORE ? lanes[lcore] : NULL;
+	struct lane *l = lcore < RTE_MAX_LCORE ? bh_lanes[lcore] : NULL;
 
 	if (l == NULL)
 		return false;
@@ -629,7 +923,7 @@ dw_bh_lane_pending(unsigned int lcore)
 uint64_t
 dw_bh_lane_next_timer(unsigned int lcore)
 {
-	struct lane *l = lcore < RTE_MAX_LCORE ? lanes[lcore] : NULL;
+	struct lane *l = lcore < RTE_MAX_LCORE ? bh_lanes[lcore] : NULL;
 
 	return l != NULL ? __atomic_load_n(&l->next_timer, __ATOMIC_ACQUIRE) : UINT64_MAX;
 }
@@ -637,7 +931,7 @@ dw_bh_lane_next_timer(unsigned int lcore)
 int
 dw_bh_set_kick(unsigned int lcore, dw_bh_kick_t kick, void *arg)
 {
-	struct lane *l = lcore < RTE_MAX_LCORE ? lanes[lcore] : NULL;
+	struct lane *l = lcore < RTE_MAX_LCORE ? bh_lanes[lcore] : NULL;
 
 	if (l == NULL) {
 		WORK_LOG(ERR, "no BH lane on lcore %u", lcore);
@@ -649,315 +943,6 @@ dw_bh_set_kick(unsigned int lcore, dw_bh_kick_t kick, void *arg)
 	return 0;
 }
 
-/* --- waiting: spin, helping one's own lane --- */
-
-/* While waiting on lane work: run our own lane if we are an lcore, else yield. */
-void
-bh_help(void)
-{
-	if (lane_self() != NULL && tls_running_lane == NULL && dw_bh_lane_run(64, 0) > 0)
-		return;
-	rte_pause();
-	sched_yield();
-}
-
-/* Is an instance of @w up to @gen pending or running? */
-static bool
-bh_busy(struct dw_work *w, uint64_t gen)
-{
-	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_SEQ_CST);
-	struct lane *l;
-
-	if ((st & WORK_PENDING) && !(st & WORK_BH_DEAD) && !(st & WORK_TIMER) &&
-	    __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE) <= gen)
-		return true;
-	/*
-	 * Not pending: the lane that started it (or a hand-over before that)
-	 * stored last_pool before the state we just read, so read it after.
-	 */
-	l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
-	return l != NULL && __atomic_load_n(&l->current, __ATOMIC_SEQ_CST) == w &&
-	       __atomic_load_n(&l->current_gen, __ATOMIC_RELAXED) <= gen;
-}
-
-static bool
-bh_running(struct dw_work *w, uint64_t *gen)
-{
-	struct lane *l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
-
-	if (l == NULL || __atomic_load_n(&l->current, __ATOMIC_SEQ_CST) != w)
-		return false;
-	if (gen != NULL)
-		*gen = __atomic_load_n(&l->current_gen, __ATOMIC_RELAXED);
-	return true;
-}
-
-/* Calling this on the lane that runs @w from inside @w would never end. */
-static bool
-self_wait(struct dw_work *w)
-{
-	return tls_running_lane != NULL && tls_running_lane->current == w;
-}
-
-/* The lane that holds or runs @w (where a waiter must see progress). */
-static struct lane *
-bh_lane_of_item(struct dw_work *w)
-{
-	struct lane *l = __atomic_load_n((struct lane **)&w->last_pool, __ATOMIC_ACQUIRE);
-
-	return l != NULL ? lane_of(l->lcore) : NULL;
-}
-
-/*
- * From inside a BH item, a wait for @w ends only if another lane makes
- * progress: the caller's own lane is stuck until the item returns. True
- * (a deadlock) if @w waits on the caller's lane, or if the lanes whose items
- * wait on each other lead from @w's lane back to the caller's. Each waiting
- * lane records its target (seq-cst) before it follows the chain, so of two
- * lanes that start waiting on each other at least one sees the cycle.
- * Outside BH items it is always false.
- */
-static bool
-bh_wait_deadlocks(struct dw_work *w)
-{
-	struct lane *self = tls_running_lane, *t = bh_lane_of_item(w), *l;
-	unsigned int hops = 0;
-
-	if (self == NULL || t == NULL)
-		return false;
-	if (t == self)
-		return true;
-	__atomic_store_n(&self->waiting_for, t, __ATOMIC_SEQ_CST);
-	for (l = t; l != NULL && hops++ < RTE_MAX_LCORE;
-	     l = __atomic_load_n(&l->waiting_for, __ATOMIC_SEQ_CST))
-		if (l == self)
-			return true;
-	return false;
-}
-
-static void
-bh_wait_end(void)
-{
-	if (tls_running_lane != NULL)
-		__atomic_store_n(&tls_running_lane->waiting_for, NULL, __ATOMIC_SEQ_CST);
-}
-
-static int
-bh_flush(struct dw_work *w)
-{
-	uint64_t gen = __atomic_load_n(&w->queued_gen, __ATOMIC_ACQUIRE);
-	int rc = 0;
-
-	if (self_wait(w))
-		return -EDEADLK;
-	while (bh_busy(w, gen)) {
-		if (bh_wait_deadlocks(w)) {
-			WORK_LOG(ERR, "BH item %p flushes %p, which waits on its own lane",
-				 bh_current_work(), w);
-			rc = -EDEADLK;
-			break;
-		}
-		rc = 1;
-		DW_PAUSE_POINT("bh.flush.wait");
-		bh_help();
-	}
-	bh_wait_end();
-	return rc;
-}
-
-static int
-bh_flush_delayed(struct dw_delayed_work *dw)
-{
-	struct dw_wq *wq = WORK_LOAD(&dw->work.wq);
-	bool fired = false;
-	int rc;
-
-	/* Counted in as a queuer: see dw_flush_delayed_work(). */
-	wq_queuer_enter(wq);
-	if (wq_magic(wq) == WQ_MAGIC && bh_disarm(dw)) {
-		bh_queue(dw->timer_wq, &dw->work, dw->cpu, false);
-		fired = true;
-	}
-	wq_queuer_exit(wq);
-	rc = bh_flush(&dw->work);
-	return rc < 0 ? rc : (rc || fired);
-}
-
-/* Tombstone a linked live instance; true if we did (and accounted it). */
-static bool
-bh_kill(struct dw_work *w, struct dw_wq *wq, uint32_t st)
-{
-	if (!(st & WORK_BH_LINKED) || (st & WORK_BH_DEAD))
-		return false;
-	if (!__atomic_compare_exchange_n(&w->state, &st, st | WORK_BH_DEAD, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		return false;
-	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
-	work_color_done(wq, st_color(st));
-	return true;
-}
-
-/* From inside a BH item: does @w sit on (or last ran on) the caller's lane? */
-static bool
-bh_on_own_lane(struct dw_work *w)
-{
-	return tls_running_lane != NULL && bh_lane_of_item(w) == tls_running_lane;
-}
-
-/*
- * From inside a BH item: if @w is a tombstone queued on the caller's own
- * lane, drop it now, as the lane would when it got there (the caller owns
- * the lane's local list; the run loop pops from it afresh after each item).
- * True if it did.
- */
-static bool
-bh_drop_own(struct dw_work *w)
-{
-	struct lane *l = tls_running_lane;
-	uint32_t st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
-
-	if (l == NULL || !(st & WORK_BH_DEAD) || bh_lane_of_item(w) != l)
-		return false;
-	DW_ASSERT(lane_self() == l); /* only the owner touches its local list */
-	lane_take(l);
-	if (__atomic_load_n(&w->list, __ATOMIC_ACQUIRE) != &l->local)
-		return false; /* its producer has not pushed it yet */
-	work_list_remove(&l->local, w);
-	/* Only the lane (us) clears LINKED: the state is ours to change. */
-	__atomic_fetch_and(&w->state, ~(WORK_PENDING | WORK_BH_LINKED | WORK_BH_DEAD),
-			   __ATOMIC_RELEASE);
-	__atomic_store_n(&l->dropped, l->dropped + 1, __ATOMIC_RELAXED);
-	return true;
-}
-
-/*
- * Cancel a BH item: disarm its timer or tombstone it in its lane.
- * Without @sync that is all. With @sync, CANCELING goes up first so nothing
- * can queue or revive the item meanwhile; then we wait for the lane to drop
- * the tombstone, take PENDING ourselves, and wait for a running instance.
- */
-static int
-bh_cancel(struct dw_work *w, bool sync)
-{
-	struct dw_wq *wq = WORK_LOAD(&w->wq);
-	int was = 0, rc = 0;
-	uint32_t st;
-
-	if (!sync) {
-		if (bh_disarm(dw_to_delayed_work(w))) {
-			/* We hold PENDING now (the timer's); the instance never started. */
-			__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
-			__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
-			return 1;
-		}
-		for (;;) {
-			st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
-			if (!(st & WORK_PENDING) || (st & (WORK_BH_DEAD | WORK_CANCELING)))
-				return 0; /* idle, already cancelled, or a cancel_sync owns it */
-			if ((st & WORK_TIMER) && bh_disarm(dw_to_delayed_work(w))) {
-				__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
-				__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
-				return 1;
-			}
-			if (bh_kill(w, wq, st))
-				return 1;
-			bh_help(); /* being queued or fired right now: let it land */
-		}
-	}
-	if (self_wait(w))
-		return -EDEADLK;
-	/* One canceller at a time; queueing fails with ECANCELED from here on. */
-	while (__atomic_fetch_or(&w->state, WORK_CANCELING, __ATOMIC_ACQ_REL) & WORK_CANCELING) {
-		/* The other canceller may wait for our lane to drop the item. */
-		if (bh_drop_own(w))
-			continue;
-		if (!bh_on_own_lane(w) && bh_wait_deadlocks(w)) {
-			bh_wait_end();
-			WORK_LOG(ERR, "BH item %p cancels %p, whose canceller waits on its lane",
-				 bh_current_work(), w);
-			return -EDEADLK;
-		}
-		bh_help();
-	}
-	for (;;) {
-		if (bh_disarm(dw_to_delayed_work(w))) {
-			__atomic_fetch_add(&wq->n_cancelled, 1, __ATOMIC_RELAXED);
-			was = 1;
-			break; /* the timer's PENDING is ours now */
-		}
-		st = __atomic_fetch_or(&w->state, WORK_PENDING, __ATOMIC_ACQ_REL);
-		if (!(st & WORK_PENDING))
-			break; /* idle: PENDING is ours */
-		if (bh_kill(w, wq, st))
-			was = 1;
-		/* Tombstoned behind us on our own lane: drop it here, as the lane would. */
-		if (bh_drop_own(w))
-			continue;
-		if (!bh_on_own_lane(w) && bh_wait_deadlocks(w)) {
-			rc = -EDEADLK;
-			goto out; /* tombstoned: it will not run, but it is still linked */
-		}
-		DW_PAUSE_POINT("bh.cancel.wait_pending");
-		bh_help(); /* wait for the lane to drop it, or a queueing in flight to land */
-	}
-	while (bh_running(w, NULL)) {
-		if (bh_wait_deadlocks(w)) {
-			rc = -EDEADLK; /* not pending any more, but still running */
-			break;
-		}
-		DW_PAUSE_POINT("bh.cancel.wait_running");
-		bh_help();
-	}
-	/* Pairs with the fetch_or in queue_prepare(). */
-	__atomic_fetch_and(&w->state, ~(WORK_PENDING | WORK_CANCELING), __ATOMIC_RELEASE);
-	bh_wait_end();
-	if (rc < 0)
-		WORK_LOG(ERR, "BH item %p cancels %p, which waits on its own lane",
-			 bh_current_work(), w);
-	return rc < 0 ? rc : was;
-out:
-	__atomic_fetch_and(&w->state, ~WORK_CANCELING, __ATOMIC_RELEASE);
-	bh_wait_end();
-	WORK_LOG(ERR, "BH item %p cancels %p, which waits on its own lane", bh_current_work(), w);
-	return rc;
-}
-
-static int
-bh_mod(struct dw_wq *wq, struct dw_delayed_work *dw, uint64_t delay_us)
-{
-	uint32_t st;
-
-	for (;;) {
-		if (bh_disarm(dw)) {
-			if (delay_us == 0)
-				bh_queue(wq, &dw->work, dw->work.target, false);
-			else
-				bh_arm(wq, dw, dw->work.target, delay_us);
-			return 1;
-		}
-		st = __atomic_fetch_or(&dw->work.state, WORK_PENDING, __ATOMIC_ACQ_REL);
-		if (!(st & WORK_PENDING)) {
-			__atomic_fetch_add(&wq->n_queued, 1, __ATOMIC_RELAXED);
-			if (delay_us == 0)
-				bh_queue(wq, &dw->work, dw->work.target, false);
-			else
-				bh_arm(wq, dw, dw->work.target, delay_us);
-			return 0;
-		}
-		if (st & WORK_CANCELING)
-			return -ECANCELED;
-		if (st & WORK_BH_DEAD) {
-			if (bh_revive(&dw->work, true))
-				return 0;
-			continue;
-		}
-		if (st & WORK_BH_LINKED)
-			return 1; /* already queued: it runs as soon as its lane gets to it */
-		bh_help();
-	}
-}
-
 /* --- lanes offline, drain support --- */
 
 int
@@ -965,16 +950,15 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 {
 	struct lane *l, *t;
 	struct dw_delayed_work *dw;
-	struct dw_work *w;
 	int moved = 0;
 
 	if (lcore >= RTE_MAX_LCORE || trustee >= RTE_MAX_LCORE || lcore == trustee ||
-	    (l = lanes[lcore]) == NULL || (t = lanes[trustee]) == NULL ||
+	    (l = bh_lanes[lcore]) == NULL || (t = bh_lanes[trustee]) == NULL ||
 	    !__atomic_load_n(&t->online, __ATOMIC_ACQUIRE)) {
 		WORK_LOG(ERR, "cannot hand lane %u to lane %u", lcore, trustee);
 		return -EINVAL;
 	}
-	if (lane_self() == l && tls_running_lane == l) {
+	if (lane_self() == l && bh_running_lane == l) {
 		WORK_LOG(ERR, "lane %u taken offline from one of its own items", lcore);
 		return -EBUSY;
 	}
@@ -984,12 +968,25 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 	__atomic_store_n(&l->redirect, trustee, __ATOMIC_RELEASE);
 	/* Seq-cst: pairs with lane_push()'s re-check, and bh_arm() reads it under tlock. */
 	__atomic_store_n(&l->online, false, __ATOMIC_SEQ_CST);
+	/*
+	 * The owner may be appending to its own list (lane_append_own()): the
+	 * rare half of that Dekker pair. After the fence it either sees the
+	 * lane offline or we see it busy, and wait until its item is on `local`.
+	 */
+	if (lane_self() != l) {
+		bh_fence_slow();
+		while (__atomic_load_n(&l->owner_busy, __ATOMIC_ACQUIRE)) {
+			DW_PAUSE_POINT("bh.offline.owner_busy");
+			rte_pause();
+		}
+	}
 	/* ...and what is already here follows, tombstones included, in order. */
-	lane_take(l);
-	while ((w = work_list_pop(&l->local)) != NULL) {
-		lane_hand_over(t, w);
+	bh_lane_take(l);
+	while (l->local.head != NULL) {
+		lane_hand_over(t, lane_pop(l));
 		moved++;
 	}
+	__atomic_store_n(&l->has_local, false, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&l->tlock);
 	while ((dw = dw_heap_top(&l->heap)) != NULL) {
 		pthread_mutex_lock(&t->tlock);
@@ -1010,7 +1007,7 @@ dw_bh_lane_offline(unsigned int lcore, unsigned int trustee)
 	pthread_mutex_unlock(&l->tlock);
 	/*
 	 * A producer that raced with the switch may have pushed here after
-	 * lane_take(): it forwards that item itself once it sees us offline,
+	 * bh_lane_take(): it forwards that item itself once it sees us offline,
 	 * or we find it here (lane_push() explains why one of us does).
 	 */
 	moved += (int)lane_forward(l);
@@ -1026,7 +1023,7 @@ bh_fire_wq(struct dw_wq *wq)
 	struct lane *l;
 
 	for (lc = 0; lc < RTE_MAX_LCORE; lc++) {
-		if ((l = lanes[lc]) == NULL)
+		if ((l = bh_lanes[lc]) == NULL)
 			continue;
 		for (;;) {
 			pthread_mutex_lock(&l->tlock);
@@ -1049,14 +1046,6 @@ bh_fire_wq(struct dw_wq *wq)
 	return n;
 }
 
-/* dw_flush_wq() of a BH queue: wait for a color to drain, helping our own lane. */
-static void
-bh_wait_color(struct dw_wq *wq, uint32_t color)
-{
-	while (__atomic_load_n(&wq->in_flight[color], __ATOMIC_ACQUIRE) != 0)
-		bh_help();
-}
-
 static int
 bh_wq_init(struct dw_wq *wq)
 {
@@ -1069,12 +1058,14 @@ bh_wq_init(struct dw_wq *wq)
 	return 0;
 }
 
-/* After the queue drained: no lane touches its counters any more. */
+/*
+ * After the queue drained. Its counters stay with the husk (wq_free() frees
+ * them): a producer that checked the queue alive before the destroy counts
+ * itself in there before it sees the queue refuse it.
+ */
 static void
 bh_wq_fini(struct dw_wq *wq)
 {
-	free(wq->bh);
-	wq->bh = NULL;
 	if (wq == dw_system_bh_wq)
 		dw_system_bh_wq = NULL;
 }
@@ -1119,11 +1110,12 @@ bh_wq_stats(const struct dw_wq *wq, struct dw_wq_stats *st)
 static bool
 bh_lane_exists(int lcore)
 {
-	return lcore >= 0 && lcore < RTE_MAX_LCORE && lanes[lcore] != NULL;
+	return lcore >= 0 && lcore < RTE_MAX_LCORE && bh_lanes[lcore] != NULL;
 }
 
 static const struct work_bh_ops bh_ops = {
 	.queue = bh_queue,
+	.queue_new = bh_queue_new,
 	.arm = bh_arm,
 	.revive = bh_revive,
 	.cancel = bh_cancel,
@@ -1132,6 +1124,7 @@ static const struct work_bh_ops bh_ops = {
 	.flush_delayed = bh_flush_delayed,
 	.running = bh_running,
 	.wait_color = bh_wait_color,
+	.in_flight = bh_wq_in_flight,
 	.fire_wq = bh_fire_wq,
 	.lane_exists = bh_lane_exists,
 	.wq_init = bh_wq_init,
@@ -1142,7 +1135,7 @@ static const struct work_bh_ops bh_ops = {
 struct dw_work *
 bh_current_work(void)
 {
-	struct lane *l = tls_running_lane;
+	struct lane *l = bh_running_lane;
 
 	return l != NULL ? l->current : NULL;
 }
@@ -1160,6 +1153,7 @@ dw_bh_init(void)
 	}
 	if (bh_up)
 		return -EALREADY;
+	bh_fences_init();
 	RTE_LCORE_FOREACH(lcore) {
 		l = rte_zmalloc_socket("dw_bh_lane", sizeof(*l), RTE_CACHE_LINE_SIZE,
 				       (int)rte_lcore_to_socket_id(lcore));
@@ -1170,7 +1164,7 @@ dw_bh_init(void)
 		l->next_timer = UINT64_MAX;
 		pthread_mutex_init(&l->tlock, NULL);
 		DW_HEAP_INIT(&l->heap, struct dw_delayed_work, expires, heap_idx);
-		lanes[lcore] = l;
+		bh_lanes[lcore] = l;
 	}
 	work_bh = &bh_ops;
 	bh_up = true;
@@ -1190,11 +1184,11 @@ bh_fini(void)
 	unsigned int i;
 
 	for (i = 0; i < RTE_MAX_LCORE; i++) {
-		if (lanes[i] == NULL)
+		if (bh_lanes[i] == NULL)
 			continue;
-		dw_heap_fini(&lanes[i]->heap);
-		rte_free(lanes[i]);
-		lanes[i] = NULL;
+		dw_heap_fini(&bh_lanes[i]->heap);
+		rte_free(bh_lanes[i]);
+		bh_lanes[i] = NULL;
 	}
 	work_bh = NULL;
 	bh_up = false;
@@ -1210,13 +1204,13 @@ bh_prepare_drain(void)
 {
 	unsigned int self = rte_lcore_id(), lcore;
 
-	if (self >= RTE_MAX_LCORE || lanes[self] == NULL)
+	if (self >= RTE_MAX_LCORE || bh_lanes[self] == NULL)
 		self = rte_get_main_lcore();
 	/* Our own lane may be offline already (a run loop ended here): use its trustee. */
 	self = lane_of(self)->lcore;
 	RTE_LCORE_FOREACH(lcore) {
-		if (lcore == self || lanes[lcore] == NULL ||
-		    !__atomic_load_n(&lanes[lcore]->online, __ATOMIC_ACQUIRE))
+		if (lcore == self || bh_lanes[lcore] == NULL ||
+		    !__atomic_load_n(&bh_lanes[lcore]->online, __ATOMIC_ACQUIRE))
 			continue;
 		if (rte_eal_get_lcore_state(lcore) != RUNNING)
 			dw_bh_lane_offline(lcore, self);
@@ -1230,9 +1224,10 @@ dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st)
 
 	if (!bh_up)
 		return -ESHUTDOWN;
-	if (lcore >= RTE_MAX_LCORE || (l = lanes[lcore]) == NULL || st == NULL)
+	if (lcore >= RTE_MAX_LCORE || (l = bh_lanes[lcore]) == NULL || st == NULL)
 		return -EINVAL;
-	st->queued = __atomic_load_n(&l->queued, __ATOMIC_RELAXED);
+	st->queued = __atomic_load_n(&l->queued, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&l->queued_own, __ATOMIC_RELAXED);
 	st->ran = __atomic_load_n(&l->ran, __ATOMIC_RELAXED);
 	st->dropped = __atomic_load_n(&l->dropped, __ATOMIC_RELAXED);
 	st->timers = __atomic_load_n(&l->timers, __ATOMIC_RELAXED);

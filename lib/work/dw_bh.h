@@ -60,8 +60,10 @@ int dw_bh_init(void);
 
 /**
  * Run the calling lcore's lane: expired BH timers first, then queued items
- * in FIFO order, until the lane is empty, @p max_items ran, or @p max_ns
- * nanoseconds passed (checked between items; 0 means no time limit).
+ * in FIFO order, until what was queued when the call began has run (items
+ * queued meanwhile, by its own items too, wait for the next call), @p
+ * max_items ran, or @p max_ns nanoseconds passed (checked between items; 0
+ * means no time limit).
  * @return number of items run (dropped cancelled items not counted).
  * Context: the lane's own lcore only (returns 0 elsewhere); never sleeps.
  */
@@ -112,7 +114,7 @@ int dw_bh_lane_offline(unsigned int lcore, unsigned int trustee);
 
 /** Counters of one lane (single writer: its lcore, except queued). */
 struct dw_bh_lane_stats {
-	uint64_t queued;	   /**< Items pushed on this lane (counted when taken). */
+	uint64_t queued;	   /**< Items queued on this lane (counted when taken). */
 	uint64_t ran;		   /**< Items run. */
 	uint64_t dropped;	   /**< Cancelled items dropped. */
 	uint64_t timers;	   /**< BH timers fired. */

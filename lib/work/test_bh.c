@@ -7,110 +7,7 @@
  * accounted for. Case 'races': lane offline, flush colors and BH items waiting
  * on BH work, made deterministic with pause points.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_launch.h>
-#include <rte_lcore.h>
-
-#include "dw_bh.h"
-#include "dw_clock.h"
-#include "dw_debug.h"
-#include "dw_test.h"
-#include "dw_work.h"
-
-static unsigned int worker_lcore;
-static bool loop_stop; /* atomic */
-static bool loop_done; /* atomic: lets TSan see the lcore end (EAL is not instrumented) */
-
-/* A minimal run loop for lcore 1: run the lane until told to stop. */
-static int
-loop_main(void *arg)
-{
-	RTE_SET_USED(arg);
-	while (!__atomic_load_n(&loop_stop, __ATOMIC_ACQUIRE))
-		dw_bh_lane_run(32, 50000);
-	__atomic_store_n(&loop_done, true, __ATOMIC_RELEASE);
-	return 0;
-}
-
-static void
-up(bool with_loop)
-{
-	static const char *const args[] = { "-l", "0-1", NULL };
-
-	ck_assert_int_ge(dw_test_eal_init(args), 0);
-	ck_assert_int_eq(dw_work_lib_init(NULL), 0);
-	ck_assert_int_eq(dw_bh_init(), 0);
-	ck_assert_ptr_nonnull(dw_system_bh_wq);
-	worker_lcore = rte_get_next_lcore(-1, 1, 0);
-	ck_assert_uint_lt(worker_lcore, RTE_MAX_LCORE);
-	__atomic_store_n(&loop_stop, false, __ATOMIC_RELEASE);
-	__atomic_store_n(&loop_done, !with_loop, __ATOMIC_RELEASE);
-	if (with_loop)
-		ck_assert_int_eq(rte_eal_remote_launch(loop_main, NULL, worker_lcore), 0);
-}
-
-static void
-stop_loop(void)
-{
-	__atomic_store_n(&loop_stop, true, __ATOMIC_RELEASE);
-	rte_eal_mp_wait_lcore();
-	while (!__atomic_load_n(&loop_done, __ATOMIC_ACQUIRE))
-		;
-}
-
-static void
-down(void)
-{
-	stop_loop();
-	ck_assert_int_eq(dw_work_lib_fini(), 0);
-	rte_eal_cleanup();
-}
-
-struct bitem {
-	struct dw_work work;
-	struct dw_delayed_work dw;
-	uint32_t runs; /* atomic */
-	unsigned int lcore;
-	uint32_t requeue;
-	uint64_t ran_at_ms;
-	struct dw_wq *wq;
-	int self_rc;
-};
-
-static void
-bitem_fn(struct dw_work *w)
-{
-	struct bitem *b = container_of(w, struct bitem, work);
-
-	b->lcore = rte_lcore_id();
-	__atomic_add_fetch(&b->runs, 1, __ATOMIC_SEQ_CST);
-	if (b->requeue > 0) {
-		b->requeue--;
-		dw_queue_work_on((int)b->lcore, b->wq, w);
-	}
-}
-
-static void
-bdelayed_fn(struct dw_work *w)
-{
-	struct bitem *b = container_of(dw_to_delayed_work(w), struct bitem, dw);
-
-	b->lcore = rte_lcore_id();
-	__atomic_store_n(&b->ran_at_ms, dw_test_now_ms(), __ATOMIC_RELAXED);
-	__atomic_add_fetch(&b->runs, 1, __ATOMIC_SEQ_CST);
-}
-
-static uint32_t
-runs_of(struct bitem *b)
-{
-	return __atomic_load_n(&b->runs, __ATOMIC_SEQ_CST);
-}
+#include "test_bh_common.h"
 
 START_TEST(test_runs_on_target_lane)
 {
@@ -434,6 +331,7 @@ START_TEST(test_work_telemetry)
 	struct bitem b = { 0 };
 	char buf[4096];
 
+	fences_seqcst = _i & 1;
 	up(false);
 	dw_work_init(&b.work, bitem_fn);
 	ck_assert(dw_queue_work(dw_system_wq, &b.work));
@@ -448,6 +346,9 @@ START_TEST(test_work_telemetry)
 		      "%s", buf);
 	dw_test_telemetry("/dwork/wq/info,events_bh", buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "\"kind\":\"bh\""), "%s", buf);
+	/* membarrier() where the kernel has it; DW_BH_NO_MEMBARRIER forces the fallback. */
+	ck_assert_msg(strstr(buf, fences_seqcst ? "\"fences\":\"seq-cst\"" : "\"fences\":\""), "%s",
+		      buf);
 	dw_test_telemetry("/dwork/wq/info,nosuchqueue", buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "null") != NULL, "%s", buf);
 	dw_test_telemetry("/dwork/pool/list", buf, sizeof(buf));
@@ -578,6 +479,9 @@ START_TEST(test_stress_accounting)
 	struct dw_wq_stats st;
 	unsigned int i;
 
+	fences_seqcst = _i & 1; /* membarrier() fences, then the seq-cst fallback */
+	memset(sitems, 0, sizeof(sitems));
+	__atomic_store_n(&sthreads_done, 0, __ATOMIC_RELAXED);
 	up(true);
 	for (i = 0; i < SITEMS; i++)
 		dw_delayed_work_init(&sitems[i].dw, sfn);
@@ -602,8 +506,9 @@ START_TEST(test_stress_accounting)
 		r += sitems[i].ran;
 		x += sitems[i].cancelled;
 	}
-	printf("BH stress: %lu queued = %lu ran + %lu cancelled\n", (unsigned long)q,
-	       (unsigned long)r, (unsigned long)x);
+	printf("BH stress (%s): %lu queued = %lu ran + %lu cancelled\n",
+	       fences_seqcst ? "seq-cst" : "fences as found", (unsigned long)q, (unsigned long)r,
+	       (unsigned long)x);
 	ck_assert_uint_gt(r, 1000);
 	ck_assert_uint_gt(x, 100);
 	ck_assert_int_eq(dw_wq_stats_get(dw_system_bh_wq, &st), 0);
@@ -693,28 +598,6 @@ START_TEST(test_race_offline_flush)
 	offline_handover_wait(dw_flush_work, "bh.flush.wait", 1);
 }
 END_TEST
-
-/* Queue @b on lane @lcore from another thread (a racing producer). */
-struct producer {
-	struct dw_work *work;
-	struct dw_delayed_work *dwork; /* set: arm it for delay_us instead */
-	uint64_t delay_us;
-	struct dw_wq *wq;
-	int lcore;
-	bool ok;
-};
-
-static void *
-produce_main(void *arg)
-{
-	struct producer *p = arg;
-
-	if (p->dwork != NULL)
-		p->ok = dw_queue_delayed_work_on(p->lcore, p->wq, p->dwork, p->delay_us);
-	else
-		p->ok = dw_queue_work_on(p->lcore, p->wq, p->work);
-	return NULL;
-}
 
 /*
  * Defect 3: a producer loads the flush color, a flush flips it and returns,
@@ -1084,7 +967,7 @@ main(int argc, char **argv)
 	TCase *races = tcase_create("races"); /* CK_RUN_CASE=races runs only these */
 
 	if (argc > 1 && argv[1][0] == 's') { /* "stress": the stress suite's entry */
-		tcase_add_test(tc, test_stress_accounting);
+		tcase_add_loop_test(tc, test_stress_accounting, 0, 2);
 	} else {
 		tcase_add_test(tc, test_runs_on_target_lane);
 		tcase_add_test(tc, test_fifo_per_producer);
@@ -1096,7 +979,7 @@ main(int argc, char **argv)
 		tcase_add_test(tc, test_kick_and_trustee);
 		tcase_add_test(tc, test_fini_runs_what_is_left);
 		tcase_add_test(tc, test_bad_input);
-		tcase_add_test(tc, test_work_telemetry);
+		tcase_add_loop_test(tc, test_work_telemetry, 0, 2);
 		tcase_add_test(tc, test_wq_stats_per_lcore);
 		tcase_add_test(races, test_race_offline_cancel_sync);
 		tcase_add_test(races, test_race_offline_flush);

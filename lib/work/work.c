@@ -88,7 +88,7 @@ work_func_name(dw_work_func_t fn, char *buf, size_t len)
 }
 
 bool
-work_valid(const struct dw_work *w, const char *caller)
+work_valid_slow(const struct dw_work *w, const char *caller)
 {
 	if (w == NULL) {
 		WORK_LOG(ERR, "%s: NULL work item", caller);
@@ -102,7 +102,7 @@ work_valid(const struct dw_work *w, const char *caller)
 }
 
 bool
-wq_valid(const struct dw_wq *wq, const char *caller)
+wq_valid_slow(const struct dw_wq *wq, const char *caller)
 {
 	if (wq == NULL) {
 		WORK_LOG(ERR, "%s: NULL workqueue", caller);
@@ -275,12 +275,9 @@ wq_queuer_exit(struct dw_wq *wq)
 	DW_ASSERT(old > 0);
 }
 
-/*
- * Counted in as a queuer: is @wq closed to us? Checked after counting in, so
- * drain/destroy either see us or we see their flag (both seq-cst).
- */
-static bool
-wq_refuses(struct dw_wq *wq, const char *caller)
+/* wq_refuses() once the quick look found the queue destroyed or draining. */
+bool
+wq_refuses_slow(struct dw_wq *wq, const char *caller)
 {
 	uint32_t magic = wq_magic(wq);
 
@@ -340,16 +337,10 @@ retry:
 	return QUEUE_GO;
 }
 
-/*
- * Common checks, then test-and-set PENDING. On QUEUE_GO the caller is
- * counted in nr_queuers and must call wq_queuer_exit() once the item is
- * linked (or armed); on anything else it is not.
- */
-static int
-queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *caller)
+/* The argument checks of a queue call: true if it may go on (else rte_errno is set, logged). */
+static bool
+queue_args_ok(struct dw_wq *wq, struct dw_work *w, int target, const char *caller)
 {
-	int rc;
-
 	if (!work_valid(w, caller) || !wq_valid(wq, caller))
 		return queue_fail(wq != NULL && wq_magic(wq) == WQ_DEAD ? ESHUTDOWN : EINVAL);
 	if (target != DW_WORK_ANY &&
@@ -358,6 +349,19 @@ queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *calle
 		WORK_LOG(ERR, "%s: target %d out of range for %s", caller, target, wq->name);
 		return queue_fail(EINVAL);
 	}
+	return true;
+}
+
+/*
+ * Test-and-set PENDING, counted in as a queuer. On QUEUE_GO the caller is
+ * counted in nr_queuers and must call wq_queuer_exit() once the item is
+ * linked (or armed); on anything else it is not.
+ */
+static int
+queue_enter_claim(struct dw_wq *wq, struct dw_work *w, const char *caller)
+{
+	int rc;
+
 	wq_queuer_enter(wq);
 	rc = queue_claim(wq, w, caller);
 	if (rc != QUEUE_GO)
@@ -365,12 +369,27 @@ queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *calle
 	return rc;
 }
 
+/* Common checks, then queue_enter_claim(). */
+static int
+queue_prepare(struct dw_wq *wq, struct dw_work *w, int target, const char *caller)
+{
+	if (!queue_args_ok(wq, w, target, caller))
+		return false;
+	return queue_enter_claim(wq, w, caller);
+}
+
 bool
 dw_queue_work_on(int target, struct dw_wq *wq, struct dw_work *work)
 {
-	int rc = queue_prepare(wq, work, target, __func__);
 	bool ok;
+	int rc;
 
+	if (!queue_args_ok(wq, work, target, __func__))
+		return false;
+	/* BH: one pass in bh.c unless the item moves between queues. */
+	if ((wq->flags & DW_WQ_BH) && (rc = work_bh->queue_new(wq, work, target)) >= 0)
+		return rc == 1;
+	rc = queue_enter_claim(wq, work, __func__);
 	if (rc != QUEUE_GO)
 		return rc == QUEUE_REVIVED;
 	ok = work_queue_held(wq, work, target, true);
@@ -901,7 +920,7 @@ wq_flush(struct dw_wq *wq)
 		/* Never block: a flusher ahead of us may wait on our own lane. */
 		while (pthread_mutex_trylock(&wq->flush_mutex) != 0)
 			bh_help();
-		/* Lanes take no lock: flip atomically (pairs with bh_take_color()). */
+		/* Lanes take no lock: flip atomically (pairs with bh_color_in()). */
 		old = __atomic_load_n(&wq->work_color, __ATOMIC_RELAXED);
 		__atomic_store_n(&wq->work_color, old ^ 1, __ATOMIC_SEQ_CST);
 		work_bh->wait_color(wq, old);
@@ -940,6 +959,8 @@ dw_flush_wq(struct dw_wq *wq)
 static uint64_t
 wq_in_flight(struct dw_wq *wq)
 {
+	if (wq->flags & DW_WQ_BH)
+		return work_bh->in_flight(wq);
 	return __atomic_load_n(&wq->in_flight[0], __ATOMIC_ACQUIRE) +
 	       __atomic_load_n(&wq->in_flight[1], __ATOMIC_ACQUIRE);
 }
@@ -1091,6 +1112,7 @@ wq_free(struct dw_wq *wq)
 
 	for (i = 0; i < wq->nr_pwqs; i++)
 		free(wq->pwq_list[i]);
+	free(wq->bh); /* BH queues' counters stay with the husk (bh_wq_fini()) */
 	pthread_mutex_destroy(&wq->flush_mutex);
 	pthread_mutex_destroy(&wq->lock);
 	pthread_cond_destroy(&wq->cond);

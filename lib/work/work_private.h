@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include <rte_bitops.h>
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 
 #include "dw_config.h"
@@ -180,21 +181,28 @@ struct dw_wq {
 	/*
 	 * S: flush_mutex plus every pwq's pool->lock to change it, one pool
 	 * lock to read it (pool queues); A for BH queues (seq_cst flip, pairs
-	 * with bh_take_color()).
+	 * with bh_color_in() through bh_wait_color()).
 	 */
 	uint32_t work_color;
-	uint64_t in_flight[2]; /* A: items of each color not finished */
-	pthread_mutex_t lock;  /* I: pairs with cond for in_flight waits */
-	pthread_cond_t cond;   /* I */
-	bool draining;	       /* A (seq_cst): only the queue's own items may queue */
+	/*
+	 * A: items of each color not finished. BH queues count lcores' items
+	 * per lcore in @bh; this one (which may then go below zero) takes
+	 * threads without an lcore id and adds to their sum (bh.c).
+	 */
+	uint64_t in_flight[2];
+	pthread_mutex_t lock; /* I: pairs with cond for in_flight waits */
+	pthread_cond_t cond;  /* I */
+	bool draining;	      /* A (seq_cst): only the queue's own items may queue */
 	/* A: queue calls (and timers firing into the queue) between their
-	 * checks and the link; drain and destroy wait for it to drop to 0. */
+	 * checks and the link; drain and destroy wait for it to drop to 0.
+	 * dw_queue_work_on() of a BH queue counts itself in flight instead. */
 	uint32_t nr_queuers;
 	/* A (relaxed): counters. BH queues count their fast path per lcore
 	 * in @bh instead; work_bh->stats() adds those in on read. */
 	uint64_t n_queued, n_started, n_completed, n_cancelled, n_cpu_ns, n_rescued, n_maydays;
 	uint32_t n_pending, n_running;
-	void *bh; /* I: BH queues' per-lcore counters, owned by bh.c (set at create) */
+	void *bh; /* I: BH queues' per-lcore counters, owned by bh.c (set at create, freed with the
+		     husk) */
 	TAILQ_ENTRY(dw_wq) entry; /* S: work_lib.lock; on work_lib.wqs or the graveyard */
 };
 
@@ -232,7 +240,14 @@ void pool_perf_switched(struct worker *wk, bool asleep);
 /* BH lanes plug in here (bh.c); NULL until dw_bh_init(). Same contracts as the
  * public calls they stand in for, for items of DW_WQ_BH queues. */
 struct work_bh_ops {
+	/* PENDING held by the caller (counted in nr_queuers or covered by a timer). */
 	bool (*queue)(struct dw_wq *wq, struct dw_work *work, int target, bool count);
+	/*
+	 * dw_queue_work_on() after its argument checks, PENDING's test-and-set
+	 * included and without nr_queuers: 1 queued, 0 not (rte_errno set),
+	 * -EAGAIN: take the general path (queue_claim(), then queue()).
+	 */
+	int (*queue_new)(struct dw_wq *wq, struct dw_work *work, int target);
 	void (*arm)(struct dw_wq *wq, struct dw_delayed_work *dw, int target, uint64_t delay_us);
 	bool (*revive)(struct dw_work *work, bool count); /* take back a tombstone */
 	int (*cancel)(struct dw_work *work, bool sync);
@@ -240,7 +255,8 @@ struct work_bh_ops {
 	int (*flush)(struct dw_work *work);
 	int (*flush_delayed)(struct dw_delayed_work *dw);
 	bool (*running)(struct dw_work *work, uint64_t *gen);
-	void (*wait_color)(struct dw_wq *wq, uint32_t color);
+	void (*wait_color)(struct dw_wq *wq, uint32_t color); /* after the flip */
+	uint64_t (*in_flight)(struct dw_wq *wq); /* both colors, after draining is set */
 	unsigned int (*fire_wq)(struct dw_wq *wq);
 	bool (*lane_exists)(int lcore);
 	int (*wq_init)(struct dw_wq *wq);
@@ -255,8 +271,9 @@ void work_list_remove(struct work_list *l, struct dw_work *w);
 struct dw_work *work_list_pop(struct work_list *l);
 
 /* --- items (work.c) --- */
-bool work_valid(const struct dw_work *w, const char *caller);
-bool wq_valid(const struct dw_wq *wq, const char *caller);
+/* work_valid() and wq_valid() (below) when the quick look fails: log, or find it valid. */
+bool work_valid_slow(const struct dw_work *w, const char *caller);
+bool wq_valid_slow(const struct dw_wq *wq, const char *caller);
 /* Queue an item whose PENDING bit the caller holds. count: add to n_queued. */
 bool work_queue_held(struct dw_wq *wq, struct dw_work *w, int target, bool count);
 /*
@@ -266,12 +283,45 @@ bool work_queue_held(struct dw_wq *wq, struct dw_work *w, int target, bool count
  */
 void wq_queuer_enter(struct dw_wq *wq);
 void wq_queuer_exit(struct dw_wq *wq);
+bool wq_refuses_slow(struct dw_wq *wq, const char *caller);
 
 /* dw_wq_destroy() turns a live queue into a husk while others may look. */
 static inline uint32_t
 wq_magic(const struct dw_wq *wq)
 {
 	return __atomic_load_n(&wq->magic, __ATOMIC_SEQ_CST);
+}
+
+/* An initialised work item? Logs (naming @caller) if not. Inline: every queueing checks. */
+static inline bool
+work_valid(const struct dw_work *w, const char *caller)
+{
+	if (likely(w != NULL && w->magic == WORK_MAGIC && w->func != NULL))
+		return true;
+	return work_valid_slow(w, caller);
+}
+
+/* A live workqueue? Logs (naming @caller) if not. */
+static inline bool
+wq_valid(const struct dw_wq *wq, const char *caller)
+{
+	if (likely(wq != NULL && wq_magic(wq) == WQ_MAGIC))
+		return true;
+	return wq_valid_slow(wq, caller);
+}
+
+/*
+ * Counted in as a queuer (or in flight): is @wq closed to us, destroyed or
+ * draining (and the caller not one of its own items)? Logs. Checked after
+ * the caller's count (seq-cst loads), so drain and destroy either see the
+ * count or we see their flag.
+ */
+static inline bool
+wq_refuses(struct dw_wq *wq, const char *caller)
+{
+	if (likely(wq_magic(wq) == WQ_MAGIC && !__atomic_load_n(&wq->draining, __ATOMIC_SEQ_CST)))
+		return false;
+	return wq_refuses_slow(wq, caller);
 }
 /* @n instances of @color ended (or were taken off): wake flushers at zero. */
 void work_color_done_n(struct dw_wq *wq, uint32_t color, uint64_t n);
@@ -305,6 +355,8 @@ void bh_prepare_drain(void);
 /* Wait a moment: run the caller's own lane if it has one, else yield. */
 void bh_help(void);
 void bh_fini(void);
+/* "membarrier" or "seq-cst": the fences the BH fast path uses (telemetry). */
+const char *bh_fences_name(void);
 
 /* --- timers (timer.c) --- */
 int timer_init(void);

@@ -68,6 +68,8 @@ tel_wq_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "cpu_ns", st.cpu_ns);
 	rte_tel_data_add_dict_u64(d, "rescued", st.rescued);
 	rte_tel_data_add_dict_u64(d, "maydays", st.maydays);
+	if (flags & DW_WQ_BH) /* how the fast path orders its counts against flush and drain */
+		rte_tel_data_add_dict_string(d, "fences", bh_fences_name());
 	return 0;
 }
 
