@@ -285,6 +285,25 @@ pool_perf_item_end(struct worker *wk)
 		ioctl(wk->perf_fd, PERF_EVENT_IOC_DISABLE, 0);
 }
 
+/*
+ * An annotated wait already took the worker out of nr_running: its switches
+ * would only wake the watcher for nothing (a record, an interrupt and a
+ * wake-up each). Records written before stay in the ring and are read.
+ */
+void
+pool_perf_block_begin(struct worker *wk)
+{
+	if (wk->perf_on)
+		ioctl(wk->perf_fd, PERF_EVENT_IOC_DISABLE, 0);
+}
+
+void
+pool_perf_block_end(struct worker *wk)
+{
+	if (wk->perf_on)
+		ioctl(wk->perf_fd, PERF_EVENT_IOC_ENABLE, 0);
+}
+
 bool
 pool_perf_active(void)
 {
