@@ -663,6 +663,7 @@ dw_blocking_begin(void)
 	if (woken != NULL)
 		pool->st.cm_wakeups++;
 	pthread_mutex_unlock(&pool->lock);
+	DW_PAUSE_POINT("work.block.woken"); /* picked (and pinned), not signalled yet */
 	wake_signal(woken);
 }
 
@@ -968,7 +969,9 @@ pool_reap(struct pool *pool, uint64_t now)
 
 	while (pool->nr_idle > DW_CFG_MIN_IDLE_WORKERS) {
 		wk = TAILQ_LAST(&pool->idle_list, worker_list);
-		if (now - wk->idle_since_ns < timeout)
+		/* Not "now - idle_since < timeout": a worker that parked (or was created)
+		 * after the manager read @p now would look idle for ~2^64 ns. */
+		if (wk->idle_since_ns + timeout > now)
 			break;
 		TAILQ_REMOVE(&pool->idle_list, wk, idle_entry);
 		pool->nr_idle--;
@@ -997,7 +1000,8 @@ pool_manage(struct pool *pool, uint64_t now, bool watchdog)
 	if (need_more_worker(pool) && pool->nr_idle == 0) {
 		if (pool->starved_since_ns == 0)
 			pool->starved_since_ns = now;
-		if (now - pool->starved_since_ns >= DW_CFG_MAYDAY_TIMEOUT_MS * DW_NS_PER_MS)
+		/* starved_since_ns may be later than @now (set by a waker meanwhile). */
+		if (now >= pool->starved_since_ns + DW_CFG_MAYDAY_TIMEOUT_MS * DW_NS_PER_MS)
 			pool_mayday(pool);
 	} else if (pool->nr_idle > 0) {
 		pool->starved_since_ns = 0;
@@ -1031,6 +1035,7 @@ manager_main(void *arg)
 		mgr.kicked = false;
 		pthread_mutex_unlock(&mgr.lock);
 		now = dw_now_ns();
+		DW_PAUSE_POINT("work.mgr.pass"); /* workers may park after @now */
 		watchdog = now - mgr.last_watchdog_ns >= 100 * DW_NS_PER_MS;
 		if (watchdog)
 			mgr.last_watchdog_ns = now;
