@@ -182,6 +182,7 @@ worker_pin(struct worker *w, int cpu)
 {
 	rte_cpuset_t one;
 
+	DW_ASSERT_LOCKED(&w->pool->lock);
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	if (sched_setaffinity(w->tid, sizeof(one), &one) < 0)
@@ -903,6 +904,7 @@ void
 pool_perf_switched(struct worker *wk, bool asleep)
 {
 	struct pool *pool = wk->pool;
+	struct worker *woken = NULL;
 
 	pthread_mutex_lock(&pool->lock);
 	if (asleep) {
@@ -910,13 +912,16 @@ pool_perf_switched(struct worker *wk, bool asleep)
 		if (wk->current_work != NULL && !(wk->flags & WORKER_NOT_RUNNING)) {
 			worker_set_flags(wk, W_DETECTED);
 			pool->st.blocked_perf++;
-			if (need_more_worker(pool) && wake_idle(pool, wk->cpu))
+			/* Its CPU is the one going idle. */
+			woken = need_more_worker(pool) ? wake_idle_pick(pool, wk->cpu) : NULL;
+			if (woken != NULL)
 				pool->st.cm_wakeups++;
 		}
 	} else if (wk->flags & W_DETECTED) {
 		worker_clr_flags(wk, W_DETECTED); /* runnable again: counts again */
 	}
 	pthread_mutex_unlock(&pool->lock);
+	wake_signal(woken);
 }
 
 static void
