@@ -94,9 +94,9 @@ quiet(unsigned int n, unsigned int running)
 	return ok;
 }
 
-/* Leave at least @p n idle workers in pool 0: @p n items blocked at once, then released. */
+/* @p n items blocked at once, so each has its own worker, then released and done. */
 static void
-make_idle(unsigned int n)
+block_n(unsigned int n)
 {
 	struct dw_work w[8];
 	unsigned int i;
@@ -211,13 +211,13 @@ probe_queue(void)
 	ck_assert(dw_queue_work(dw_system_wq, &probe.work));
 }
 
-static uint32_t
-nr_pending(void)
+static struct dw_pool_stats
+pool0_stats(void)
 {
 	struct dw_pool_stats st;
 
 	ck_assert_int_eq(dw_pool_stats_get(0, &st), 0);
-	return st.nr_pending;
+	return st;
 }
 
 /*
@@ -231,10 +231,10 @@ START_TEST(test_wake_on_blocker_cpu)
 	struct runner r;
 
 	lib_up("1x1");
-	make_idle(3);
+	block_n(3);
 	runner_start(&r, 3, true, &probe.done, 1);
 	probe_queue();
-	ck_assert_uint_eq(nr_pending(), 1); /* the one CPU is taken: it waits */
+	ck_assert_uint_eq(pool0_stats().nr_pending, 1); /* the one CPU is taken: it waits */
 	pthread_mutex_lock(&pool0()->lock);
 	expect = idle_cpus_set(7, 3);
 	pthread_mutex_unlock(&pool0()->lock);
@@ -258,7 +258,7 @@ START_TEST(test_wake_on_free_cpu)
 	struct runner r;
 
 	lib_up("1x2");
-	make_idle(3);
+	block_n(3);
 	runner_start(&r, 7, false, NULL, 1);
 	pthread_mutex_lock(&pool0()->lock);
 	r.wk->cpu = 7; /* it read its CPU before its item set it */
@@ -293,11 +293,11 @@ START_TEST(test_wake_pinned_to_blocker_cpu)
 	for (c = 0; c < CPU_SETSIZE && !CPU_ISSET(c, &pool0()->cpus); c++)
 		;
 	ck_assert_int_lt(c, CPU_SETSIZE);
-	make_idle(4); /* two stay idle with a thread: a worker still starting is never pinned */
+	block_n(4); /* two stay idle with a thread: a worker still starting is never pinned */
 	runner_start(&r, c, true, &probe.done, 1);
 	runner_start(&s, c + 1, false, NULL, 2);
 	probe_queue();
-	ck_assert_uint_eq(nr_pending(), 1);
+	ck_assert_uint_eq(pool0_stats().nr_pending, 1);
 	pthread_mutex_lock(&pool0()->lock);
 	s.wk->cpu = c + 1;
 	TAILQ_FOREACH(w, &pool0()->idle_list, idle_entry)
@@ -327,15 +327,6 @@ START_TEST(test_wake_pinned_to_blocker_cpu)
 }
 END_TEST
 
-static uint64_t
-workers_reaped(void)
-{
-	struct dw_pool_stats st;
-
-	ck_assert_int_eq(dw_pool_stats_get(0, &st), 0);
-	return st.workers_reaped;
-}
-
 /*
  * The reaper takes idle workers beyond two only after idle_timeout_ms (5 s
  * here). The manager reads the clock, then passes over the pools: workers that
@@ -345,43 +336,31 @@ workers_reaped(void)
  */
 START_TEST(test_reap_after_timeout_only)
 {
-	struct dw_work w[8];
 	uint64_t reaped0;
-	unsigned int i, n;
+	unsigned int n;
 
 	dw_test_need_pause_points();
 	lib_up("1x1");
-	make_idle(4);
+	block_n(4);
 	pthread_mutex_lock(&pool0()->lock);
-	n = RTE_MIN(pool0()->nr_idle, RTE_DIM(w));
+	n = RTE_MIN(pool0()->nr_idle, 8u);
 	pthread_mutex_unlock(&pool0()->lock);
-	reaped0 = workers_reaped();
+	reaped0 = pool0_stats().workers_reaped;
 	ck_assert_int_eq(dw_pause_arm("work.mgr.pass", 0), 0);
 	pool_kick_manager();
 	ck_assert_int_eq(dw_pause_wait("work.mgr.pass", 5000), 0);
 	/* Each blocks, so the next one takes another idle worker: all of them park anew. */
-	sem_init(&parked_release, 0, 0);
-	parked_started = 0;
-	for (i = 0; i < n; i++) {
-		dw_work_init(&w[i], block_until_released);
-		ck_assert(dw_queue_work(dw_system_wq, &w[i]));
-	}
-	ck_assert(DW_TEST_WAIT(__atomic_load_n(&parked_started, __ATOMIC_SEQ_CST) == n, 5000));
-	for (i = 0; i < n; i++)
-		sem_post(&parked_release);
-	ck_assert_int_eq(dw_flush_wq(dw_system_wq), 0);
-	ck_assert(DW_TEST_WAIT(quiet(n, 0), 5000));
+	block_n(n);
 	/* Let that pass run, and wait for the next one to start: the first one is over. */
 	ck_assert_int_eq(dw_pause_release("work.mgr.pass"), 0);
 	/* The slot frees once the manager has left the point. */
 	ck_assert(DW_TEST_WAIT(dw_pause_arm("work.mgr.pass", 0) == 0, 5000));
 	pool_kick_manager();
 	ck_assert_int_eq(dw_pause_wait("work.mgr.pass", 5000), 0);
-	ck_assert_msg(workers_reaped() == reaped0,
+	ck_assert_msg(pool0_stats().workers_reaped == reaped0,
 		      "%lu workers reaped right after they parked (idle timeout 5 s)",
-		      (unsigned long)(workers_reaped() - reaped0));
+		      (unsigned long)(pool0_stats().workers_reaped - reaped0));
 	ck_assert_int_eq(dw_pause_release("work.mgr.pass"), 0);
-	sem_destroy(&parked_release);
 	lib_down();
 }
 END_TEST
