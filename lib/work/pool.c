@@ -124,17 +124,87 @@ pool_kick_manager(void)
 	pthread_mutex_unlock(&mgr.lock);
 }
 
+/* The CPU the calling thread runs on, -1 if unknown (a test may say instead). */
+static int
+this_cpu(void)
+{
+	int (*hook)(void) = __atomic_load_n(&work_lib.cpu_hook, __ATOMIC_RELAXED);
+
+	return hook != NULL ? hook() : sched_getcpu();
+}
+
 /*
- * Take the most recently parked worker off the idle list and mark it woken;
- * ask for a new one when none is left. The caller signals its cond, after
- * dropping the pool lock where it can (wake_signal()): signalled under the
- * lock, the worker wakes only to block on that lock (a context switch more per
- * wake-up; glibc's condvar does not requeue waiters onto the mutex).
+ * Which idle worker to wake, and where. A woken thread starts on the CPU it
+ * last ran on unless that CPU is busy and the kernel moves it, and some
+ * kernels do not move it at wake-up (doc/guides/workqueue.md, "Which worker is
+ * woken"): a worker parked on a busy CPU waits there, up to a time slice,
+ * while another CPU idles. So the choice of a worker is a choice of CPU:
+ *   1. one parked on @p free_cpu (a blocker's CPU, about to go idle);
+ *   2. one parked on a CPU that no worker counted in nr_running is on;
+ *   3. else the most recently parked, and *@p pin_cpu says where to pin it
+ *      for its wake-up: @p free_cpu, or a pool CPU without a running worker
+ *      (-1: leave it where it is).
  */
 static struct worker *
-wake_idle_pick(struct pool *pool)
+idle_choose(struct pool *pool, int free_cpu, int *pin_cpu)
 {
-	struct worker *w = TAILQ_FIRST(&pool->idle_list);
+	struct worker *w, *head = TAILQ_FIRST(&pool->idle_list);
+	int target = free_cpu, c;
+	rte_cpuset_t used;
+
+	DW_ASSERT_LOCKED(&pool->lock);
+	*pin_cpu = -1;
+	if (head == NULL)
+		return NULL;
+	if (free_cpu >= 0)
+		TAILQ_FOREACH(w, &pool->idle_list, idle_entry)
+			if (w->cpu == free_cpu)
+				return w;
+	CPU_ZERO(&used);
+	TAILQ_FOREACH(w, &pool->workers, all_entry)
+		if (!(w->flags & WORKER_NOT_RUNNING) && w->cpu >= 0 && w->cpu < CPU_SETSIZE)
+			CPU_SET(w->cpu, &used);
+	TAILQ_FOREACH(w, &pool->idle_list, idle_entry)
+		if (w->cpu >= 0 && w->cpu < CPU_SETSIZE && !CPU_ISSET(w->cpu, &used))
+			return w;
+	for (c = 0; target < 0 && c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &pool->cpus) && !CPU_ISSET(c, &used))
+			target = c;
+	if (target >= 0 && target < CPU_SETSIZE && target != head->cpu && head->tid != 0 &&
+	    CPU_ISSET(target, &head->cpus))
+		*pin_cpu = target;
+	return head;
+}
+
+/* Pool lock held (its wake-up must not overtake the pin): make @p w start on @p cpu. */
+static void
+worker_pin(struct worker *w, int cpu)
+{
+	rte_cpuset_t one;
+
+	DW_ASSERT_LOCKED(&w->pool->lock);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(w->tid, sizeof(one), &one) < 0)
+		return; /* it wakes where it is: only slower */
+	w->flags |= W_PINNED;
+	w->cpu = cpu;
+	w->pool->st_pinned++;
+}
+
+/*
+ * Take an idle worker off the idle list (idle_choose(): @p free_cpu is the CPU
+ * a blocking worker leaves, or -1) and mark it woken; ask for a new one when
+ * none is left. The caller signals its cond, after dropping the pool lock
+ * where it can (wake_signal()): signalled under the lock, the worker wakes
+ * only to block on that lock (a context switch more per wake-up; glibc's
+ * condvar does not requeue waiters onto the mutex).
+ */
+static struct worker *
+wake_idle_pick(struct pool *pool, int free_cpu)
+{
+	int pin_cpu;
+	struct worker *w = idle_choose(pool, free_cpu, &pin_cpu);
 
 	DW_ASSERT_LOCKED(&pool->lock);
 	if (w == NULL) {
@@ -145,6 +215,8 @@ wake_idle_pick(struct pool *pool)
 	}
 	TAILQ_REMOVE(&pool->idle_list, w, idle_entry);
 	pool->nr_idle--;
+	if (pin_cpu >= 0)
+		worker_pin(w, pin_cpu);
 	w->flags |= W_WOKEN;
 	pool->nr_waking++;
 	worker_clr_flags(w, W_IDLE);
@@ -184,11 +256,11 @@ worker_free(struct worker *wk)
 	__atomic_fetch_sub(&work_lib.nr_threads, 1, __ATOMIC_RELAXED);
 }
 
-/* Wake the most recently parked worker, pool lock held. */
+/* Wake an idle worker (wake_idle_pick()), pool lock held. */
 static bool
-wake_idle(struct pool *pool)
+wake_idle(struct pool *pool, int free_cpu)
 {
-	struct worker *w = wake_idle_pick(pool);
+	struct worker *w = wake_idle_pick(pool, free_cpu);
 
 	wake_signal(w);
 	return w != NULL;
@@ -220,7 +292,7 @@ pool_insert_work(struct pool *pool, struct pwq *pwq, struct dw_work *w)
 	work_list_append(&pool->worklist, w);
 	pool->nr_pending++;
 	if (need_more_worker(pool))
-		wake_idle(pool);
+		wake_idle(pool, -1);
 	else if (pool->nr_idle == 0 && pool->nr_running == 0)
 		pool_kick_manager();
 	/*
@@ -251,7 +323,7 @@ pwq_activate_next(struct pool *pool, struct pwq *pwq)
 	work_list_append(&pool->worklist, w);
 	pool->nr_pending++;
 	if (need_more_worker(pool))
-		wake_idle(pool);
+		wake_idle(pool, -1);
 }
 
 void
@@ -345,7 +417,8 @@ process_one(struct worker *wk, struct dw_work *w)
 	__atomic_fetch_and(&w->state, ~WORK_PENDING, __ATOMIC_RELEASE);
 	if (wq->flags & DW_WQ_CPU_INTENSIVE)
 		worker_set_flags(wk, W_INTENSIVE);
-	woken = need_more_worker(pool) ? wake_idle_pick(pool) : NULL;
+	wk->cpu = this_cpu(); /* it occupies this CPU now: wake another elsewhere */
+	woken = need_more_worker(pool) ? wake_idle_pick(pool, -1) : NULL;
 	pool->st.started++;
 	__atomic_fetch_sub(&wq->n_pending, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&wq->n_started, 1, __ATOMIC_RELAXED);
@@ -405,6 +478,11 @@ worker_woke(struct worker *wk)
 		wk->flags &= ~W_WOKEN;
 		wk->pool->nr_waking--;
 	}
+	if (wk->flags & W_PINNED) {
+		/* Started where its waker wanted it: the scheduler may move it again. */
+		wk->flags &= ~W_PINNED;
+		sched_setaffinity(0, sizeof(wk->cpus), &wk->cpus);
+	}
 }
 
 static void
@@ -415,6 +493,7 @@ worker_park(struct worker *wk)
 	DW_ASSERT_LOCKED(&pool->lock);
 	worker_set_flags(wk, W_IDLE);
 	wk->flags &= ~W_WOKEN;
+	wk->cpu = this_cpu(); /* where it will wake up */
 	wk->idle_since_ns = dw_now_ns();
 	TAILQ_INSERT_HEAD(&pool->idle_list, wk, idle_entry);
 	pool->nr_idle++;
@@ -449,6 +528,9 @@ worker_main(void *arg)
 	pool_perf_worker_start(wk);
 	pthread_mutex_lock(&pool->lock);
 	wk->tid = (pid_t)syscall(SYS_gettid);
+	wk->cpu = this_cpu();
+	if (sched_getaffinity(0, sizeof(wk->cpus), &wk->cpus) < 0)
+		CPU_ZERO(&wk->cpus); /* never pinned for a wake-up then */
 	if (pthread_getcpuclockid(pthread_self(), &wk->cpu_clock) != 0)
 		wk->cpu_clock = CLOCK_THREAD_CPUTIME_ID;
 	/* Created parked (see worker_create): wait to be woken. */
@@ -524,6 +606,7 @@ worker_create(struct pool *pool)
 	pthread_cond_init(&wk->cond, NULL);
 	/* Parked from birth so it counts as the spare before it runs. */
 	wk->flags = W_IDLE;
+	wk->cpu = -1; /* until its thread parks */
 	wk->idle_since_ns = dw_now_ns();
 	TAILQ_INSERT_HEAD(&pool->idle_list, wk, idle_entry);
 	TAILQ_INSERT_TAIL(&pool->workers, wk, all_entry);
@@ -564,17 +647,24 @@ dw_blocking_begin(void)
 {
 	struct worker *wk = tls_worker, *woken;
 	struct pool *pool;
+	int cpu;
 
 	if (wk == NULL || wk->block_depth++ > 0 || wk->rescuer)
 		return;
 	pool = wk->pool;
+	/* Before the wake-up: the woken worker may preempt this one on its CPU. */
+	pool_perf_block_begin(wk);
+	cpu = this_cpu();
 	pthread_mutex_lock(&pool->lock);
 	/* Leaving nr_running may free a slot that pending work waits for. */
 	worker_set_flags(wk, W_BLOCKED);
-	woken = need_more_worker(pool) ? wake_idle_pick(pool) : NULL;
+	wk->cpu = cpu;
+	/* Its CPU goes idle: the replacement that last ran there starts there. */
+	woken = need_more_worker(pool) ? wake_idle_pick(pool, cpu) : NULL;
 	if (woken != NULL)
 		pool->st.cm_wakeups++;
 	pthread_mutex_unlock(&pool->lock);
+	DW_PAUSE_POINT("work.block.woken"); /* picked (and pinned), not signalled yet */
 	wake_signal(woken);
 }
 
@@ -583,13 +673,17 @@ dw_blocking_end(void)
 {
 	struct worker *wk = tls_worker;
 	struct pool *pool;
+	int cpu;
 
 	if (wk == NULL || --wk->block_depth > 0 || wk->rescuer)
 		return;
 	pool = wk->pool;
+	cpu = this_cpu();
 	pthread_mutex_lock(&pool->lock);
 	worker_clr_flags(wk, W_BLOCKED);
+	wk->cpu = cpu;
 	pthread_mutex_unlock(&pool->lock);
+	pool_perf_block_end(wk);
 }
 
 /* --- rescuers --- */
@@ -801,7 +895,7 @@ pool_monitor(struct pool *pool, uint64_t now)
 				 wk->current_pwq->wq->name, c->cpu_intensive_thresh_us);
 		}
 	}
-	while (need_more_worker(pool) && wake_idle(pool))
+	while (need_more_worker(pool) && wake_idle(pool, -1))
 		pool->st.cm_wakeups++;
 	pool->mon_last_started = pool->st.started;
 }
@@ -810,6 +904,7 @@ void
 pool_perf_switched(struct worker *wk, bool asleep)
 {
 	struct pool *pool = wk->pool;
+	struct worker *woken = NULL;
 
 	pthread_mutex_lock(&pool->lock);
 	if (asleep) {
@@ -817,13 +912,16 @@ pool_perf_switched(struct worker *wk, bool asleep)
 		if (wk->current_work != NULL && !(wk->flags & WORKER_NOT_RUNNING)) {
 			worker_set_flags(wk, W_DETECTED);
 			pool->st.blocked_perf++;
-			if (need_more_worker(pool) && wake_idle(pool))
+			/* Its CPU is the one going idle. */
+			woken = need_more_worker(pool) ? wake_idle_pick(pool, wk->cpu) : NULL;
+			if (woken != NULL)
 				pool->st.cm_wakeups++;
 		}
 	} else if (wk->flags & W_DETECTED) {
 		worker_clr_flags(wk, W_DETECTED); /* runnable again: counts again */
 	}
 	pthread_mutex_unlock(&pool->lock);
+	wake_signal(woken);
 }
 
 static void
@@ -876,7 +974,9 @@ pool_reap(struct pool *pool, uint64_t now)
 
 	while (pool->nr_idle > DW_CFG_MIN_IDLE_WORKERS) {
 		wk = TAILQ_LAST(&pool->idle_list, worker_list);
-		if (now - wk->idle_since_ns < timeout)
+		/* Not "now - idle_since < timeout": a worker that parked (or was created)
+		 * after the manager read @p now would look idle for ~2^64 ns. */
+		if (wk->idle_since_ns + timeout > now)
 			break;
 		TAILQ_REMOVE(&pool->idle_list, wk, idle_entry);
 		pool->nr_idle--;
@@ -905,12 +1005,13 @@ pool_manage(struct pool *pool, uint64_t now, bool watchdog)
 	if (need_more_worker(pool) && pool->nr_idle == 0) {
 		if (pool->starved_since_ns == 0)
 			pool->starved_since_ns = now;
-		if (now - pool->starved_since_ns >= DW_CFG_MAYDAY_TIMEOUT_MS * DW_NS_PER_MS)
+		/* starved_since_ns may be later than @now (set by a waker meanwhile). */
+		if (now >= pool->starved_since_ns + DW_CFG_MAYDAY_TIMEOUT_MS * DW_NS_PER_MS)
 			pool_mayday(pool);
 	} else if (pool->nr_idle > 0) {
 		pool->starved_since_ns = 0;
 	}
-	while (need_more_worker(pool) && wake_idle(pool))
+	while (need_more_worker(pool) && wake_idle(pool, -1))
 		;
 	if (!(c->flags & DW_WORK_LIB_F_NO_MONITOR))
 		pool_monitor(pool, now);
@@ -939,6 +1040,7 @@ manager_main(void *arg)
 		mgr.kicked = false;
 		pthread_mutex_unlock(&mgr.lock);
 		now = dw_now_ns();
+		DW_PAUSE_POINT("work.mgr.pass"); /* workers may park after @now */
 		watchdog = now - mgr.last_watchdog_ns >= 100 * DW_NS_PER_MS;
 		if (watchdog)
 			mgr.last_watchdog_ns = now;

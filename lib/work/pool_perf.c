@@ -271,18 +271,40 @@ pool_perf_worker_exit(struct worker *wk)
 	pthread_mutex_unlock(&perf.lock);
 }
 
+static void
+perf_enable(struct worker *wk, bool on)
+{
+	if (wk->perf_on)
+		ioctl(wk->perf_fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+}
+
 void
 pool_perf_item_begin(struct worker *wk)
 {
-	if (wk->perf_on)
-		ioctl(wk->perf_fd, PERF_EVENT_IOC_ENABLE, 0);
+	perf_enable(wk, true);
 }
 
 void
 pool_perf_item_end(struct worker *wk)
 {
-	if (wk->perf_on)
-		ioctl(wk->perf_fd, PERF_EVENT_IOC_DISABLE, 0);
+	perf_enable(wk, false);
+}
+
+/*
+ * An annotated wait already took the worker out of nr_running: its switches
+ * would only wake the watcher for nothing (a record, an interrupt and a
+ * wake-up each). Records written before stay in the ring and are read.
+ */
+void
+pool_perf_block_begin(struct worker *wk)
+{
+	perf_enable(wk, false);
+}
+
+void
+pool_perf_block_end(struct worker *wk)
+{
+	perf_enable(wk, true);
 }
 
 bool

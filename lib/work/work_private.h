@@ -70,6 +70,7 @@ enum pool_kind { POOL_NORMAL, POOL_HIGHPRI, POOL_UNBOUND, POOL_NR_KINDS };
 #define W_RESCUER RTE_BIT32(4)	 /* a rescuer, never counted */
 #define W_WOKEN RTE_BIT32(8)	 /* taken off the idle list by a waker */
 #define W_DIE RTE_BIT32(9)	 /* told to exit */
+#define W_PINNED RTE_BIT32(10)	 /* a waker pinned it to one CPU: restore cpus once awake */
 #define WORKER_NOT_RUNNING (W_IDLE | W_BLOCKED | W_DETECTED | W_INTENSIVE | W_RESCUER)
 
 struct pool;
@@ -89,6 +90,7 @@ struct worker {
 	struct pool *pool;
 	pthread_t thread;
 	pid_t tid;	     /* written by the thread before it first parks */
+	rte_cpuset_t cpus;   /* its affinity, read by the thread before it first parks */
 	uint32_t id;	     /* creation number in its pool (thread name) */
 	bool rescuer;	     /* a wq's rescuer (also W_RESCUER in flags); read unlocked */
 	clockid_t cpu_clock; /* per-thread CPU clock, for the monitor */
@@ -96,6 +98,9 @@ struct worker {
 	uint32_t wake_refs;  /* atomic: wake-ups signalling it after the pool lock (pool.c) */
 	/* Protected by pool->lock. */
 	uint32_t flags;
+	/* The CPU it last ran on, -1 unknown: set when it parks, starts an item and
+	 * enters or leaves a blocking section (idle_choose() in pool.c). */
+	int cpu;
 	TAILQ_ENTRY(worker) idle_entry; /* on pool->idle_list while W_IDLE */
 	TAILQ_ENTRY(worker) busy_entry; /* on pool->busy_list while running an item */
 	TAILQ_ENTRY(worker) all_entry;	/* on pool->workers */
@@ -144,6 +149,7 @@ struct pool {
 	uint64_t wd_pending_gen;   /* watchdog: last pending head reported */
 	struct dw_work *wd_pending_work;
 	struct dw_pool_stats st; /* counters (only the uint64 ones are used) */
+	uint64_t st_pinned;	 /* wake-ups pinned to a CPU (idle_choose() in pool.c) */
 };
 
 /* One per (workqueue, pool) in use: max_active accounting and the inactive list. */
@@ -223,6 +229,7 @@ struct work_lib {
 	pthread_cond_t threads_cond;   /* I */
 	uint32_t live_threads;	       /* S: threads_lock; every thread we started */
 	bool fail_create;	       /* A (relaxed): test hook, worker creation fails */
+	int (*cpu_hook)(void);	       /* A (relaxed): test hook, the caller's CPU for pool.c */
 };
 
 extern struct work_lib work_lib;
@@ -232,6 +239,9 @@ void pool_perf_worker_start(struct worker *wk); /* pool lock not held */
 void pool_perf_worker_exit(struct worker *wk);	/* pool lock not held */
 void pool_perf_item_begin(struct worker *wk);
 void pool_perf_item_end(struct worker *wk);
+/* Inside an item, around an annotated wait (dw_blocking_begin/end). */
+void pool_perf_block_begin(struct worker *wk);
+void pool_perf_block_end(struct worker *wk);
 bool pool_perf_active(void);
 void pool_perf_fini(void); /* after every worker exited */
 /* pool.c, called by the perf watcher (perf lock held, pool lock not). */
