@@ -69,6 +69,24 @@ int dw_conf_copy(int logtype, const char *caller, void *dst, size_t dst_size, si
 		     src)
 
 /*
+ * Structs the library fills for the caller (stats, info) grow at their end
+ * too. Their public get call is a static inline in the header that passes
+ * sizeof(*out) as the caller was compiled with to an exported
+ * dw_*_get_sized(); the library fills its own, full struct and
+ * dw_out_copy() hands the caller what its struct holds:
+ *   - @p size below @p min_size (DW_CONF_END() of the last field of the
+ *     first release that had the struct): -EINVAL, one ERR line on
+ *     @p logtype naming @p caller; a NULL @p out is -EINVAL too;
+ *   - @p size up to the library's: that many bytes (a caller built against
+ *     an older header never sees its struct overrun);
+ *   - @p size above the library's (a newer header): the library's fields,
+ *     the rest zero (counters this library does not have read as 0).
+ * dw_out_check() does the checks before the library's work, dw_out_put() the copy.
+ */
+int dw_out_check(int logtype, const char *caller, const void *out, size_t size, size_t min_size);
+void dw_out_put(void *out, size_t size, const void *full, size_t full_size);
+
+/*
  * Start one of dwork's own threads, pinned where dwork threads belong:
  * @p cpus (a pool's worker CPUs), or, when NULL, dw_topo_ctrl_cpus(); never
  * inherited from the creating thread, which may be a polling lcore.

@@ -2,7 +2,8 @@
 /*
  * The size rule of configuration structs: an application built against an
  * older header (smaller struct) or a newer one (bigger struct) keeps working
- * as long as it sets nothing this library does not know.
+ * as long as it sets nothing this library does not know; and the same rule
+ * for the structs the library fills for the caller (stats, info).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -77,6 +78,45 @@ START_TEST(test_bad_sizes)
 }
 END_TEST
 
+/* "Release 1" of an output struct, and "release 2" that appended a counter. */
+struct out_v1 {
+	uint64_t a, b;
+};
+
+struct out_v2 {
+	uint64_t a, b;
+	uint64_t c;
+};
+
+START_TEST(test_out_sizes)
+{
+	struct out_v2 lib = { .a = 1, .b = 2, .c = 3 };
+	unsigned char buf[sizeof(struct out_v2) + 8];
+	size_t min = DW_CONF_END(struct out_v1, b), i;
+
+	/* An older caller: its struct only, not a byte beyond. */
+	memset(buf, 0xa5, sizeof(buf));
+	ck_assert_int_eq(dw_out_check(dw_common_logtype, __func__, buf, sizeof(struct out_v1), min),
+			 0);
+	dw_out_put(buf, sizeof(struct out_v1), &lib, sizeof(lib));
+	ck_assert_uint_eq(((struct out_v1 *)buf)->a, 1);
+	ck_assert_uint_eq(((struct out_v1 *)buf)->b, 2);
+	for (i = sizeof(struct out_v1); i < sizeof(buf); i++)
+		ck_assert_uint_eq(buf[i], 0xa5);
+	/* A newer caller: what we have, zeros for what we do not. */
+	memset(buf, 0xa5, sizeof(buf));
+	dw_out_put(buf, sizeof(buf), &lib, sizeof(lib));
+	ck_assert_uint_eq(((struct out_v2 *)buf)->c, 3);
+	for (i = sizeof(lib); i < sizeof(buf); i++)
+		ck_assert_uint_eq(buf[i], 0);
+	/* Below the first release, or nowhere to write. */
+	ck_assert_int_eq(dw_out_check(dw_common_logtype, __func__, buf, min - 1, min), -EINVAL);
+	ck_assert_int_eq(dw_out_check(dw_common_logtype, __func__, buf, 0, min), -EINVAL);
+	ck_assert_int_eq(dw_out_check(dw_common_logtype, __func__, NULL, sizeof(lib), min),
+			 -EINVAL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -86,6 +126,7 @@ main(void)
 	tcase_add_test(tc, test_older_application);
 	tcase_add_test(tc, test_newer_application);
 	tcase_add_test(tc, test_bad_sizes);
+	tcase_add_test(tc, test_out_sizes);
 	suite_add_tcase(s, tc);
 	return dw_test_run(s);
 }

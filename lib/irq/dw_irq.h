@@ -35,6 +35,7 @@
  * lock, so handlers may call dw_enable_irq() and dw_disable_irq_nosync().
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -196,9 +197,22 @@ struct dw_irq_stats {
  *   - 0: @p stats filled.
  *   - -EINVAL: @p stats is NULL.
  *   - -ENOENT: no handler (@p fd, @p arg).
+ * @p size: sizeof the caller's struct as its header had it (dw_irq_stats_get() passes
+ *   it): a smaller, older struct gets the fields it has, a bigger, newer one
+ *   zeros beyond this library's; below 0.1.0's size (or NULL): -EINVAL.
  * Context: any thread, handlers included; does not sleep (takes a mutex).
  */
-int dw_irq_stats_get(int fd, void *arg, struct dw_irq_stats *stats);
+int dw_irq_stats_get_sized(int fd, void *arg, struct dw_irq_stats *stats, size_t size);
+
+/**
+ * dw_irq_stats_get_sized() with this header's struct size: the call to use.
+ * Context: as dw_irq_stats_get_sized().
+ */
+static inline int
+dw_irq_stats_get(int fd, void *arg, struct dw_irq_stats *stats)
+{
+	return dw_irq_stats_get_sized(fd, arg, stats, sizeof(*stats));
+}
 
 /**
  * Set the spurious-interrupt detector for every line: when @p threshold of the

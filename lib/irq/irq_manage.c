@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common_private.h"
 #include "irq_private.h"
 
 RTE_LOG_REGISTER(dw_irq_logtype, dw.irq, INFO);
@@ -424,8 +425,8 @@ unlock:
 	return ret;
 }
 
-int
-dw_irq_stats_get(int fd, void *arg, struct dw_irq_stats *stats)
+static int
+irq_stats_get_one(int fd, void *arg, struct dw_irq_stats *stats)
 {
 	struct irq_action *a;
 	int ret = 0;
@@ -442,6 +443,22 @@ dw_irq_stats_get(int fd, void *arg, struct dw_irq_stats *stats)
 		ret = -ENOENT;
 	pthread_mutex_unlock(&irq_lock);
 	return ret;
+}
+
+int
+dw_irq_stats_get_sized(int fd, void *arg, struct dw_irq_stats *stats, size_t size)
+{
+	struct dw_irq_stats full;
+	int rc = dw_out_check(dw_irq_logtype, __func__, stats, size,
+			      DW_CONF_END(struct dw_irq_stats, thread_max_ns));
+
+	if (rc < 0)
+		return rc;
+	memset(&full, 0, sizeof(full));
+	rc = irq_stats_get_one(fd, arg, &full);
+	if (rc == 0)
+		dw_out_put(stats, size, &full, sizeof(full));
+	return rc;
 }
 
 int

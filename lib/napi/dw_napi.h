@@ -463,9 +463,22 @@ struct dw_lcore_stats {
 /**
  * Read @p lcore's counters.
  * @return 0; -EINVAL (NULL @p st, not an EAL lcore).
+ * @p size: sizeof the caller's struct as its header had it (dw_lcore_stats_get() passes
+ *   it): a smaller, older struct gets the fields it has, a bigger, newer one
+ *   zeros beyond this library's; below 0.1.0's size (or NULL): -EINVAL.
  * Context: any thread; the values are read one by one (not a snapshot).
  */
-int dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st);
+int dw_lcore_stats_get_sized(unsigned int lcore, struct dw_lcore_stats *st, size_t size);
+
+/**
+ * dw_lcore_stats_get_sized() with this header's struct size: the call to use.
+ * Context: as dw_lcore_stats_get_sized().
+ */
+static inline int
+dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st)
+{
+	return dw_lcore_stats_get_sized(lcore, st, sizeof(*st));
+}
 
 #ifdef __cplusplus
 }

@@ -327,8 +327,8 @@ dw_napi_should_stop(void)
 	return __atomic_load_n(&napi_lcores[id].stop, __ATOMIC_ACQUIRE) != 0;
 }
 
-int
-dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st)
+static int
+lcore_stats_fill(unsigned int lcore, struct dw_lcore_stats *st)
 {
 	const struct dw_lcore_stats *s;
 	struct dw_napi_source *busy;
@@ -381,4 +381,20 @@ dw_lcore_stats_get(unsigned int lcore, struct dw_lcore_stats *st)
 		memcpy(st->last_busy_source, busy->name, sizeof(st->last_busy_source));
 	pthread_mutex_unlock(&napi_lock);
 	return 0;
+}
+
+int
+dw_lcore_stats_get_sized(unsigned int lcore, struct dw_lcore_stats *st, size_t size)
+{
+	struct dw_lcore_stats full;
+	int rc = dw_out_check(dw_napi_logtype, __func__, st, size,
+			      DW_CONF_END(struct dw_lcore_stats, busy_poll_est_ns));
+
+	if (rc < 0)
+		return rc;
+	memset(&full, 0, sizeof(full));
+	rc = lcore_stats_fill(lcore, &full);
+	if (rc == 0)
+		dw_out_put(st, size, &full, sizeof(full));
+	return rc;
 }

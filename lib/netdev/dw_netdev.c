@@ -479,8 +479,8 @@ dw_netdev_name(uint16_t port)
 	return nd->name;
 }
 
-int
-dw_netdev_info_get(uint16_t port, struct dw_netdev_info *info)
+static int
+netdev_info_fill(uint16_t port, struct dw_netdev_info *info)
 {
 	struct dw_netdev *nd;
 	int ret = 0;
@@ -505,6 +505,22 @@ dw_netdev_info_get(uint16_t port, struct dw_netdev_info *info)
 		ret = nd->ops->info_get(nd, info);
 	pthread_mutex_unlock(&nd->ctrl_lock);
 	return ret;
+}
+
+int
+dw_netdev_info_get_sized(uint16_t port, struct dw_netdev_info *info, size_t size)
+{
+	struct dw_netdev_info full;
+	int rc = dw_out_check(dw_netdev_logtype, __func__, info, size,
+			      DW_CONF_END(struct dw_netdev_info, resets));
+
+	if (rc < 0)
+		return rc;
+	memset(&full, 0, sizeof(full));
+	rc = netdev_info_fill(port, &full);
+	if (rc == 0)
+		dw_out_put(info, size, &full, sizeof(full));
+	return rc;
 }
 
 int
@@ -549,8 +565,8 @@ dw_netdev_rx_intr_disarm(uint16_t port, uint16_t q)
 	return nd->ops->rx_intr_disarm(nd, q);
 }
 
-int
-dw_netdev_link_get(uint16_t port, struct dw_netdev_link *link)
+static int
+netdev_link_fill(uint16_t port, struct dw_netdev_link *link)
 {
 	struct dw_netdev *nd;
 	int ret;
@@ -569,7 +585,23 @@ dw_netdev_link_get(uint16_t port, struct dw_netdev_link *link)
 }
 
 int
-dw_netdev_stats_get(uint16_t port, struct dw_netdev_stats *stats)
+dw_netdev_link_get_sized(uint16_t port, struct dw_netdev_link *link, size_t size)
+{
+	struct dw_netdev_link full;
+	int rc = dw_out_check(dw_netdev_logtype, __func__, link, size,
+			      DW_CONF_END(struct dw_netdev_link, autoneg));
+
+	if (rc < 0)
+		return rc;
+	memset(&full, 0, sizeof(full));
+	rc = netdev_link_fill(port, &full);
+	if (rc == 0)
+		dw_out_put(link, size, &full, sizeof(full));
+	return rc;
+}
+
+static int
+netdev_stats_fill(uint16_t port, struct dw_netdev_stats *stats)
 {
 	struct dw_netdev *nd;
 	int ret;
@@ -585,6 +617,22 @@ dw_netdev_stats_get(uint16_t port, struct dw_netdev_stats *stats)
 	ret = nd->ops->stats_get != NULL ? nd->ops->stats_get(nd, stats) : -ENOTSUP;
 	pthread_mutex_unlock(&nd->ctrl_lock);
 	return ret;
+}
+
+int
+dw_netdev_stats_get_sized(uint16_t port, struct dw_netdev_stats *stats, size_t size)
+{
+	struct dw_netdev_stats full;
+	int rc = dw_out_check(dw_netdev_logtype, __func__, stats, size,
+			      DW_CONF_END(struct dw_netdev_stats, rx_nombuf));
+
+	if (rc < 0)
+		return rc;
+	memset(&full, 0, sizeof(full));
+	rc = netdev_stats_fill(port, &full);
+	if (rc == 0)
+		dw_out_put(stats, size, &full, sizeof(full));
+	return rc;
 }
 
 int

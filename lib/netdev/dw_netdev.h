@@ -313,9 +313,22 @@ struct dw_netdev_info {
 /**
  * Fill @p info for @p port.
  * @return 0; -ENODEV (bad port); -EINVAL (NULL info).
+ * @p size: sizeof the caller's struct as its header had it (dw_netdev_info_get() passes
+ *   it): a smaller, older struct gets the fields it has, a bigger, newer one
+ *   zeros beyond this library's; below 0.1.0's size (or NULL): -EINVAL.
  * Context: any control thread; may sleep.
  */
-int dw_netdev_info_get(uint16_t port, struct dw_netdev_info *info);
+int dw_netdev_info_get_sized(uint16_t port, struct dw_netdev_info *info, size_t size);
+
+/**
+ * dw_netdev_info_get_sized() with this header's struct size: the call to use.
+ * Context: as dw_netdev_info_get_sized().
+ */
+static inline int
+dw_netdev_info_get(uint16_t port, struct dw_netdev_info *info)
+{
+	return dw_netdev_info_get_sized(port, info, sizeof(*info));
+}
 
 /**
  * Name of @p port, or NULL with rte_errno = ENODEV. The string lives as long
@@ -365,9 +378,22 @@ struct dw_netdev_link {
 /**
  * Current link state of @p port, without waiting for negotiation.
  * @return 0; -ENODEV; -EINVAL (NULL link); the driver's error.
+ * @p size: sizeof the caller's struct as its header had it (dw_netdev_link_get() passes
+ *   it): a smaller, older struct gets the fields it has, a bigger, newer one
+ *   zeros beyond this library's; below 0.1.0's size (or NULL): -EINVAL.
  * Context: control thread or event callback; may sleep.
  */
-int dw_netdev_link_get(uint16_t port, struct dw_netdev_link *link);
+int dw_netdev_link_get_sized(uint16_t port, struct dw_netdev_link *link, size_t size);
+
+/**
+ * dw_netdev_link_get_sized() with this header's struct size: the call to use.
+ * Context: as dw_netdev_link_get_sized().
+ */
+static inline int
+dw_netdev_link_get(uint16_t port, struct dw_netdev_link *link)
+{
+	return dw_netdev_link_get_sized(port, link, sizeof(*link));
+}
 
 /** Basic counters of a port (since open or the last reset of counters). */
 struct dw_netdev_stats {
@@ -381,9 +407,22 @@ struct dw_netdev_stats {
 /**
  * Read the counters of @p port.
  * @return 0; -ENODEV; -EINVAL (NULL stats); the driver's error.
+ * @p size: sizeof the caller's struct as its header had it (dw_netdev_stats_get() passes
+ *   it): a smaller, older struct gets the fields it has, a bigger, newer one
+ *   zeros beyond this library's; below 0.1.0's size (or NULL): -EINVAL.
  * Context: control thread; may sleep.
  */
-int dw_netdev_stats_get(uint16_t port, struct dw_netdev_stats *stats);
+int dw_netdev_stats_get_sized(uint16_t port, struct dw_netdev_stats *stats, size_t size);
+
+/**
+ * dw_netdev_stats_get_sized() with this header's struct size: the call to use.
+ * Context: as dw_netdev_stats_get_sized().
+ */
+static inline int
+dw_netdev_stats_get(uint16_t port, struct dw_netdev_stats *stats)
+{
+	return dw_netdev_stats_get_sized(port, stats, sizeof(*stats));
+}
 
 /**
  * Zero the counters (and xstats) of @p port.

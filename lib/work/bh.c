@@ -41,6 +41,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 
+#include "common_private.h"
 #include "bh_private.h"
 #include "dw_bh.h"
 #include "dw_common.h"
@@ -1217,8 +1218,8 @@ bh_prepare_drain(void)
 	}
 }
 
-int
-dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st)
+static int
+bh_lane_stats_fill(unsigned int lcore, struct dw_bh_lane_stats *st)
 {
 	struct lane *l;
 
@@ -1236,4 +1237,20 @@ dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st)
 	st->kicks = __atomic_load_n(&l->kicks, __ATOMIC_RELAXED);
 	st->online = __atomic_load_n(&l->online, __ATOMIC_RELAXED);
 	return 0;
+}
+
+int
+dw_bh_lane_stats_get_sized(unsigned int lcore, struct dw_bh_lane_stats *st, size_t size)
+{
+	struct dw_bh_lane_stats full;
+	int rc = dw_out_check(dw_work_logtype, __func__, st, size,
+			      DW_CONF_END(struct dw_bh_lane_stats, online));
+
+	if (rc < 0)
+		return rc;
+	memset(&full, 0, sizeof(full));
+	rc = bh_lane_stats_fill(lcore, &full);
+	if (rc == 0)
+		dw_out_put(st, size, &full, sizeof(full));
+	return rc;
 }

@@ -39,6 +39,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -127,9 +128,22 @@ struct dw_bh_lane_stats {
 /**
  * Read lane @p lcore's counters (relaxed reads: not one snapshot).
  * @return 0; -EINVAL (no lane on @p lcore, NULL @p st); -ESHUTDOWN (no lanes).
+ * @p size: sizeof the caller's struct as its header had it (dw_bh_lane_stats_get() passes
+ *   it): a smaller, older struct gets the fields it has, a bigger, newer one
+ *   zeros beyond this library's; below 0.1.0's size (or NULL): -EINVAL.
  * Context: any thread; lock-free, never sleeps.
  */
-int dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st);
+int dw_bh_lane_stats_get_sized(unsigned int lcore, struct dw_bh_lane_stats *st, size_t size);
+
+/**
+ * dw_bh_lane_stats_get_sized() with this header's struct size: the call to use.
+ * Context: as dw_bh_lane_stats_get_sized().
+ */
+static inline int
+dw_bh_lane_stats_get(unsigned int lcore, struct dw_bh_lane_stats *st)
+{
+	return dw_bh_lane_stats_get_sized(lcore, st, sizeof(*st));
+}
 
 #ifdef __cplusplus
 }

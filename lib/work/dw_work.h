@@ -478,9 +478,22 @@ struct dw_wq_stats {
 /**
  * Read the counters of @p wq (relaxed reads: not one snapshot).
  * @return 0; -EINVAL (NULL or not a workqueue); -ESHUTDOWN (destroyed).
+ * @p size: sizeof the caller's struct as its header had it (dw_wq_stats_get() passes
+ *   it): a smaller, older struct gets the fields it has, a bigger, newer one
+ *   zeros beyond this library's; below 0.1.0's size (or NULL): -EINVAL.
  * Context: any thread; lock-free, never sleeps.
  */
-int dw_wq_stats_get(const struct dw_wq *wq, struct dw_wq_stats *st);
+int dw_wq_stats_get_sized(const struct dw_wq *wq, struct dw_wq_stats *st, size_t size);
+
+/**
+ * dw_wq_stats_get_sized() with this header's struct size: the call to use.
+ * Context: as dw_wq_stats_get_sized().
+ */
+static inline int
+dw_wq_stats_get(const struct dw_wq *wq, struct dw_wq_stats *st)
+{
+	return dw_wq_stats_get_sized(wq, st, sizeof(*st));
+}
 
 /** Counters and state of one worker pool. */
 struct dw_pool_stats {
@@ -509,9 +522,22 @@ unsigned int dw_pool_count(void);
 /**
  * Read pool @p id (0 .. dw_pool_count()-1).
  * @return 0; -EINVAL (id out of range, NULL @p st); -ESHUTDOWN (library down).
+ * @p size: sizeof the caller's struct as its header had it (dw_pool_stats_get() passes
+ *   it): a smaller, older struct gets the fields it has, a bigger, newer one
+ *   zeros beyond this library's; below 0.1.0's size (or NULL): -EINVAL.
  * Context: any thread; does not sleep except briefly on the pool lock.
  */
-int dw_pool_stats_get(unsigned int id, struct dw_pool_stats *st);
+int dw_pool_stats_get_sized(unsigned int id, struct dw_pool_stats *st, size_t size);
+
+/**
+ * dw_pool_stats_get_sized() with this header's struct size: the call to use.
+ * Context: as dw_pool_stats_get_sized().
+ */
+static inline int
+dw_pool_stats_get(unsigned int id, struct dw_pool_stats *st)
+{
+	return dw_pool_stats_get_sized(id, st, sizeof(*st));
+}
 
 #ifdef __cplusplus
 }

@@ -1189,8 +1189,8 @@ dw_pool_count(void)
 	return work_lib.nr_pools;
 }
 
-int
-dw_pool_stats_get(unsigned int id, struct dw_pool_stats *st)
+static int
+pool_stats_fill(unsigned int id, struct dw_pool_stats *st)
 {
 	struct pool *pool;
 	int rc = 0;
@@ -1223,5 +1223,21 @@ dw_pool_stats_get(unsigned int id, struct dw_pool_stats *st)
 	st->perf_events = pool_perf_active();
 out:
 	__atomic_fetch_sub(&stats_readers, 1, __ATOMIC_RELEASE);
+	return rc;
+}
+
+int
+dw_pool_stats_get_sized(unsigned int id, struct dw_pool_stats *st, size_t size)
+{
+	struct dw_pool_stats full;
+	int rc = dw_out_check(dw_work_logtype, __func__, st, size,
+			      DW_CONF_END(struct dw_pool_stats, perf_events));
+
+	if (rc < 0)
+		return rc;
+	memset(&full, 0, sizeof(full));
+	rc = pool_stats_fill(id, &full);
+	if (rc == 0)
+		dw_out_put(st, size, &full, sizeof(full));
 	return rc;
 }

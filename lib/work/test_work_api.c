@@ -342,6 +342,35 @@ START_TEST(test_cancel_pending)
 }
 END_TEST
 
+/* A stats call from a caller built against another header: its size rules the copy. */
+START_TEST(test_stats_sized)
+{
+	unsigned char buf[sizeof(struct dw_wq_stats) + 16];
+	struct dw_wq_stats st;
+	struct dw_pool_stats ps;
+	size_t i;
+
+	lib_up(NULL);
+	ck_assert_int_eq(dw_wq_stats_get(dw_system_wq, &st), 0);
+	/* A newer header's bigger struct: the fields we have, zeros after them. */
+	memset(buf, 0xa5, sizeof(buf));
+	ck_assert_int_eq(
+	    dw_wq_stats_get_sized(dw_system_wq, (struct dw_wq_stats *)buf, sizeof(buf)), 0);
+	for (i = sizeof(st); i < sizeof(buf); i++)
+		ck_assert_uint_eq(buf[i], 0);
+	/* Smaller than the first release's struct: refused, nothing written. */
+	memset(buf, 0xa5, sizeof(buf));
+	ck_assert_int_eq(dw_wq_stats_get_sized(dw_system_wq, (struct dw_wq_stats *)buf, 8),
+			 -EINVAL);
+	for (i = 0; i < sizeof(buf); i++)
+		ck_assert_uint_eq(buf[i], 0xa5);
+	ck_assert_int_eq(dw_wq_stats_get_sized(dw_system_wq, NULL, sizeof(st)), -EINVAL);
+	ck_assert_int_eq(dw_pool_stats_get_sized(0, &ps, 4), -EINVAL);
+	ck_assert_int_eq(dw_pool_stats_get(0, &ps), 0);
+	lib_down();
+}
+END_TEST
+
 /*
  * On the fake clock, @p it's timer (armed for @p delay_us from the current
  * fake time) has not fired at the deadline minus 1 ns, and the advance that
@@ -1039,6 +1068,7 @@ main(void)
 	tcase_add_test(tc, test_flush_not_held_by_later);
 	tcase_add_test(tc, test_cancel_sync_self_requeue);
 	tcase_add_test(tc, test_cancel_pending);
+	tcase_add_test(tc, test_stats_sized);
 	tcase_add_test(tc, test_delayed_work);
 	tcase_add_test(tc, test_delayed_work_realtime);
 	tcase_add_test(tc, test_destroy_drains);

@@ -1248,8 +1248,8 @@ dw_wq_destroy(struct dw_wq *wq)
 	return wq_destroy(wq);
 }
 
-int
-dw_wq_stats_get(const struct dw_wq *wq, struct dw_wq_stats *st)
+static int
+wq_stats_fill(const struct dw_wq *wq, struct dw_wq_stats *st)
 {
 	if (!wq_valid(wq, __func__) || st == NULL)
 		return wq != NULL && wq_magic(wq) == WQ_DEAD ? -ESHUTDOWN : -EINVAL;
@@ -1265,6 +1265,22 @@ dw_wq_stats_get(const struct dw_wq *wq, struct dw_wq_stats *st)
 	if ((wq->flags & DW_WQ_BH) && work_bh != NULL)
 		work_bh->stats(wq, st);
 	return 0;
+}
+
+int
+dw_wq_stats_get_sized(const struct dw_wq *wq, struct dw_wq_stats *st, size_t size)
+{
+	struct dw_wq_stats full;
+	int rc = dw_out_check(dw_work_logtype, __func__, st, size,
+			      DW_CONF_END(struct dw_wq_stats, running));
+
+	if (rc < 0)
+		return rc;
+	memset(&full, 0, sizeof(full));
+	rc = wq_stats_fill(wq, &full);
+	if (rc == 0)
+		dw_out_put(st, size, &full, sizeof(full));
+	return rc;
 }
 
 /* --- library --- */

@@ -28,6 +28,7 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 
+#include "common_private.h"
 #include "dw_common.h"
 #include "dw_irq.h"
 #include "dw_log.h"
@@ -810,8 +811,8 @@ dw_virtio_queue_pairs_set(uint16_t port, uint16_t pairs)
 	return virtio_ctrl_cmd(port, VIRTIO_NET_F_MQ, &req);
 }
 
-int
-dw_virtio_ctrl_stats_get(uint16_t port, struct dw_virtio_ctrl_stats *st)
+static int
+virtio_ctrl_stats_fill(uint16_t port, struct dw_virtio_ctrl_stats *st)
 {
 	struct virtio_port *p;
 
@@ -825,6 +826,22 @@ dw_virtio_ctrl_stats_get(uint16_t port, struct dw_virtio_ctrl_stats *st)
 	pthread_mutex_unlock(&p->ctrl_mutex);
 	dw_netdev_ctrl_unlock(p->nd);
 	return 0;
+}
+
+int
+dw_virtio_ctrl_stats_get_sized(uint16_t port, struct dw_virtio_ctrl_stats *st, size_t size)
+{
+	struct dw_virtio_ctrl_stats full;
+	int rc = dw_out_check(dw_virtio_logtype, __func__, st, size,
+			      DW_CONF_END(struct dw_virtio_ctrl_stats, total_ns));
+
+	if (rc < 0)
+		return rc;
+	memset(&full, 0, sizeof(full));
+	rc = virtio_ctrl_stats_fill(port, &full);
+	if (rc == 0)
+		dw_out_put(st, size, &full, sizeof(full));
+	return rc;
 }
 
 static int

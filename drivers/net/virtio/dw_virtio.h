@@ -90,9 +90,22 @@ struct dw_virtio_ctrl_stats {
 /**
  * Read the control-command counters of @p port.
  * @return 0; -ENODEV (not a dwvirtio port); -EINVAL (NULL @p st).
+ * @p size: sizeof the caller's struct as its header had it (dw_virtio_ctrl_stats_get() passes
+ *   it): a smaller, older struct gets the fields it has, a bigger, newer one
+ *   zeros beyond this library's; below 0.1.0's size (or NULL): -EINVAL.
  * Context: any control thread; may sleep briefly.
  */
-int dw_virtio_ctrl_stats_get(uint16_t port, struct dw_virtio_ctrl_stats *st);
+int dw_virtio_ctrl_stats_get_sized(uint16_t port, struct dw_virtio_ctrl_stats *st, size_t size);
+
+/**
+ * dw_virtio_ctrl_stats_get_sized() with this header's struct size: the call to use.
+ * Context: as dw_virtio_ctrl_stats_get_sized().
+ */
+static inline int
+dw_virtio_ctrl_stats_get(uint16_t port, struct dw_virtio_ctrl_stats *st)
+{
+	return dw_virtio_ctrl_stats_get_sized(port, st, sizeof(*st));
+}
 
 #ifdef __cplusplus
 }
