@@ -511,6 +511,8 @@ struct dw_pool_stats {
 	uint64_t maydays, rescued;
 	uint64_t watchdog_hits;
 	bool perf_events; /**< Context-switch records are in use (else the monitor only). */
+	/** Idle workers pinned, for their wake-up, to the CPU a blocking worker frees. */
+	uint64_t wake_pinned;
 };
 
 /**

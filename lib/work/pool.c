@@ -189,7 +189,7 @@ worker_pin(struct worker *w, int cpu)
 		return; /* it wakes where it is: only slower */
 	w->flags |= W_PINNED;
 	w->cpu = cpu;
-	w->pool->st_pinned++;
+	w->pool->st.wake_pinned++;
 }
 
 /*

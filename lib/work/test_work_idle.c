@@ -302,7 +302,7 @@ START_TEST(test_wake_pinned_to_blocker_cpu)
 	s.wk->cpu = c + 1;
 	TAILQ_FOREACH(w, &pool0()->idle_list, idle_entry)
 		w->cpu = c + 1;
-	pinned0 = pool0()->st_pinned;
+	pinned0 = pool0()->st.wake_pinned;
 	pthread_mutex_unlock(&pool0()->lock);
 	ck_assert_int_eq(dw_pause_arm("work.block.woken", 0), 0);
 	__atomic_store_n(&r.go, true, __ATOMIC_RELEASE);
@@ -312,7 +312,7 @@ START_TEST(test_wake_pinned_to_blocker_cpu)
 		if (w->flags & W_WOKEN)
 			woken = w;
 	ck_assert_ptr_nonnull(woken);
-	ck_assert_uint_eq(pool0()->st_pinned, pinned0 + 1);
+	ck_assert_uint_eq(pool0()->st.wake_pinned, pinned0 + 1);
 	ck_assert_int_eq(sched_getaffinity(woken->tid, sizeof(aff), &aff), 0);
 	pthread_mutex_unlock(&pool0()->lock);
 	ck_assert_msg(CPU_COUNT(&aff) == 1 && CPU_ISSET(c, &aff),

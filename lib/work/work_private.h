@@ -149,7 +149,6 @@ struct pool {
 	uint64_t wd_pending_gen;   /* watchdog: last pending head reported */
 	struct dw_work *wd_pending_work;
 	struct dw_pool_stats st; /* counters (only the uint64 ones are used) */
-	uint64_t st_pinned;	 /* wake-ups pinned to a CPU (idle_choose() in pool.c) */
 };
 
 /* One per (workqueue, pool) in use: max_active accounting and the inactive list. */

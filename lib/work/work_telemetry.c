@@ -130,6 +130,7 @@ tel_pool_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "maydays", st.maydays);
 	rte_tel_data_add_dict_u64(d, "rescued", st.rescued);
 	rte_tel_data_add_dict_u64(d, "watchdog_hits", st.watchdog_hits);
+	rte_tel_data_add_dict_u64(d, "wake_pinned", st.wake_pinned);
 	return 0;
 }
 
